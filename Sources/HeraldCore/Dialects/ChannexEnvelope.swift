@@ -1,0 +1,115 @@
+import Foundation
+
+/// The Channex read shapes: `{"type", "id", "attributes", "relationships"}` resources and
+/// `meta {page, limit, total}`.
+public enum ChannexEnvelope {
+    public static func resource(
+        type: String, id: UUID, attributes: [String: JSONValue], relationships: [String: JSONValue]? = nil
+    ) -> JSONValue {
+        var resource: [String: JSONValue] = [
+            "type": .string(type), "id": .string(id.text), "attributes": .object(attributes),
+        ]
+        if let relationships { resource["relationships"] = .object(relationships) }
+        return .object(resource)
+    }
+
+    public static func reference(type: String, id: UUID) -> JSONValue {
+        ["data": ["type": .string(type), "id": .string(id.text)]]
+    }
+
+    public static func single(_ resource: JSONValue) -> JSONValue { ["data": resource] }
+
+    public static func list<Item>(_ page: Page<Item>, render: (Item) -> JSONValue) -> JSONValue {
+        [
+            "data": .array(page.items.map(render)),
+            "meta": [
+                "page": .int(Int64(page.page)), "limit": .int(Int64(page.limit)), "total": .int(Int64(page.total)),
+            ],
+        ]
+    }
+
+    public static let success: JSONValue = ["meta": ["message": "Success"]]
+
+    public static func webhook(_ webhook: Webhook, signingSecret: String? = nil) -> JSONValue {
+        var attributes: [String: JSONValue] = [
+            "id": .string(webhook.id.text),
+            "callback_url": .string(webhook.callbackURL),
+            "event_mask": .string(webhook.eventMask.raw),
+            "request_params": stringMap(webhook.requestParams),
+            "headers": stringMap(webhook.headers),
+            "is_active": .bool(webhook.isActive),
+            "send_data": .bool(webhook.sendData),
+            "protected": .bool(webhook.isProtected),
+            "is_global": .bool(webhook.isGlobal),
+            "property_id": webhook.propertyId.map { .string($0.text) } ?? .null,
+            "dialect": .string(webhook.dialect.rawValue),
+            "disabled_reason": webhook.disabledReason.map(JSONValue.string) ?? .null,
+            "created_at": .string(Timestamp.iso(webhook.createdAt)),
+            "updated_at": .string(Timestamp.iso(webhook.updatedAt)),
+        ]
+        if let signingSecret { attributes["signing_secret"] = .string(signingSecret) }
+        var relationships: [String: JSONValue] = ["organization": reference(type: "organization", id: webhook.tenantId)]
+        if let property = webhook.propertyId { relationships["property"] = reference(type: "property", id: property) }
+        return resource(type: "webhook", id: webhook.id, attributes: attributes, relationships: relationships)
+    }
+
+    public static func webhookSecret(_ webhook: Webhook, now: Date) -> JSONValue {
+        let live = webhook.signingSecrets(at: now)
+        return resource(
+            type: "webhook_secret", id: webhook.id,
+            attributes: [
+                "signing_secret": webhook.currentSecret.map { .string($0.value) } ?? .null,
+                "previous_secrets": .array(
+                    live.filter { $0.expiresAt != nil }.map { secret in
+                        [
+                            "signing_secret": .string(secret.value),
+                            "expires_at": secret.expiresAt.map { .string(Timestamp.iso($0)) } ?? .null,
+                        ]
+                    }),
+            ])
+    }
+
+    public static func tenant(_ tenant: Tenant) -> JSONValue {
+        resource(
+            type: "tenant", id: tenant.id,
+            attributes: [
+                "id": .string(tenant.id.text),
+                "name": .string(tenant.name),
+                "demo_mode": .bool(tenant.demoMode),
+                "octo_supplier": tenant.octoSupplier ?? .null,
+                "created_at": .string(Timestamp.iso(tenant.createdAt)),
+            ])
+    }
+
+    public static func property(_ property: Property) -> JSONValue {
+        resource(
+            type: "property", id: property.id,
+            attributes: [
+                "id": .string(property.id.text),
+                "title": .string(property.title),
+                "created_at": .string(Timestamp.iso(property.createdAt)),
+            ],
+            relationships: ["organization": reference(type: "organization", id: property.tenantId)])
+    }
+
+    /// An API key; `key` is the secret itself, given only in the answer that made it.
+    public static func apiKey(_ key: APIKey, secret: String? = nil) -> JSONValue {
+        var attributes: [String: JSONValue] = [
+            "id": .string(key.id.text),
+            "tenant_id": key.tenantId.map { .string($0.text) } ?? .null,
+            "role": .string(key.role.rawValue),
+            "property_ids": key.propertyIds.map { .array($0.map { .string($0.text) }) } ?? .null,
+            "title": key.title.map(JSONValue.string) ?? .null,
+            "prefix": .string(key.prefix),
+            "created_at": .string(Timestamp.iso(key.createdAt)),
+            "last_used_at": key.lastUsedAt.map { .string(Timestamp.iso($0)) } ?? .null,
+            "revoked_at": key.revokedAt.map { .string(Timestamp.iso($0)) } ?? .null,
+        ]
+        if let secret { attributes["key"] = .string(secret) }
+        return resource(type: "api_key", id: key.id, attributes: attributes)
+    }
+
+    static func stringMap(_ map: [String: String]?) -> JSONValue {
+        map.map { .object($0.mapValues(JSONValue.string)) } ?? .null
+    }
+}

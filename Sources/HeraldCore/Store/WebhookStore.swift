@@ -1,0 +1,39 @@
+import Foundation
+
+/// Registered webhooks.
+public protocol WebhookStore: Sendable {
+    func insertWebhook(_ webhook: Webhook) async throws
+    func updateWebhook(_ webhook: Webhook) async throws
+    func webhook(id: UUID) async throws -> Webhook?
+    func deleteWebhook(id: UUID) async throws
+    func listWebhooks(_ query: WebhookQuery) async throws -> Page<Webhook>
+}
+
+/// Which webhooks a list shows: the caller's reach first, then the `filter[...]` parameters.
+public struct WebhookQuery: Sendable {
+    /// nil: every tenant (platform admins).
+    public var tenantId: UUID?
+    /// Reach: nil means every property; a set limits property webhooks to those properties.
+    public var propertyScope: Set<UUID>?
+    /// Reach: whether global webhooks are visible at all.
+    public var includeGlobal: Bool
+    public var propertyId: UUID?
+    public var isActive: Bool?
+    public var isGlobal: Bool?
+    public var dialect: Webhook.Dialect?
+    public var page: PageRequest
+
+    public init(
+        tenantId: UUID?, propertyScope: Set<UUID>? = nil, includeGlobal: Bool = true, propertyId: UUID? = nil,
+        isActive: Bool? = nil, isGlobal: Bool? = nil, dialect: Webhook.Dialect? = nil, page: PageRequest = PageRequest()
+    ) {
+        self.tenantId = tenantId
+        self.propertyScope = propertyScope
+        self.includeGlobal = includeGlobal
+        self.propertyId = propertyId
+        self.isActive = isActive
+        self.isGlobal = isGlobal
+        self.dialect = dialect
+        self.page = page
+    }
+}

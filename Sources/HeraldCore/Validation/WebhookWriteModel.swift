@@ -1,0 +1,126 @@
+import Foundation
+
+/// The Channex write model (`{"webhook": {...}}`) after field-level validation.
+///
+/// Create and test require `callback_url`, `event_mask` and the `property_id` key; update (PUT)
+/// changes only the fields it is given.
+public struct WebhookWriteModel: Sendable {
+    public var callbackURL: Presence<String> = .absent
+    public var eventMask: Presence<EventMask> = .absent
+    public var propertyId: Presence<UUID?> = .absent
+    public var isGlobal: Presence<Bool> = .absent
+    public var requestParams: Presence<[String: String]?> = .absent
+    public var headers: Presence<[String: String]?> = .absent
+    public var isActive: Presence<Bool> = .absent
+    public var sendData: Presence<Bool> = .absent
+    public var isProtected: Presence<Bool> = .absent
+    /// Platform admins name the tenant of a global webhook (others act in their own tenant).
+    public var tenantId: Presence<UUID?> = .absent
+
+    public init() {}
+
+    public enum Mode: Sendable {
+        case create
+        case update
+    }
+
+    public static func parse(_ object: [String: JSONValue], mode: Mode) throws(ValidationErrors) -> WebhookWriteModel {
+        var reader = FieldReader(object)
+        var model = WebhookWriteModel()
+
+        switch reader.string("callback_url", maxLength: CallbackURL.maxLength + 1) {
+        case .given(let url?):
+            if let problem = CallbackURL.problem(with: url) {
+                reader.fail("callback_url", problem)
+            } else {
+                model.callbackURL = .given(url)
+            }
+        case .absent where mode == .create && object["callback_url"] == nil:
+            reader.fail("callback_url", "can't be blank")
+        default: break
+        }
+
+        switch reader.string("event_mask") {
+        case .given(let mask?):
+            do {
+                model.eventMask = .given(try EventMask(parsing: mask))
+            } catch {
+                reader.fail("event_mask", error.description)
+            }
+        case .absent where mode == .create && object["event_mask"] == nil:
+            reader.fail("event_mask", "can't be blank")
+        default: break
+        }
+
+        model.propertyId = reader.uuid("property_id", nullable: true)
+        if mode == .create, object["property_id"] == nil {
+            reader.fail("property_id", "can't be blank")
+        }
+        model.tenantId = reader.uuid("tenant_id", nullable: true)
+        model.isGlobal = reader.bool("is_global")
+        model.isActive = reader.bool("is_active")
+        model.sendData = reader.bool("send_data")
+        model.isProtected = reader.bool("protected")
+        model.requestParams = reader.stringMap("request_params")
+
+        let headers = reader.stringMap("headers", maxEntries: 32, maxLength: 8192)
+        if case .given(let map?) = headers {
+            for (name, value) in map.sorted(by: { $0.key < $1.key }) {
+                if let problem = HeaderRules.problem(name: name, value: value) { reader.fail("headers", problem) }
+            }
+        }
+        model.headers = headers
+
+        try reader.errors.check()
+        return model
+    }
+
+    /// A new webhook from a create request (Channex defaults: inactive, no data, unprotected).
+    public func newWebhook(tenantId: UUID, now: Date) -> Webhook? {
+        guard let url = callbackURL.value, let mask = eventMask.value else { return nil }
+        return Webhook(
+            tenantId: tenantId,
+            propertyId: propertyId.value ?? nil,
+            isGlobal: isGlobal.or(false),
+            callbackURL: url,
+            eventMask: mask,
+            requestParams: requestParams.value ?? nil,
+            headers: headers.value ?? nil,
+            isActive: isActive.or(false),
+            sendData: sendData.or(false),
+            isProtected: isProtected.or(false),
+            secrets: [SigningSecret(value: KeyMaterial.newSigningSecret())],
+            createdAt: now,
+            updatedAt: now
+        )
+    }
+
+    /// `webhook` with the given fields changed.
+    public func applied(to webhook: Webhook, now: Date) -> Webhook {
+        var changed = webhook
+        changed.callbackURL = callbackURL.or(webhook.callbackURL)
+        changed.eventMask = eventMask.or(webhook.eventMask)
+        changed.propertyId = propertyId.or(webhook.propertyId)
+        changed.isGlobal = isGlobal.or(webhook.isGlobal)
+        changed.requestParams = requestParams.or(webhook.requestParams)
+        changed.headers = headers.or(webhook.headers)
+        changed.isActive = isActive.or(webhook.isActive)
+        changed.sendData = sendData.or(webhook.sendData)
+        changed.isProtected = isProtected.or(webhook.isProtected)
+        if isActive.value == true { changed.disabledReason = nil }
+        changed.updatedAt = now
+        return changed
+    }
+
+    /// The rules between fields, checked on the webhook as it would be stored.
+    public static func checkScope(of webhook: Webhook) throws(ValidationErrors) {
+        var errors = ValidationErrors()
+        if webhook.isGlobal, webhook.propertyId != nil {
+            errors.add("is_global", "requires property_id to be null")
+        }
+        if !webhook.isGlobal, webhook.propertyId == nil {
+            errors.add("property_id", "can't be blank")
+        }
+        try errors.check()
+    }
+}

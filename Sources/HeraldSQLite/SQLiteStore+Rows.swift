@@ -1,0 +1,101 @@
+import Foundation
+import GRDB
+import HeraldCore
+
+/// A stored value that no longer reads as what Herald wrote.
+struct CorruptRow: Error, CustomStringConvertible {
+    var table: String
+    var column: String
+    var description: String { "unreadable \(table).\(column)" }
+}
+
+extension Row {
+    func uuid(_ column: String, table: String) throws -> UUID {
+        guard let text: String = self[column], let id = UUID(uuidString: text) else {
+            throw CorruptRow(table: table, column: column)
+        }
+        return id
+    }
+
+    func optionalUUID(_ column: String, table: String) throws -> UUID? {
+        guard let text: String = self[column] else { return nil }
+        guard let id = UUID(uuidString: text) else { throw CorruptRow(table: table, column: column) }
+        return id
+    }
+
+    func date(_ column: String) -> Date { Timestamp.date(millis: self[column]) }
+
+    func optionalDate(_ column: String) -> Date? { (self[column] as Int64?).map(Timestamp.date(millis:)) }
+
+    func json(_ column: String) -> JSONValue? {
+        guard let text: String = self[column] else { return nil }
+        return try? JSONValue.decode(text)
+    }
+
+    func stringMap(_ column: String) -> [String: String]? {
+        json(column)?.objectValue?.compactMapValues(\.stringValue)
+    }
+}
+
+extension Tenant {
+    init(row: Row) throws {
+        self.init(
+            id: try row.uuid("id", table: "tenants"), name: row["name"], demoMode: row["demo_mode"],
+            octoSupplier: row.json("octo_supplier"), createdAt: row.date("created_at"))
+    }
+}
+
+extension APIKey {
+    init(row: Row) throws {
+        guard let role = Role(rawValue: row["role"]) else { throw CorruptRow(table: "api_keys", column: "role") }
+        self.init(
+            id: try row.uuid("id", table: "api_keys"),
+            tenantId: try row.optionalUUID("tenant_id", table: "api_keys"),
+            role: role,
+            propertyIds: row.json("property_ids")?.arrayValue?.compactMap { $0.stringValue.flatMap(UUID.init) },
+            title: row["title"],
+            prefix: row["prefix"],
+            hash: row["hash"],
+            createdAt: row.date("created_at"),
+            lastUsedAt: row.optionalDate("last_used_at"),
+            revokedAt: row.optionalDate("revoked_at"))
+    }
+}
+
+extension Property {
+    init(row: Row) throws {
+        self.init(
+            id: try row.uuid("id", table: "properties"), tenantId: try row.uuid("tenant_id", table: "properties"),
+            title: row["title"], createdAt: row.date("created_at"))
+    }
+}
+
+extension Webhook {
+    init(row: Row) throws {
+        guard let dialect = Dialect(rawValue: row["dialect"]), let mask = try? EventMask(parsing: row["event_mask"])
+        else { throw CorruptRow(table: "webhooks", column: "dialect/event_mask") }
+        let secrets = (row.json("secrets")?.arrayValue ?? []).compactMap { item -> SigningSecret? in
+            guard let value = item["secret"]?.stringValue else { return nil }
+            var expiry: Date?
+            if case .int(let millis)? = item["expires_at"] { expiry = Timestamp.date(millis: millis) }
+            return SigningSecret(value: value, expiresAt: expiry)
+        }
+        self.init(
+            id: try row.uuid("id", table: "webhooks"),
+            tenantId: try row.uuid("tenant_id", table: "webhooks"),
+            propertyId: try row.optionalUUID("property_id", table: "webhooks"),
+            isGlobal: row["is_global"],
+            dialect: dialect,
+            callbackURL: row["callback_url"],
+            eventMask: mask,
+            requestParams: row.stringMap("request_params"),
+            headers: row.stringMap("headers"),
+            isActive: row["is_active"],
+            sendData: row["send_data"],
+            isProtected: row["protected"],
+            secrets: secrets,
+            disabledReason: row["disabled_reason"],
+            createdAt: row.date("created_at"),
+            updatedAt: row.date("updated_at"))
+    }
+}

@@ -1,0 +1,113 @@
+import Foundation
+import GRDB
+import HeraldCore
+
+extension SQLiteStore: WebhookStore {
+    public func insertWebhook(_ webhook: Webhook) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO webhooks (id, tenant_id, property_id, is_global, dialect, callback_url, event_mask,
+                        request_params, headers, is_active, send_data, protected, secrets, disabled_reason,
+                        created_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [webhook.id.text, webhook.tenantId.text] + Self.mutableColumns(webhook)
+                    + [Timestamp.millis(webhook.createdAt), Timestamp.millis(webhook.updatedAt)])
+        }
+    }
+
+    public func updateWebhook(_ webhook: Webhook) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE webhooks SET property_id = ?, is_global = ?, dialect = ?, callback_url = ?, event_mask = ?,
+                        request_params = ?, headers = ?, is_active = ?, send_data = ?, protected = ?, secrets = ?,
+                        disabled_reason = ?, updated_at = ?
+                    WHERE id = ?
+                    """,
+                arguments: Self.mutableColumns(webhook) + [Timestamp.millis(webhook.updatedAt), webhook.id.text])
+            if db.changesCount == 0 { throw StoreError.notFound }
+        }
+    }
+
+    public func webhook(id: UUID) async throws -> Webhook? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM webhooks WHERE id = ?", arguments: [id.text]).map(
+                Webhook.init(row:))
+        }
+    }
+
+    public func deleteWebhook(id: UUID) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM webhooks WHERE id = ?", arguments: [id.text])
+            if db.changesCount == 0 { throw StoreError.notFound }
+        }
+    }
+
+    public func listWebhooks(_ query: WebhookQuery) async throws -> Page<Webhook> {
+        try await pool.read { db in
+            var conditions: [String] = []
+            var arguments = StatementArguments()
+            if let tenantId = query.tenantId {
+                conditions.append("tenant_id = ?")
+                arguments += [tenantId.text]
+            }
+            if let scope = query.propertyScope {
+                let global = query.includeGlobal ? " OR is_global = 1" : ""
+                conditions.append("(property_id IN (\(Self.placeholders(scope.count)))\(global))")
+                arguments += StatementArguments(scope.map(\.text))
+            } else if !query.includeGlobal {
+                conditions.append("is_global = 0")
+            }
+            if let propertyId = query.propertyId {
+                conditions.append("property_id = ?")
+                arguments += [propertyId.text]
+            }
+            if let isActive = query.isActive {
+                conditions.append("is_active = ?")
+                arguments += [isActive]
+            }
+            if let isGlobal = query.isGlobal {
+                conditions.append("is_global = ?")
+                arguments += [isGlobal]
+            }
+            if let dialect = query.dialect {
+                conditions.append("dialect = ?")
+                arguments += [dialect.rawValue]
+            }
+            let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM webhooks \(filter)", arguments: arguments) ?? 0
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT * FROM webhooks \(filter) ORDER BY created_at, id LIMIT ? OFFSET ?",
+                arguments: arguments + [query.page.limit, query.page.offset])
+            return Page(
+                items: try rows.map(Webhook.init(row:)), page: query.page.page, limit: query.page.limit, total: total)
+        }
+    }
+
+    /// The columns an update may change, in the order both statements list them.
+    static func mutableColumns(_ webhook: Webhook) -> StatementArguments {
+        [
+            webhook.propertyId?.text, webhook.isGlobal, webhook.dialect.rawValue, webhook.callbackURL,
+            webhook.eventMask.raw, webhook.requestParams.map(encodeMap), webhook.headers.map(encodeMap),
+            webhook.isActive, webhook.sendData, webhook.isProtected, encodeSecrets(webhook.secrets),
+            webhook.disabledReason,
+        ]
+    }
+
+    static func encodeMap(_ map: [String: String]) -> String {
+        JSONValue.object(map.mapValues { .string($0) }).encodedString()
+    }
+
+    static func encodeSecrets(_ secrets: [SigningSecret]) -> String {
+        JSONValue.array(
+            secrets.map { secret in
+                .object([
+                    "secret": .string(secret.value),
+                    "expires_at": secret.expiresAt.map { .int(Timestamp.millis($0)) } ?? .null,
+                ])
+            }
+        ).encodedString()
+    }
+}

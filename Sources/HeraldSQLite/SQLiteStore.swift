@@ -1,0 +1,55 @@
+import Foundation
+import GRDB
+import HeraldCore
+
+/// Herald's embedded store: one SQLite file in WAL mode, one writer, readers in parallel.
+public struct SQLiteStore: HeraldStore, Sendable {
+    let pool: DatabasePool
+
+    /// Opens (creating if needed) the database at `path`. Call ``migrate(from:)`` before use.
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            // WAL + NORMAL survives a process crash with every committed transaction.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        pool = try DatabasePool(path: path, configuration: configuration)
+    }
+
+    /// Applies the pending `NNNN_name.sql` files of `directory`, in name order.
+    /// Returns the names of the migrations it applied.
+    @discardableResult
+    public func migrate(from directory: URL) throws -> [String] {
+        let files = try FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)
+            .filter { $0.pathExtension == "sql" }
+            .sorted { $0.lastPathComponent < $1.lastPathComponent }
+        guard !files.isEmpty else { throw MigrationError.noMigrations(directory.path) }
+        var migrator = DatabaseMigrator()
+        for file in files {
+            let sql = try String(contentsOf: file, encoding: .utf8)
+            migrator.registerMigration(file.deletingPathExtension().lastPathComponent) { db in
+                try db.execute(sql: sql)
+            }
+        }
+        let pending = try pool.read { db in try migrator.hasCompletedMigrations(db) ? [] : migrator.migrations }
+        let applied = try pool.read { db in try migrator.appliedIdentifiers(db) }
+        try migrator.migrate(pool)
+        return pending.filter { !applied.contains($0) }
+    }
+
+    public func ping() async throws {
+        _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+    }
+}
+
+/// Why migrations could not run.
+public enum MigrationError: Error, CustomStringConvertible {
+    case noMigrations(String)
+
+    public var description: String {
+        switch self {
+        case .noMigrations(let path): "no migrations (*.sql) found in \(path)"
+        }
+    }
+}

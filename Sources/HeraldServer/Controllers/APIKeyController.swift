@@ -1,0 +1,89 @@
+import Foundation
+import HeraldCore
+import Hummingbird
+
+/// `/api/v1/api_keys`: admins make keys (shown once) and revoke them.
+struct APIKeyController<Store: TenantStore> {
+    let store: Store
+    let limits: BodyLimits
+
+    var endpoints: RouteCollection<HeraldRequestContext> {
+        RouteCollection(context: HeraldRequestContext.self)
+            .post(use: create)
+            .get(use: list)
+            .delete(":id", use: revoke)
+    }
+
+    @Sendable func create(_ request: Request, context: HeraldRequestContext) async throws -> JSONResponse {
+        let principal = try context.requirePrincipal()
+        try principal.requireAdmin()
+        var request = request
+        var reader = FieldReader(try await request.wrappedObject("api_key", limits: limits))
+        let roleText = reader.string("role", maxLength: 32)
+        let tenantField = reader.uuid("tenant_id", nullable: true)
+        let propertyIds = reader.uuidList("property_ids")
+        let title = reader.string("title", maxLength: 200, nullable: true)
+        var role: Role?
+        switch roleText {
+        case .given(let text?):
+            role = Role(rawValue: text)
+            if role == nil { reader.fail("role", "must be one of admin, user, publisher") }
+        case .absent where reader.object["role"] == nil: reader.fail("role", "can't be blank")
+        default: break
+        }
+        try reader.errors.check()
+        guard let role else { throw ChannexError.validation("role", "can't be blank") }
+
+        // A platform admin makes platform keys with tenant_id null; every other key belongs to a tenant.
+        let tenantId: UUID?
+        if principal.isPlatformAdmin, case .given(nil) = tenantField {
+            guard role == .admin else { throw ChannexError.validation("role", "platform keys must be admin keys") }
+            tenantId = nil
+        } else {
+            let requested = tenantField.value ?? nil
+            let id = try principal.actingTenant(named: requested)
+            guard try await store.tenant(id: id) != nil else { throw ChannexError.validation("tenant_id", "not found") }
+            tenantId = id
+        }
+
+        let scope = propertyIds.value ?? nil
+        if let scope {
+            guard role != .admin else {
+                throw ChannexError.validation("property_ids", "only user and publisher keys take a property scope")
+            }
+            for id in scope {
+                guard let property = try await store.property(id: id), property.tenantId == tenantId,
+                    principal.reaches(property: id, of: property.tenantId)
+                else { throw ChannexError.validation("property_ids", "\(id.text) not found") }
+            }
+        }
+
+        let material = KeyMaterial.newAPIKey()
+        let key = APIKey(
+            tenantId: tenantId, role: role, propertyIds: scope.map { Array(Set($0)).sorted { $0.text < $1.text } },
+            title: title.value ?? nil, prefix: material.prefix, hash: material.hash, createdAt: Timestamp.now())
+        try await store.insertAPIKey(key)
+        return JSONResponse(
+            status: .created, body: ChannexEnvelope.single(ChannexEnvelope.apiKey(key, secret: material.key)))
+    }
+
+    @Sendable func list(_ request: Request, context: HeraldRequestContext) async throws -> JSONResponse {
+        let principal = try context.requirePrincipal()
+        try principal.requireAdmin()
+        let query = QueryParameters(request.uri)
+        let tenant = try principal.tenantId ?? query.uuid("filter[tenant_id]")
+        let keys = try await store.listAPIKeys(tenantId: tenant, page: try query.page())
+        return JSONResponse(body: ChannexEnvelope.list(keys) { ChannexEnvelope.apiKey($0) })
+    }
+
+    @Sendable func revoke(_ request: Request, context: HeraldRequestContext) async throws -> JSONResponse {
+        let principal = try context.requirePrincipal()
+        try principal.requireAdmin()
+        let id = try context.uuidParameter("id")
+        guard let key = try await store.apiKey(id: id),
+            principal.isPlatformAdmin || (key.tenantId != nil && key.tenantId == principal.tenantId)
+        else { throw ChannexError.notFound }
+        try await store.revokeAPIKey(id: id, at: Timestamp.now())
+        return JSONResponse(body: ChannexEnvelope.success)
+    }
+}

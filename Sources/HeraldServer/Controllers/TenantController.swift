@@ -1,0 +1,52 @@
+import Foundation
+import HeraldCore
+import Hummingbird
+
+/// `/api/v1/tenants`: platform admins create tenants; everyone sees their own.
+struct TenantController<Store: TenantStore> {
+    let store: Store
+    let limits: BodyLimits
+
+    var endpoints: RouteCollection<HeraldRequestContext> {
+        RouteCollection(context: HeraldRequestContext.self)
+            .post(use: create)
+            .get(use: list)
+            .get(":id", use: show)
+    }
+
+    @Sendable func create(_ request: Request, context: HeraldRequestContext) async throws -> JSONResponse {
+        try context.requirePrincipal().requirePlatformAdmin()
+        var request = request
+        var reader = FieldReader(try await request.wrappedObject("tenant", limits: limits))
+        let name = reader.string("name", maxLength: 200).value ?? nil
+        if name?.trimmingCharacters(in: .whitespaces).isEmpty ?? true, reader.errors.details["name"] == nil {
+            reader.fail("name", "can't be blank")
+        }
+        let demoMode = reader.bool("demo_mode")
+        var supplier: JSONValue?
+        if let value = reader.object["octo_supplier"], value != .null {
+            if case .object = value { supplier = value } else { reader.fail("octo_supplier", "must be an object") }
+        }
+        try reader.errors.check()
+        let tenant = Tenant(
+            name: name!, demoMode: demoMode.or(false), octoSupplier: supplier, createdAt: Timestamp.now())
+        try await store.insertTenant(tenant)
+        return JSONResponse(status: .created, body: ChannexEnvelope.single(ChannexEnvelope.tenant(tenant)))
+    }
+
+    @Sendable func list(_ request: Request, context: HeraldRequestContext) async throws -> JSONResponse {
+        let principal = try context.requirePrincipal()
+        let page = try QueryParameters(request.uri).page()
+        let tenants = try await store.listTenants(only: principal.tenantId, page: page)
+        return JSONResponse(body: ChannexEnvelope.list(tenants, render: ChannexEnvelope.tenant))
+    }
+
+    @Sendable func show(_ request: Request, context: HeraldRequestContext) async throws -> JSONResponse {
+        let principal = try context.requirePrincipal()
+        let id = try context.uuidParameter("id")
+        guard principal.reaches(tenant: id), let tenant = try await store.tenant(id: id) else {
+            throw ChannexError.notFound
+        }
+        return JSONResponse(body: ChannexEnvelope.single(ChannexEnvelope.tenant(tenant)))
+    }
+}

@@ -1,0 +1,158 @@
+import Foundation
+import HeraldCore
+import Hummingbird
+
+/// `/api/v1/webhooks`: the Channex webhook collection, field for field, plus Herald's secret routes.
+struct WebhookController<Store: TenantStore & WebhookStore> {
+    let store: Store
+    let limits: BodyLimits
+
+    var endpoints: RouteCollection<HeraldRequestContext> {
+        RouteCollection(context: HeraldRequestContext.self)
+            .get(use: list)
+            .post(use: create)
+            .get(":id", use: show)
+            .put(":id", use: update)
+            .delete(":id", use: delete)
+            .get(":id/secret", use: secret)
+    }
+
+    @Sendable func list(_ request: Request, context: HeraldRequestContext) async throws -> JSONResponse {
+        let principal = try context.requirePrincipal()
+        try principal.requireWebhookManager()
+        let query = QueryParameters(request.uri)
+        var errors = ValidationErrors()
+        func read<T>(_ body: () throws -> T?) -> T? {
+            do { return try body() } catch let error as ChannexError {
+                for (field, messages) in error.details ?? [:] { messages.forEach { errors.add(field, $0) } }
+                return nil
+            } catch { return nil }
+        }
+        let page = read { try query.page() }
+        let propertyId = read { try query.uuid("filter[property_id]") }
+        let isActive = read { try query.bool("filter[is_active]") }
+        let isGlobal = read { try query.bool("filter[is_global]") }
+        let tenantFilter = principal.isPlatformAdmin ? read { try query.uuid("filter[tenant_id]") } : nil
+        if !errors.isEmpty { throw ChannexError.validation(errors) }
+
+        let webhooks = try await store.listWebhooks(
+            WebhookQuery(
+                tenantId: principal.tenantId ?? tenantFilter,
+                propertyScope: principal.propertyScope,
+                includeGlobal: principal.isAdmin,
+                propertyId: propertyId,
+                isActive: isActive,
+                isGlobal: isGlobal,
+                page: page ?? PageRequest()))
+        return JSONResponse(body: ChannexEnvelope.list(webhooks) { ChannexEnvelope.webhook($0) })
+    }
+
+    @Sendable func show(_ request: Request, context: HeraldRequestContext) async throws -> JSONResponse {
+        let webhook = try await visibleWebhook(context)
+        return JSONResponse(body: ChannexEnvelope.single(ChannexEnvelope.webhook(webhook)))
+    }
+
+    @Sendable func create(_ request: Request, context: HeraldRequestContext) async throws -> JSONResponse {
+        let principal = try context.requirePrincipal()
+        try principal.requireWebhookManager()
+        var request = request
+        let model = try WebhookWriteModel.parse(
+            try await request.wrappedObject("webhook", limits: limits), mode: .create)
+        let tenantId = try await tenant(for: model, principal: principal)
+        guard let webhook = model.newWebhook(tenantId: tenantId, now: Timestamp.now()) else {
+            throw ChannexError.validation("webhook", "can't be blank")
+        }
+        try await check(webhook, by: principal)
+        try await store.insertWebhook(webhook)
+        let body = ChannexEnvelope.webhook(webhook, signingSecret: webhook.currentSecret?.value)
+        return JSONResponse(status: .created, body: ChannexEnvelope.single(body))
+    }
+
+    @Sendable func update(_ request: Request, context: HeraldRequestContext) async throws -> JSONResponse {
+        let principal = try context.requirePrincipal()
+        let current = try await modifiableWebhook(context)
+        var request = request
+        let model = try WebhookWriteModel.parse(
+            try await request.wrappedObject("webhook", limits: limits), mode: .update)
+        if case .given(let requested?) = model.tenantId, requested != current.tenantId {
+            throw ChannexError.validation("tenant_id", "cannot be changed")
+        }
+        let updated = model.applied(to: current, now: Timestamp.now())
+        try await check(updated, by: principal)
+        try await store.updateWebhook(updated)
+        return JSONResponse(body: ChannexEnvelope.single(ChannexEnvelope.webhook(updated)))
+    }
+
+    @Sendable func delete(_ request: Request, context: HeraldRequestContext) async throws -> JSONResponse {
+        let webhook = try await modifiableWebhook(context)
+        try await store.deleteWebhook(id: webhook.id)
+        return JSONResponse(body: ChannexEnvelope.success)
+    }
+
+    @Sendable func secret(_ request: Request, context: HeraldRequestContext) async throws -> JSONResponse {
+        let webhook = try await visibleWebhook(context)
+        return JSONResponse(body: ChannexEnvelope.single(ChannexEnvelope.webhookSecret(webhook, now: Timestamp.now())))
+    }
+
+    // MARK: - Access
+
+    /// The webhook named in the path, if the caller may see it; anything else is 404.
+    func visibleWebhook(_ context: HeraldRequestContext) async throws -> Webhook {
+        let principal = try context.requirePrincipal()
+        try principal.requireWebhookManager()
+        let id = try context.uuidParameter("id")
+        guard let webhook = try await store.webhook(id: id), principal.canSee(webhook) else {
+            throw ChannexError.notFound
+        }
+        return webhook
+    }
+
+    /// The webhook named in the path, if the caller may change it.
+    func modifiableWebhook(_ context: HeraldRequestContext) async throws -> Webhook {
+        let webhook = try await visibleWebhook(context)
+        let principal = try context.requirePrincipal()
+        guard webhook.dialect == .channex else {
+            throw ChannexError.forbidden("OCTO webhooks are managed through /octo/webhooks")
+        }
+        guard principal.canModify(webhook) else {
+            throw ChannexError.forbidden("protected webhooks can only be changed with an admin key")
+        }
+        return webhook
+    }
+
+    /// The tenant a new webhook belongs to: the caller's, or for platform admins the property's
+    /// (or the named `tenant_id` of a global webhook).
+    func tenant(for model: WebhookWriteModel, principal: Principal) async throws -> UUID {
+        if let tenantId = principal.tenantId {
+            if case .given(let requested?) = model.tenantId, requested != tenantId {
+                throw ChannexError.validation("tenant_id", "not found")
+            }
+            return tenantId
+        }
+        if case .given(let propertyId?) = model.propertyId {
+            guard let property = try await store.property(id: propertyId) else {
+                throw ChannexError.validation("property_id", "not found")
+            }
+            return property.tenantId
+        }
+        let tenantId = try principal.actingTenant(named: model.tenantId.value ?? nil)
+        guard try await store.tenant(id: tenantId) != nil else {
+            throw ChannexError.validation("tenant_id", "not found")
+        }
+        return tenantId
+    }
+
+    /// The rules a webhook must meet to be stored by `principal`.
+    func check(_ webhook: Webhook, by principal: Principal) async throws {
+        try WebhookWriteModel.checkScope(of: webhook)
+        if principal.role == .user {
+            if webhook.isGlobal { throw ChannexError.forbidden("global webhooks need a tenant admin key") }
+            if webhook.isProtected { throw ChannexError.forbidden("only admin keys may protect a webhook") }
+        }
+        if let propertyId = webhook.propertyId {
+            guard let property = try await store.property(id: propertyId), property.tenantId == webhook.tenantId,
+                principal.reaches(property: propertyId, of: property.tenantId)
+            else { throw ChannexError.validation("property_id", "not found") }
+        }
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+import HeraldCore
+import Hummingbird
+import HummingbirdCore
+
+/// Query parameters with percent-decoded names, so `pagination%5Bpage%5D` reads as `pagination[page]`.
+struct QueryParameters {
+    private var values: [String: String] = [:]
+
+    init(_ uri: URI) {
+        for (key, value) in uri.queryParameters {
+            let name = String(key).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(key)
+            values[name] = String(value)
+        }
+    }
+
+    subscript(name: String) -> String? { values[name] }
+
+    /// `pagination[page]` (from 1) and `pagination[limit]` (1...100; larger values are clamped to 100).
+    func page() throws -> PageRequest {
+        var errors = ValidationErrors()
+        var page = 1
+        var limit = PageRequest.defaultLimit
+        if let text = self["pagination[page]"] {
+            if let value = Int(text), value >= 1, value <= 1_000_000 {
+                page = value
+            } else {
+                errors.add("pagination[page]", "must be a whole number from 1")
+            }
+        }
+        if let text = self["pagination[limit]"] {
+            if let value = Int(text), value >= 1 {
+                limit = min(value, PageRequest.maxLimit)
+            } else {
+                errors.add("pagination[limit]", "must be a whole number from 1 to \(PageRequest.maxLimit)")
+            }
+        }
+        if !errors.isEmpty { throw ChannexError.validation(errors) }
+        return PageRequest(page: page, limit: limit)
+    }
+
+    func bool(_ name: String) throws -> Bool? {
+        guard let text = self[name] else { return nil }
+        switch text.lowercased() {
+        case "true", "1": return true
+        case "false", "0": return false
+        default: throw ChannexError.validation(name, "must be true or false")
+        }
+    }
+
+    func uuid(_ name: String) throws -> UUID? {
+        guard let text = self[name] else { return nil }
+        guard let id = UUID(uuidString: text) else { throw ChannexError.validation(name, "must be a valid UUID") }
+        return id
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+import HeraldCore
+import Hummingbird
+import NIOCore
+
+/// Reads JSON request bodies with a size and nesting bound, as the dialect's errors.
+public struct BodyLimits: Sendable {
+    /// Bodies of ordinary writes.
+    public var maxBytes: Int
+    /// Bodies of `POST /events` and `/events/batch`.
+    public var maxEventBytes: Int
+    /// How deeply arrays and objects may nest.
+    public var maxDepth: Int
+
+    public init(maxBytes: Int = 64 * 1024, maxEventBytes: Int = 1024 * 1024, maxDepth: Int = 32) {
+        self.maxBytes = maxBytes
+        self.maxEventBytes = maxEventBytes
+        self.maxDepth = maxDepth
+    }
+}
+
+extension Request {
+    /// The body as JSON, refused with 413 past `limit` bytes and 400 when it is not JSON.
+    mutating func jsonBody(limit: Int, maxDepth: Int) async throws -> JSONValue {
+        if let length = headers[.contentLength].flatMap(Int.init), length > limit {
+            throw ChannexError.payloadTooLarge
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await collectBody(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw ChannexError.payloadTooLarge
+        }
+        guard buffer.readableBytes > 0 else { throw ChannexError.badRequest("Request body is empty; JSON expected") }
+        let value: JSONValue
+        do {
+            value = try JSONValue.decode(Data(buffer.readableBytesView))
+        } catch {
+            throw ChannexError.badRequest("Request body is not valid JSON")
+        }
+        guard value.depth <= maxDepth else {
+            throw ChannexError.badRequest("JSON nests deeper than \(maxDepth) levels")
+        }
+        return value
+    }
+
+    /// The object under `key` of a `{"<key>": {...}}` body.
+    mutating func wrappedObject(_ key: String, limits: BodyLimits) async throws -> [String: JSONValue] {
+        let body = try await jsonBody(limit: limits.maxBytes, maxDepth: limits.maxDepth)
+        guard case .object(let top) = body else { throw ChannexError.badRequest("Request body must be a JSON object") }
+        guard let inner = top[key] else { throw ChannexError.validation(key, "can't be blank") }
+        guard case .object(let object) = inner else { throw ChannexError.validation(key, "must be an object") }
+        return object
+    }
+}

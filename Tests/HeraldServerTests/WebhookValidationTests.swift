@@ -1,0 +1,109 @@
+import Foundation
+import HeraldCore
+import Testing
+
+@Suite struct WebhookValidationTests {
+    @Test func missingRequiredFieldsAreEachReported() async throws {
+        try await TestHerald().run { api in
+            let reply = try await api.call(.post, "/api/v1/webhooks", key: api.admin, body: ["webhook": [:]])
+            #expect(reply.status == .unprocessableContent)
+            #expect(reply.errorCode == "validation_error")
+            #expect(reply.json["errors"]?["title"] == "Validation Error")
+            #expect(reply.details?["callback_url"] == ["can't be blank"])
+            #expect(reply.details?["event_mask"] == ["can't be blank"])
+            #expect(reply.details?["property_id"] == ["can't be blank"])
+        }
+    }
+
+    @Test(arguments: ["ftp://example.com/x", "/relative/path", "https://", "not a url", "http://exa mple.com/"])
+    func callbackURLMustBeAnAbsoluteHTTPURL(url: String) async throws {
+        try await TestHerald().run { api in
+            let property = try await api.property(in: try await api.tenant())
+            let reply = try await api.webhook(key: api.admin, property: property, url: url)
+            #expect(reply.status == .unprocessableContent)
+            #expect(reply.details?["callback_url"] != nil)
+        }
+    }
+
+    @Test func eventMaskFollowsTheGrammar() async throws {
+        try await TestHerald().run { api in
+            let property = try await api.property(in: try await api.tenant())
+            for mask in [
+                "*", "ari", "booking;ari", "ari:rate:*:96a44e07-2158-43e4-8baa-8f6f56922ba8", "booking_update",
+            ] {
+                #expect(try await api.webhook(key: api.admin, property: property, mask: mask).status == .created)
+            }
+            for mask in ["", "bogus", "booking;", "ari:rate", "ari:rate:x:*"] {
+                let reply = try await api.webhook(key: api.admin, property: property, mask: mask)
+                #expect(reply.status == .unprocessableContent, "mask \(mask)")
+                #expect(reply.details?["event_mask"] != nil)
+            }
+        }
+    }
+
+    @Test func propertyMustBelongToTheTenant() async throws {
+        try await TestHerald().run { api in
+            let tenant = try await api.tenant()
+            let other = try await api.property(in: try await api.tenant("Other"))
+            let admin = try await api.key(.admin, in: tenant)
+            let foreign = try await api.webhook(key: admin, property: other)
+            #expect(foreign.status == .unprocessableContent)
+            #expect(foreign.details?["property_id"] == ["not found"])
+            let unknown = try await api.webhook(key: admin, property: UUID())
+            #expect(unknown.details?["property_id"] == ["not found"])
+            let malformed = try await api.webhook(key: admin, property: nil, ["property_id": "abc"])
+            #expect(malformed.details?["property_id"] == ["must be a valid UUID"])
+        }
+    }
+
+    @Test(
+        arguments: [
+            ["Host": "evil"], ["Content-Length": "1"], ["content-type": "text/plain"], ["Transfer-Encoding": "chunked"],
+            ["Connection": "close"], ["webhook-signature": "v1,x"], ["Bad Name": "x"], ["X-Ok": "a\r\nInjected: yes"],
+            ["X-Ok": "nul\u{0}byte"], ["": "x"],
+        ] as [JSONValue])
+    func unsafeHeadersAreRefused(headers: JSONValue) async throws {
+        try await TestHerald().run { api in
+            let property = try await api.property(in: try await api.tenant())
+            let reply = try await api.webhook(key: api.admin, property: property, ["headers": headers])
+            #expect(reply.status == .unprocessableContent)
+            #expect(reply.details?["headers"] != nil)
+        }
+    }
+
+    @Test func requestParamsAndHeadersMustMapStringsToStrings() async throws {
+        try await TestHerald().run { api in
+            let property = try await api.property(in: try await api.tenant())
+            let reply = try await api.webhook(
+                key: api.admin, property: property, ["request_params": ["n": 1], "headers": ["X-A": true]])
+            #expect(reply.details?["request_params"] != nil)
+            #expect(reply.details?["headers"] != nil)
+            let list = try await api.webhook(key: api.admin, property: property, ["request_params": ["a", "b"]])
+            #expect(list.details?["request_params"] == ["must be an object of strings"])
+        }
+    }
+
+    @Test func wrongTypesAreValidationErrorsNamingTheField() async throws {
+        try await TestHerald().run { api in
+            let property = try await api.property(in: try await api.tenant())
+            let reply = try await api.webhook(
+                key: api.admin, property: property,
+                ["is_active": "yes", "send_data": 1, "callback_url": 42, "event_mask": ["*"]])
+            #expect(reply.status == .unprocessableContent)
+            #expect(reply.details?["is_active"] == ["must be a boolean"])
+            #expect(reply.details?["send_data"] == ["must be a boolean"])
+            #expect(reply.details?["callback_url"] == ["must be a string"])
+            #expect(reply.details?["event_mask"] == ["must be a string"])
+        }
+    }
+
+    @Test func refusedWritesChangeNothing() async throws {
+        try await TestHerald().run { api in
+            let property = try await api.property(in: try await api.tenant())
+            _ = try await api.webhook(key: api.admin, property: property, mask: "nope")
+            _ = try await api.webhook(key: api.admin, property: property, ["headers": ["Host": "x"]])
+            let list = try await api.call(.get, "/api/v1/webhooks", key: api.admin)
+            #expect(list.json["meta"]?["total"] == 0)
+        }
+    }
+}
