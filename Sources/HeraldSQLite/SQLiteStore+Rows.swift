@@ -95,7 +95,58 @@ extension Webhook {
             isProtected: row["protected"],
             secrets: secrets,
             disabledReason: row["disabled_reason"],
+            retryPolicy: row.json("retry_policy").flatMap { try? RetryPolicy.parse($0).get() },
+            failingSince: row.optionalDate("failing_since"),
             createdAt: row.date("created_at"),
             updatedAt: row.date("updated_at"))
+    }
+}
+
+extension Event {
+    init(row: Row) throws {
+        self.init(
+            id: try row.uuid("id", table: "events"),
+            tenantId: try row.uuid("tenant_id", table: "events"),
+            propertyId: try row.optionalUUID("property_id", table: "events"),
+            name: row["name"],
+            userId: row["user_id"],
+            payload: row.json("payload") ?? .null,
+            occurredAt: row.date("occurred_at"),
+            idempotencyKey: row["idempotency_key"],
+            isTest: row["test"],
+            createdAt: row.date("created_at"))
+    }
+}
+
+extension Delivery {
+    init(row: Row) throws {
+        guard let status = Status(rawValue: row["status"]) else {
+            throw CorruptRow(table: "deliveries", column: "status")
+        }
+        self.init(
+            id: row["id"],
+            eventId: try row.uuid("event_id", table: "deliveries"),
+            webhookId: try row.uuid("webhook_id", table: "deliveries"),
+            tenantId: try row.uuid("tenant_id", table: "deliveries"),
+            eventName: row["event_name"],
+            ariFilters: row.json("ari_filters")?.arrayValue?.compactMap(ARIFilter.init(json:)) ?? [],
+            status: status,
+            attempts: row["attempts"],
+            nextAttemptAt: row.optionalDate("next_attempt_at"),
+            leaseUntil: row.optionalDate("lease_until"),
+            leaseOwner: row["lease_owner"],
+            lastStatusCode: row["last_status_code"],
+            lastError: row["last_error"],
+            createdAt: row.date("created_at"),
+            settledAt: row.optionalDate("settled_at"))
+    }
+}
+
+extension DeliveryAttempt {
+    init(row: Row) {
+        self.init(
+            deliveryId: row["delivery_id"], number: row["n"], startedAt: row.date("started_at"),
+            durationMs: row["duration_ms"], statusCode: row["status_code"], responseBody: row["response_body"],
+            error: row["error"])
     }
 }

@@ -1,36 +1,72 @@
 import Foundation
 import HeraldCore
+import HeraldDelivery
 import Hummingbird
 import Logging
+import NIOCore
 import ServiceLifecycle
+
+/// The parts of delivery the API shares with the dispatcher.
+public struct DeliveryRuntime: Sendable {
+    public let sender: HTTPSender
+    public let signal: WakeSignal
+    /// When this process's dispatcher loop last went round; nil where no dispatcher runs.
+    public var dispatcherHeartbeat: (@Sendable () -> Date)?
+
+    public init(sender: HTTPSender, signal: WakeSignal, dispatcherHeartbeat: (@Sendable () -> Date)? = nil) {
+        self.sender = sender
+        self.signal = signal
+        self.dispatcherHeartbeat = dispatcherHeartbeat
+    }
+}
 
 /// Builds the Herald application: every route, middleware and service decided in one place.
 public func buildApplication<Store: HeraldStore>(
     store: Store,
     configuration: HeraldConfiguration,
-    services: [any Service] = [],
-    logger: Logger
+    logger: Logger,
+    onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
-    let router = buildRouter(store: store, configuration: configuration)
+    let client = HTTPSender.makeClient(timeouts: configuration.timeouts)
+    var runtime = DeliveryRuntime(
+        sender: HTTPSender(client: client, timeouts: configuration.timeouts), signal: WakeSignal())
+    // Services stop in reverse order: the dispatcher finishes its sends before the client goes.
+    var services: [any Service] = [HTTPClientService(client: client)]
+    if configuration.runsDispatcher {
+        let dispatcher = Dispatcher(
+            queue: store, sender: runtime.sender, signal: runtime.signal, configuration: configuration.dispatcher,
+            logger: logger)
+        runtime.dispatcherHeartbeat = { dispatcher.lastHeartbeat }
+        services.append(dispatcher)
+    }
+    let router = buildRouter(store: store, runtime: runtime, configuration: configuration)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Herald"),
         services: services,
+        onServerRunning: onServerRunning,
         logger: logger
     )
 }
 
 /// The router alone (tests drive it without a socket).
-public func buildRouter<Store: HeraldStore>(store: Store, configuration: HeraldConfiguration) -> Router<
-    HeraldRequestContext
-> {
+public func buildRouter<Store: HeraldStore>(
+    store: Store, runtime: DeliveryRuntime, configuration: HeraldConfiguration
+) -> Router<HeraldRequestContext> {
     let router = Router(context: HeraldRequestContext.self)
     router.add(middleware: LogRequestsMiddleware(.debug))
     router.add(middleware: ErrorMiddleware())
 
     router.get("health") { _, _ in JSONResponse(body: ["status": "ok"]) }
     router.get("ready") { _, _ in
-        try await store.ping()
+        do {
+            try await store.ping()
+        } catch {
+            return JSONResponse(status: .serviceUnavailable, body: ["status": "database unreachable"])
+        }
+        if let heartbeat = runtime.dispatcherHeartbeat?(), Date().timeIntervalSince(heartbeat) > 30 {
+            return JSONResponse(status: .serviceUnavailable, body: ["status": "dispatcher stalled"])
+        }
         return JSONResponse(body: ["status": "ready"])
     }
     if let spec = configuration.openAPISpec {
@@ -42,11 +78,26 @@ public func buildRouter<Store: HeraldStore>(store: Store, configuration: HeraldC
         }
     }
 
+    if let registry = configuration.metrics {
+        router.get("metrics") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+        }
+    }
+
     let limits = configuration.limits
     let api = router.group("api/v1").add(middleware: AuthMiddleware(store: store))
     api.addRoutes(TenantController(store: store, limits: limits).endpoints, atPath: "tenants")
     api.addRoutes(APIKeyController(store: store, limits: limits).endpoints, atPath: "api_keys")
     api.addRoutes(PropertyController(store: store, limits: limits).endpoints, atPath: "properties")
-    api.addRoutes(WebhookController(store: store, limits: limits).endpoints, atPath: "webhooks")
+    api.addRoutes(
+        WebhookController(
+            store: store, limits: limits, sender: runtime.sender, signal: runtime.signal,
+            secretGracePeriod: configuration.secretGracePeriod
+        ).endpoints, atPath: "webhooks")
+    api.addRoutes(
+        EventController(store: store, limits: limits, signal: runtime.signal).endpoints, atPath: "events")
+    api.addRoutes(DeliveryController(store: store, signal: runtime.signal).endpoints, atPath: "deliveries")
     return router
 }

@@ -1,5 +1,8 @@
 import Foundation
+import HeraldCore
+import HeraldDelivery
 import Logging
+import Prometheus
 
 /// What `buildApplication` needs to know; `herald serve` fills it from flags and `HERALD_*`.
 public struct HeraldConfiguration: Sendable {
@@ -8,13 +11,29 @@ public struct HeraldConfiguration: Sendable {
     public var limits: BodyLimits
     /// Where `GET /openapi.yaml` reads the spec from (nil: the route answers 404).
     public var openAPISpec: URL?
+    public var timeouts: HTTPSender.Timeouts
+    public var dispatcher: DispatcherConfiguration
+    /// How long a rotated-out signing secret keeps signing.
+    public var secretGracePeriod: TimeInterval
+    /// Whether this process delivers (the `worker` and `all` roles).
+    public var runsDispatcher: Bool
+    /// Where `GET /metrics` reads from (nil: the route answers 404).
+    public var metrics: PrometheusCollectorRegistry?
 
     public init(
-        host: String = "127.0.0.1", port: Int = 8080, limits: BodyLimits = BodyLimits(), openAPISpec: URL? = nil
+        host: String = "127.0.0.1", port: Int = 8080, limits: BodyLimits = BodyLimits(), openAPISpec: URL? = nil,
+        timeouts: HTTPSender.Timeouts = .init(), dispatcher: DispatcherConfiguration = .init(),
+        secretGracePeriod: TimeInterval = 24 * 3600, runsDispatcher: Bool = true,
+        metrics: PrometheusCollectorRegistry? = nil
     ) {
         self.host = host
         self.port = port
         self.limits = limits
         self.openAPISpec = openAPISpec
+        self.timeouts = timeouts
+        self.dispatcher = dispatcher
+        self.secretGracePeriod = secretGracePeriod
+        self.runsDispatcher = runsDispatcher
+        self.metrics = metrics
     }
 }

@@ -6,8 +6,14 @@ public enum ChannexEnvelope {
     public static func resource(
         type: String, id: UUID, attributes: [String: JSONValue], relationships: [String: JSONValue]? = nil
     ) -> JSONValue {
+        resource(type: type, id: id.text, attributes: attributes, relationships: relationships)
+    }
+
+    public static func resource(
+        type: String, id: String, attributes: [String: JSONValue], relationships: [String: JSONValue]? = nil
+    ) -> JSONValue {
         var resource: [String: JSONValue] = [
-            "type": .string(type), "id": .string(id.text), "attributes": .object(attributes),
+            "type": .string(type), "id": .string(id), "attributes": .object(attributes),
         ]
         if let relationships { resource["relationships"] = .object(relationships) }
         return .object(resource)
@@ -44,6 +50,7 @@ public enum ChannexEnvelope {
             "property_id": webhook.propertyId.map { .string($0.text) } ?? .null,
             "dialect": .string(webhook.dialect.rawValue),
             "disabled_reason": webhook.disabledReason.map(JSONValue.string) ?? .null,
+            "retry_policy": webhook.retryPolicy?.json ?? .null,
             "created_at": .string(Timestamp.iso(webhook.createdAt)),
             "updated_at": .string(Timestamp.iso(webhook.updatedAt)),
         ]
@@ -107,6 +114,61 @@ public enum ChannexEnvelope {
         ]
         if let secret { attributes["key"] = .string(secret) }
         return resource(type: "api_key", id: key.id, attributes: attributes)
+    }
+
+    public static func event(_ result: IngestResult) -> JSONValue {
+        let event = result.event
+        return resource(
+            type: "event", id: event.id,
+            attributes: [
+                "id": .string(event.id.text),
+                "name": .string(event.name),
+                "property_id": event.propertyId.map { .string($0.text) } ?? .null,
+                "user_id": event.userId.map(JSONValue.string) ?? .null,
+                "timestamp": .string(Timestamp.iso(event.occurredAt)),
+                "idempotency_key": event.idempotencyKey.map(JSONValue.string) ?? .null,
+                "test": .bool(event.isTest),
+                "deliveries": .int(Int64(result.deliveries)),
+                "replayed": .bool(result.replayed),
+                "created_at": .string(Timestamp.iso(event.createdAt)),
+            ],
+            relationships: ["organization": reference(type: "organization", id: event.tenantId)])
+    }
+
+    public static func delivery(_ delivery: Delivery, attempts: [DeliveryAttempt]? = nil) -> JSONValue {
+        func date(_ value: Date?) -> JSONValue { value.map { .string(Timestamp.iso($0)) } ?? .null }
+        var attributes: [String: JSONValue] = [
+            "id": .string(delivery.id),
+            "event_id": .string(delivery.eventId.text),
+            "webhook_id": .string(delivery.webhookId.text),
+            "event": .string(delivery.eventName),
+            "status": .string(delivery.status.rawValue),
+            "attempts": .int(Int64(delivery.attempts)),
+            "next_attempt_at": delivery.status == .pending ? date(delivery.nextAttemptAt) : .null,
+            "last_status_code": delivery.lastStatusCode.map { .int(Int64($0)) } ?? .null,
+            "last_error": delivery.lastError.map(JSONValue.string) ?? .null,
+            "created_at": date(delivery.createdAt),
+            "settled_at": date(delivery.settledAt),
+        ]
+        if let attempts {
+            attributes["attempt_log"] = .array(
+                attempts.map { attempt in
+                    [
+                        "n": .int(Int64(attempt.number)),
+                        "started_at": date(attempt.startedAt),
+                        "duration_ms": .int(Int64(attempt.durationMs)),
+                        "status_code": attempt.statusCode.map { .int(Int64($0)) } ?? .null,
+                        "response_body": attempt.responseBody.map(JSONValue.string) ?? .null,
+                        "error": attempt.error.map(JSONValue.string) ?? .null,
+                    ]
+                })
+        }
+        return resource(
+            type: "delivery", id: delivery.id, attributes: attributes,
+            relationships: [
+                "webhook": reference(type: "webhook", id: delivery.webhookId),
+                "event": reference(type: "event", id: delivery.eventId),
+            ])
     }
 
     static func stringMap(_ map: [String: String]?) -> JSONValue {

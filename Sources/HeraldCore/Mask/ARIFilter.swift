@@ -38,3 +38,26 @@ public struct ARIFilter: Sendable, Hashable {
         return true
     }
 }
+
+extension ARIFilter {
+    /// The stored form: `{"restrictions", "room_type_ids", "rate_plan_ids"}`, each a list or null.
+    public var json: JSONValue {
+        func list(_ set: Set<String>?) -> JSONValue { set.map { .array($0.sorted().map(JSONValue.string)) } ?? .null }
+        return [
+            "restrictions": list(restrictions), "room_type_ids": list(roomTypeIds), "rate_plan_ids": list(ratePlanIds),
+        ]
+    }
+
+    public init?(json: JSONValue) {
+        guard case .object = json else { return nil }
+        func set(_ key: String) -> Set<String>? { json[key]?.arrayValue.map { Set($0.compactMap(\.stringValue)) } }
+        self.init(
+            restrictions: set("restrictions"), roomTypeIds: set("room_type_ids"), ratePlanIds: set("rate_plan_ids"))
+    }
+
+    /// The items of an `ari` payload that pass any of `filters` (all of them when there is none).
+    public static func apply(_ filters: [ARIFilter], to payload: JSONValue) -> JSONValue {
+        guard !filters.isEmpty, case .array(let items) = payload else { return payload }
+        return .array(items.filter { item in filters.contains { $0.keeps(item) } })
+    }
+}

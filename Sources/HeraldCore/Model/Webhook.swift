@@ -24,6 +24,10 @@ public struct Webhook: Sendable, Hashable {
     /// Signing secrets, newest first; an old one keeps signing until it expires.
     public var secrets: [SigningSecret]
     public var disabledReason: String?
+    /// The webhook's own retry schedule; nil: Channex's.
+    public var retryPolicy: RetryPolicy?
+    /// Since when every attempt has failed; nil after a success.
+    public var failingSince: Date?
     public var createdAt: Date
     public var updatedAt: Date
 
@@ -31,7 +35,8 @@ public struct Webhook: Sendable, Hashable {
         id: UUID = UUID(), tenantId: UUID, propertyId: UUID?, isGlobal: Bool, dialect: Dialect = .channex,
         callbackURL: String, eventMask: EventMask, requestParams: [String: String]? = nil,
         headers: [String: String]? = nil, isActive: Bool = false, sendData: Bool = false, isProtected: Bool = false,
-        secrets: [SigningSecret], disabledReason: String? = nil, createdAt: Date, updatedAt: Date
+        secrets: [SigningSecret], disabledReason: String? = nil, retryPolicy: RetryPolicy? = nil,
+        failingSince: Date? = nil, createdAt: Date, updatedAt: Date
     ) {
         self.id = id
         self.tenantId = tenantId
@@ -47,9 +52,14 @@ public struct Webhook: Sendable, Hashable {
         self.isProtected = isProtected
         self.secrets = secrets
         self.disabledReason = disabledReason
+        self.retryPolicy = retryPolicy
+        self.failingSince = failingSince
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }
+
+    /// The schedule its deliveries retry on.
+    public var effectiveRetryPolicy: RetryPolicy { retryPolicy ?? .channex }
 
     /// The secret new deliveries are signed with first.
     public var currentSecret: SigningSecret? { secrets.first { $0.expiresAt == nil } ?? secrets.first }

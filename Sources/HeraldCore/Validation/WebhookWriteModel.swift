@@ -16,12 +16,16 @@ public struct WebhookWriteModel: Sendable {
     public var isProtected: Presence<Bool> = .absent
     /// Platform admins name the tenant of a global webhook (others act in their own tenant).
     public var tenantId: Presence<UUID?> = .absent
+    /// nil: the default (Channex) schedule.
+    public var retryPolicy: Presence<RetryPolicy?> = .absent
 
     public init() {}
 
     public enum Mode: Sendable {
         case create
         case update
+        /// `POST /webhooks/test`: an unsaved webhook; `property_id` may be left out.
+        case test
     }
 
     public static func parse(_ object: [String: JSONValue], mode: Mode) throws(ValidationErrors) -> WebhookWriteModel {
@@ -35,7 +39,7 @@ public struct WebhookWriteModel: Sendable {
             } else {
                 model.callbackURL = .given(url)
             }
-        case .absent where mode == .create && object["callback_url"] == nil:
+        case .absent where mode != .update && object["callback_url"] == nil:
             reader.fail("callback_url", "can't be blank")
         default: break
         }
@@ -47,7 +51,7 @@ public struct WebhookWriteModel: Sendable {
             } catch {
                 reader.fail("event_mask", error.description)
             }
-        case .absent where mode == .create && object["event_mask"] == nil:
+        case .absent where mode != .update && object["event_mask"] == nil:
             reader.fail("event_mask", "can't be blank")
         default: break
         }
@@ -62,6 +66,17 @@ public struct WebhookWriteModel: Sendable {
         model.sendData = reader.bool("send_data")
         model.isProtected = reader.bool("protected")
         model.requestParams = reader.stringMap("request_params")
+
+        if let value = object["retry_policy"] {
+            if value == .null {
+                model.retryPolicy = .given(nil)
+            } else {
+                switch RetryPolicy.parse(value) {
+                case .success(let policy): model.retryPolicy = .given(policy)
+                case .failure(let error): reader.fail("retry_policy", error.message)
+                }
+            }
+        }
 
         let headers = reader.stringMap("headers", maxEntries: 32, maxLength: 8192)
         if case .given(let map?) = headers {
@@ -90,6 +105,7 @@ public struct WebhookWriteModel: Sendable {
             sendData: sendData.or(false),
             isProtected: isProtected.or(false),
             secrets: [SigningSecret(value: KeyMaterial.newSigningSecret())],
+            retryPolicy: retryPolicy.value ?? nil,
             createdAt: now,
             updatedAt: now
         )
@@ -107,7 +123,11 @@ public struct WebhookWriteModel: Sendable {
         changed.isActive = isActive.or(webhook.isActive)
         changed.sendData = sendData.or(webhook.sendData)
         changed.isProtected = isProtected.or(webhook.isProtected)
-        if isActive.value == true { changed.disabledReason = nil }
+        changed.retryPolicy = retryPolicy.or(webhook.retryPolicy)
+        if isActive.value == true {
+            changed.disabledReason = nil
+            changed.failingSince = nil
+        }
         changed.updatedAt = now
         return changed
     }

@@ -1,11 +1,18 @@
 import Foundation
 import HeraldCore
+import HeraldDelivery
 import Hummingbird
 
 /// `/api/v1/webhooks`: the Channex webhook collection, field for field, plus Herald's secret routes.
-struct WebhookController<Store: TenantStore & WebhookStore> {
+struct WebhookController<Store: TenantStore & WebhookStore & DeliveryLog> {
     let store: Store
     let limits: BodyLimits
+    let sender: HTTPSender
+    let signal: WakeSignal
+    /// How long a rotated-out secret keeps signing.
+    let secretGracePeriod: TimeInterval
+    /// At most this many retired secrets sign beside the current one.
+    static var maxPreviousSecrets: Int { 9 }
 
     var endpoints: RouteCollection<HeraldRequestContext> {
         RouteCollection(context: HeraldRequestContext.self)
@@ -15,6 +22,10 @@ struct WebhookController<Store: TenantStore & WebhookStore> {
             .put(":id", use: update)
             .delete(":id", use: delete)
             .get(":id/secret", use: secret)
+            .post(":id/secret/rotate", use: rotateSecret)
+            .post("test", use: test)
+            .get(":id/deliveries", use: deliveries)
+            .post(":id/recover", use: recover)
     }
 
     @Sendable func list(_ request: Request, context: HeraldRequestContext) async throws -> JSONResponse {
@@ -92,6 +103,109 @@ struct WebhookController<Store: TenantStore & WebhookStore> {
     @Sendable func secret(_ request: Request, context: HeraldRequestContext) async throws -> JSONResponse {
         let webhook = try await visibleWebhook(context)
         return JSONResponse(body: ChannexEnvelope.single(ChannexEnvelope.webhookSecret(webhook, now: Timestamp.now())))
+    }
+
+    @Sendable func rotateSecret(_ request: Request, context: HeraldRequestContext) async throws -> JSONResponse {
+        var webhook = try await modifiableWebhook(context)
+        let now = Timestamp.now()
+        let expiry = now.addingTimeInterval(secretGracePeriod)
+        let retired = webhook.signingSecrets(at: now).map { secret in
+            SigningSecret(value: secret.value, expiresAt: secret.expiresAt ?? expiry)
+        }
+        webhook.secrets =
+            [SigningSecret(value: KeyMaterial.newSigningSecret())] + retired.prefix(Self.maxPreviousSecrets)
+        webhook.updatedAt = now
+        try await store.updateWebhook(webhook)
+        return JSONResponse(body: ChannexEnvelope.single(ChannexEnvelope.webhookSecret(webhook, now: now)))
+    }
+
+    /// Sends one signed test message for an unsaved webhook and answers what the endpoint said.
+    @Sendable func test(_ request: Request, context: HeraldRequestContext) async throws -> JSONResponse {
+        let principal = try context.requirePrincipal()
+        try principal.requireWebhookManager()
+        var request = request
+        let object = try await request.wrappedObject("webhook", limits: limits)
+        let model = try WebhookWriteModel.parse(object, mode: .test)
+        var secret = KeyMaterial.newSigningSecret()
+        if let given = object["signing_secret"] {
+            guard let text = given.stringValue, text.hasPrefix("whsec_"), text.count <= 200 else {
+                throw ChannexError.validation("signing_secret", "must be a whsec_ secret")
+            }
+            secret = text
+        }
+        guard let url = model.callbackURL.value, let mask = model.eventMask.value else {
+            throw ChannexError.validation("webhook", "can't be blank")
+        }
+        let propertyId = (model.propertyId.value ?? nil) ?? UUID()
+        let now = Timestamp.now()
+        let name = SampleEvents.name(for: mask)
+        let event = Event(
+            tenantId: principal.tenantId ?? UUID(), propertyId: propertyId, name: name,
+            payload: SampleEvents.payload(for: name, propertyId: propertyId), occurredAt: now, isTest: true,
+            createdAt: now)
+        let body = ChannexPayload.body(
+            event: event, deliveredName: mask.match(name)?.deliveredName ?? name, ariFilters: [],
+            sendData: model.sendData.or(false))
+        let outbound = try OutboundRequest.build(
+            callbackURL: url, requestParams: model.requestParams.value ?? nil,
+            customHeaders: model.headers.value ?? nil,
+            secrets: [secret], messageId: Delivery.newId(), timestamp: now, body: body)
+        let result = await sender.send(outbound)
+        var answer: [String: JSONValue] = [
+            "status_code": .int(Int64(result.statusCode ?? 0)),
+            "body": .string(result.body ?? ""),
+            "duration_ms": .int(Int64(result.durationMs)),
+            "webhook_id": .string(outbound.header("webhook-id") ?? ""),
+        ]
+        if object["signing_secret"] == nil { answer["signing_secret"] = .string(secret) }
+        if let error = result.error { answer["error"] = .string(error) }
+        return JSONResponse(body: .object(answer))
+    }
+
+    @Sendable func deliveries(_ request: Request, context: HeraldRequestContext) async throws -> JSONResponse {
+        let webhook = try await visibleWebhook(context)
+        let query = QueryParameters(request.uri)
+        var status: Delivery.Status?
+        if let text = query["filter[status]"] {
+            status = Delivery.Status(rawValue: text)
+            if status == nil {
+                throw ChannexError.validation("filter[status]", "must be one of pending, in_flight, succeeded, failed")
+            }
+        }
+        let page = try await store.deliveries(webhookId: webhook.id, status: status, page: try query.page())
+        return JSONResponse(body: ChannexEnvelope.list(page) { ChannexEnvelope.delivery($0) })
+    }
+
+    /// Requeues the webhook's failed deliveries created between `since` and `until` (default now).
+    @Sendable func recover(_ request: Request, context: HeraldRequestContext) async throws -> JSONResponse {
+        let webhook = try await visibleWebhook(context)
+        var request = request
+        let body = try await request.jsonBody(limit: limits.maxBytes, maxDepth: limits.maxDepth)
+        guard case .object(let top) = body else { throw ChannexError.badRequest("Request body must be a JSON object") }
+        let object = top["recover"]?.objectValue ?? top
+        var reader = FieldReader(object)
+        let now = Timestamp.now()
+        var since: Date?
+        var until = now
+        switch reader.string("since", maxLength: 64) {
+        case .given(let text?):
+            since = Timestamp.parse(text)
+            if since == nil { reader.fail("since", "must be an ISO 8601 date-time") }
+        default:
+            if object["since"] == nil { reader.fail("since", "can't be blank") }
+        }
+        if case .given(let text?) = reader.string("until", maxLength: 64, nullable: true) {
+            if let date = Timestamp.parse(text) {
+                until = date
+            } else {
+                reader.fail("until", "must be an ISO 8601 date-time")
+            }
+        }
+        if let since, since > until { reader.fail("since", "must be before until") }
+        try reader.errors.check()
+        let count = try await store.recover(webhookId: webhook.id, since: since!, until: until, now: now)
+        if count > 0 { signal.wake() }
+        return JSONResponse(body: ["meta": ["message": "Success", "requeued": .int(Int64(count))]])
     }
 
     // MARK: - Access

@@ -7,14 +7,20 @@ import NIOCore
 public struct BodyLimits: Sendable {
     /// Bodies of ordinary writes.
     public var maxBytes: Int
-    /// Bodies of `POST /events` and `/events/batch`.
+    /// Bodies of `POST /events`.
     public var maxEventBytes: Int
+    /// Bodies of `POST /events/batch`.
+    public var maxBatchBytes: Int
     /// How deeply arrays and objects may nest.
     public var maxDepth: Int
 
-    public init(maxBytes: Int = 64 * 1024, maxEventBytes: Int = 1024 * 1024, maxDepth: Int = 32) {
+    public init(
+        maxBytes: Int = 64 * 1024, maxEventBytes: Int = 1024 * 1024, maxBatchBytes: Int = 16 * 1024 * 1024,
+        maxDepth: Int = 32
+    ) {
         self.maxBytes = maxBytes
         self.maxEventBytes = maxEventBytes
+        self.maxBatchBytes = maxBatchBytes
         self.maxDepth = maxDepth
     }
 }

@@ -1,10 +1,13 @@
+import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 import HeraldCore
+import HeraldDelivery
 import HeraldSQLite
 import HeraldServer
 import Hummingbird
 import HummingbirdTesting
+import Logging
 
 /// A Herald on a fresh SQLite file in a temporary directory, with a known platform admin key.
 struct TestHerald {
@@ -12,7 +15,11 @@ struct TestHerald {
 
     let store: SQLiteStore
     let directory: URL
-    var configuration = HeraldConfiguration(port: 0)
+    var configuration = HeraldConfiguration(
+        port: 0, timeouts: .init(connect: .seconds(2), total: .seconds(5)),
+        dispatcher: DispatcherConfiguration(concurrency: 16, batchSize: 16, lease: 30, idlePoll: .milliseconds(100)))
+    /// Whether a dispatcher delivers while the test runs.
+    var delivering = true
 
     static var migrations: URL {
         URL(fileURLWithPath: #filePath)
@@ -28,11 +35,44 @@ struct TestHerald {
         _ = try await AdminBootstrap.ensureAdminKey(in: store, seed: Self.adminKey)
     }
 
-    /// Runs `body` against the application without a socket, then removes the database.
-    func run<Value: Sendable>(_ body: @Sendable (TestAPI) async throws -> Value) async throws -> Value {
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let app = Application(router: buildRouter(store: store, configuration: configuration))
-        return try await app.test(.router) { client in try await body(TestAPI(client: client)) }
+    private init(reopening other: TestHerald) throws {
+        directory = other.directory
+        store = try SQLiteStore(path: directory.appendingPathComponent("herald.sqlite").path)
+        configuration = other.configuration
+        delivering = other.delivering
+    }
+
+    /// The same database opened anew, as a restarted process would.
+    func reopen() throws -> TestHerald { try TestHerald(reopening: self) }
+
+    /// Runs `body` against the application without a socket (and, unless `delivering` is off, a
+    /// dispatcher delivering for real), then removes the database.
+    func run<Value: Sendable>(keepDatabase: Bool = false, _ body: @Sendable (TestAPI) async throws -> Value)
+        async throws -> Value
+    {
+        let client = HTTPSender.makeClient(timeouts: configuration.timeouts)
+        let runtime = DeliveryRuntime(
+            sender: HTTPSender(client: client, timeouts: configuration.timeouts), signal: WakeSignal())
+        var logger = Logger(label: "herald-test")
+        logger.logLevel = .warning
+        let dispatcher = Dispatcher(
+            queue: store, sender: runtime.sender, signal: runtime.signal, configuration: configuration.dispatcher,
+            logger: logger)
+        let delivering = self.delivering
+        let worker = Task { if delivering { try? await dispatcher.run() } }
+        defer { if !keepDatabase { try? FileManager.default.removeItem(at: directory) } }
+        let app = Application(router: buildRouter(store: store, runtime: runtime, configuration: configuration))
+        let result: Result<Value, any Error>
+        do {
+            result = .success(
+                try await app.test(.router) { client in try await body(TestAPI(client: client, store: store)) })
+        } catch {
+            result = .failure(error)
+        }
+        runtime.signal.stop()
+        await worker.value
+        try await client.shutdown()
+        return try result.get()
     }
 }
 
@@ -53,6 +93,7 @@ struct Reply: Sendable {
 /// One-line helpers over the HTTP API, so tests read like the feature's documentation.
 struct TestAPI: Sendable {
     let client: any TestClientProtocol
+    let store: SQLiteStore
     let admin = TestHerald.adminKey
 
     func call(

@@ -1,0 +1,96 @@
+import Foundation
+
+/// The life of a delivery after each attempt: pending → in flight → succeeded, rescheduled or failed,
+/// and what the attempt means for its webhook.
+public struct DeliveryLifecycle: Sendable {
+    /// What an attempt's result says.
+    public enum Verdict: Sendable, Hashable {
+        case success
+        /// Worth another try (network error, timeout, 5xx, 408, 429, 3xx); the receiver's `Retry-After`.
+        case retryable(retryAfter: TimeInterval?)
+        /// Not worth retrying (other 4xx).
+        case final
+        /// 410 Gone: the endpoint asks to be forgotten; the webhook is disabled.
+        case gone
+    }
+
+    public enum Next: Sendable, Hashable {
+        case succeeded
+        case retry(at: Date)
+        case failed
+    }
+
+    public enum WebhookEffect: Sendable, Hashable {
+        /// A success: the webhook is no longer failing.
+        case recovered
+        /// A failure: the webhook has been failing since this date (kept if already set).
+        case failing(since: Date)
+        /// Turn the webhook off, with this reason.
+        case disable(reason: String)
+    }
+
+    /// How long a webhook may fail without one success before it is disabled.
+    public var disableAfter: TimeInterval
+
+    public init(disableAfter: TimeInterval = 72 * 3600) {
+        self.disableAfter = disableAfter
+    }
+
+    public static func verdict(statusCode: Int?, retryAfter: TimeInterval?) -> Verdict {
+        guard let statusCode else { return .retryable(retryAfter: nil) }
+        switch statusCode {
+        case 200..<300: return .success
+        case 410: return .gone
+        case 408, 429: return .retryable(retryAfter: retryAfter)
+        case 300..<400: return .retryable(retryAfter: nil)
+        case 400..<500: return .final
+        default: return .retryable(retryAfter: retryAfter)
+        }
+    }
+
+    /// The next state after attempt number `attempts` (1 for the first) ended with `verdict`.
+    public func next(
+        after attempts: Int, verdict: Verdict, policy: RetryPolicy, webhookFailingSince: Date?, now: Date,
+        random: Double = Double.random(in: 0..<1)
+    ) -> (next: Next, effect: WebhookEffect) {
+        switch verdict {
+        case .success:
+            return (.succeeded, .recovered)
+        case .gone:
+            return (.failed, .disable(reason: "endpoint answered 410 Gone"))
+        case .final, .retryable:
+            let since = webhookFailingSince ?? now
+            let effect: WebhookEffect =
+                now.timeIntervalSince(since) > disableAfter
+                ? .disable(reason: "no successful delivery for \(Int(disableAfter / 3600)) hours")
+                : .failing(since: since)
+            guard case .retryable(let retryAfter) = verdict,
+                let delay = policy.delay(afterAttempts: attempts, random: random, retryAfter: retryAfter)
+            else { return (.failed, effect) }
+            if case .disable = effect { return (.failed, effect) }
+            return (.retry(at: now.addingTimeInterval(delay)), effect)
+        }
+    }
+}
+
+/// What the dispatcher writes back for one attempt.
+public struct Settlement: Sendable, Hashable {
+    public var deliveryId: String
+    public var webhookId: UUID
+    public var leaseOwner: String
+    public var attempt: DeliveryAttempt
+    public var next: DeliveryLifecycle.Next
+    public var effect: DeliveryLifecycle.WebhookEffect
+
+    public init(
+        deliveryId: String, webhookId: UUID, leaseOwner: String, attempt: DeliveryAttempt,
+        next: DeliveryLifecycle.Next, effect: DeliveryLifecycle.WebhookEffect
+    ) {
+        self.deliveryId = deliveryId
+        self.webhookId = webhookId
+        self.leaseOwner = leaseOwner
+        self.attempt = attempt
+        self.next = next
+        self.effect = effect
+    }
+}

@@ -1,0 +1,10 @@
+import Foundation
+
+/// The body a delivery carries, in its webhook's dialect.
+public enum DeliveryBody {
+    public static func render(_ job: DispatchJob) -> JSONValue {
+        ChannexPayload.body(
+            event: job.event, deliveredName: job.delivery.eventName, ariFilters: job.delivery.ariFilters,
+            sendData: job.webhook.sendData)
+    }
+}

@@ -1,0 +1,23 @@
+import Foundation
+
+/// Where events come in: stored with their fan-out in one transaction.
+public protocol EventStore: Sendable {
+    /// Stores `events` of `tenantId` and the deliveries each makes (none for a tenant in demo mode),
+    /// all in one transaction. An event whose idempotency key the tenant used before is not stored
+    /// again: its result is the first event, marked as replayed.
+    func ingest(_ events: [Event], tenantId: UUID, now: Date) async throws -> [IngestResult]
+    func event(id: UUID) async throws -> Event?
+}
+
+public struct IngestResult: Sendable, Hashable {
+    public var event: Event
+    public var deliveries: Int
+    /// True when an earlier event with the same idempotency key answers instead.
+    public var replayed: Bool
+
+    public init(event: Event, deliveries: Int, replayed: Bool) {
+        self.event = event
+        self.deliveries = deliveries
+        self.replayed = replayed
+    }
+}

@@ -1,0 +1,130 @@
+import AsyncHTTPClient
+import Foundation
+import HeraldCore
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// Sends deliveries over HTTP: no redirects followed, a connect timeout and a total deadline,
+/// at most 4 KiB of each response kept.
+public struct HTTPSender: Sendable {
+    public struct Timeouts: Sendable {
+        public var connect: Duration
+        public var total: Duration
+
+        public init(connect: Duration = .seconds(5), total: Duration = .seconds(15)) {
+            self.connect = connect
+            self.total = total
+        }
+    }
+
+    /// What came back from one send.
+    public struct Result: Sendable {
+        public var statusCode: Int?
+        public var body: String?
+        public var error: String?
+        public var retryAfter: TimeInterval?
+        public var durationMs: Int
+    }
+
+    public let client: HTTPClient
+    public let timeouts: Timeouts
+
+    public init(client: HTTPClient, timeouts: Timeouts) {
+        self.client = client
+        self.timeouts = timeouts
+    }
+
+    /// A client configured the way every delivery must be sent.
+    public static func makeClient(timeouts: Timeouts) -> HTTPClient {
+        var configuration = HTTPClient.Configuration()
+        configuration.redirectConfiguration = .disallow
+        configuration.timeout = .init(connect: TimeAmount(timeouts.connect), read: TimeAmount(timeouts.total))
+        configuration.decompression = .disabled
+        configuration.connectionPool = .init(idleTimeout: .seconds(60))
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    public func send(_ outbound: OutboundRequest) async -> Result {
+        let started = ContinuousClock.now
+        func elapsed() -> Int { (ContinuousClock.now - started).milliseconds }
+        var request = HTTPClientRequest(url: outbound.url)
+        request.method = .POST
+        for header in outbound.headers { request.headers.add(name: header.name, value: header.value) }
+        request.headers.replaceOrAdd(name: "Content-Length", value: String(outbound.body.count))
+        request.body = .bytes(ByteBuffer(bytes: outbound.body))
+        let deadline = NIODeadline.now() + TimeAmount(timeouts.total)
+        do {
+            let response = try await client.execute(request, deadline: deadline)
+            var kept = ByteBuffer()
+            var seen = 0
+            for try await chunk in response.body {
+                seen += chunk.readableBytes
+                if kept.readableBytes < DeliveryAttempt.maxResponseBytes {
+                    var piece = chunk
+                    let take = min(piece.readableBytes, DeliveryAttempt.maxResponseBytes - kept.readableBytes)
+                    if let slice = piece.readSlice(length: take) { kept.writeImmutableBuffer(slice) }
+                }
+                // Past 64 KiB the rest is not worth reading; the connection is dropped instead.
+                if seen > 64 * 1024 { break }
+            }
+            return Result(
+                statusCode: Int(response.status.code), body: Self.text(kept), error: nil,
+                retryAfter: response.headers.first(name: "Retry-After").flatMap(Self.retryAfter),
+                durationMs: elapsed())
+        } catch {
+            return Result(
+                statusCode: nil, body: nil, error: Self.describe(error), retryAfter: nil, durationMs: elapsed())
+        }
+    }
+
+    static func text(_ buffer: ByteBuffer) -> String? {
+        guard buffer.readableBytes > 0 else { return nil }
+        return String(decoding: buffer.readableBytesView, as: UTF8.self)
+    }
+
+    /// `Retry-After` as seconds or an HTTP date.
+    static func retryAfter(_ value: String) -> TimeInterval? {
+        if let seconds = Int(value.trimmingCharacters(in: .whitespaces)), seconds >= 0 { return TimeInterval(seconds) }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        guard let date = formatter.date(from: value) else { return nil }
+        return max(0, date.timeIntervalSinceNow)
+    }
+
+    /// A short cause for the attempt log.
+    static func describe(_ error: any Error) -> String {
+        switch error {
+        case let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout:
+            return "timeout: no complete response in time"
+        case let error as HTTPClientError where error == .connectTimeout:
+            return "connect timeout"
+        case let error as HTTPClientError where error == .remoteConnectionClosed:
+            return "connection closed by the endpoint"
+        default:
+            let text = String(describing: error)
+            if text.contains("connectTimeout") { return "connect timeout" }
+            if text.contains("Connection refused") || text.contains("connectionRefused") { return "connection refused" }
+            if text.contains("deadlineExceeded") || text.contains("readTimeout") {
+                return "timeout: no complete response in time"
+            }
+            return String(text.prefix(300))
+        }
+    }
+}
+
+extension TimeAmount {
+    init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+}
+
+extension Duration {
+    var milliseconds: Int {
+        let (seconds, attoseconds) = components
+        return Int(seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import HeraldCore
+import HeraldDelivery
+import Hummingbird
+
+/// `/api/v1/events`: publishers (and tenant admins) post events; each is stored with its fan-out
+/// in one transaction before the 202.
+struct EventController<Store: TenantStore & EventStore> {
+    static var maxBatch: Int { 1000 }
+
+    let store: Store
+    let limits: BodyLimits
+    let signal: WakeSignal
+
+    var endpoints: RouteCollection<HeraldRequestContext> {
+        RouteCollection(context: HeraldRequestContext.self)
+            .post(use: publish)
+            .post("batch", use: publishBatch)
+    }
+
+    @Sendable func publish(_ request: Request, context: HeraldRequestContext) async throws -> JSONResponse {
+        let tenantId = try publisherTenant(context)
+        var request = request
+        let body = try await request.jsonBody(limit: limits.maxEventBytes, maxDepth: limits.maxDepth)
+        guard case .object(let top) = body else { throw ChannexError.badRequest("Request body must be a JSON object") }
+        guard let inner = top["event"] else { throw ChannexError.validation("event", "can't be blank") }
+        guard case .object(let object) = inner else { throw ChannexError.validation("event", "must be an object") }
+        let model = try EventWriteModel.parse(object)
+        let results = try await ingest([model], tenantId: tenantId, context: context)
+        return JSONResponse(status: .accepted, body: ChannexEnvelope.single(ChannexEnvelope.event(results[0])))
+    }
+
+    @Sendable func publishBatch(_ request: Request, context: HeraldRequestContext) async throws -> JSONResponse {
+        let tenantId = try publisherTenant(context)
+        var request = request
+        let body = try await request.jsonBody(limit: limits.maxBatchBytes, maxDepth: limits.maxDepth + 1)
+        guard case .object(let top) = body else { throw ChannexError.badRequest("Request body must be a JSON object") }
+        guard case .array(let items)? = top["events"] else {
+            throw ChannexError.validation("events", "must be a list of events")
+        }
+        guard !items.isEmpty, items.count <= Self.maxBatch else {
+            throw ChannexError.validation("events", "must hold 1 to \(Self.maxBatch) events")
+        }
+        var errors = ValidationErrors()
+        var models: [EventWriteModel] = []
+        for (index, item) in items.enumerated() {
+            guard case .object(let object) = item else {
+                errors.add("events[\(index)]", "must be an object")
+                continue
+            }
+            do {
+                models.append(try EventWriteModel.parse(object, prefix: "events[\(index)]."))
+            } catch {
+                for (field, messages) in error.details { messages.forEach { errors.add(field, $0) } }
+            }
+        }
+        if !errors.isEmpty { throw ChannexError.validation(errors) }
+        let results = try await ingest(models, tenantId: tenantId, context: context)
+        return JSONResponse(status: .accepted, body: ["data": .array(results.map(ChannexEnvelope.event))])
+    }
+
+    /// Checks the properties, stores the events with their deliveries, wakes the dispatcher.
+    func ingest(_ models: [EventWriteModel], tenantId: UUID, context: HeraldRequestContext) async throws
+        -> [IngestResult]
+    {
+        let principal = try context.requirePrincipal()
+        var errors = ValidationErrors()
+        var checked: [UUID: Bool] = [:]
+        for (index, model) in models.enumerated() {
+            guard let propertyId = model.propertyId else { continue }
+            if checked[propertyId] == nil {
+                let property = try await store.property(id: propertyId)
+                checked[propertyId] =
+                    property.map { $0.tenantId == tenantId && principal.reaches(property: propertyId, of: tenantId) }
+                    ?? false
+            }
+            if checked[propertyId] == false {
+                errors.add(models.count == 1 ? "property_id" : "events[\(index)].property_id", "not found")
+            }
+        }
+        if !errors.isEmpty { throw ChannexError.validation(errors) }
+        let now = Timestamp.now()
+        let results = try await store.ingest(
+            models.map { $0.event(tenantId: tenantId, now: now) }, tenantId: tenantId, now: now)
+        if results.contains(where: { $0.deliveries > 0 && !$0.replayed }) { signal.wake() }
+        return results
+    }
+
+    func publisherTenant(_ context: HeraldRequestContext) throws -> UUID {
+        let principal = try context.requirePrincipal()
+        guard let tenantId = principal.tenantId, principal.role == .publisher || principal.role == .admin else {
+            throw ChannexError.forbidden("events are posted with a publisher or tenant admin key")
+        }
+        return tenantId
+    }
+}

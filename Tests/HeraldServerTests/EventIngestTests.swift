@@ -1,0 +1,114 @@
+import Foundation
+import HeraldCore
+import Testing
+
+@Suite struct EventIngestTests {
+    @Test func repeatedIdempotencyKeyAnswersTheFirstEventAndCreatesNothing() async throws {
+        let receiver = try await TestReceiver.start()
+        try await TestHerald().run { api in
+            let world = try await api.world()
+            let hook = try await api.activeWebhook(in: world, url: receiver.url)
+            let first = try await api.publish(world, "booking_new", ["idempotency_key": "rev-1"])
+            let again = try await api.publish(world, "booking_new", ["idempotency_key": "rev-1"])
+            #expect(first.status == .accepted)
+            #expect(again.status == .accepted)
+            #expect(again.id == first.id)
+            #expect(again.attributes?["replayed"] == true)
+            #expect(again.attributes?["deliveries"] == 1)
+            try await receiver.waitFor(1)
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(receiver.requests.count == 1)
+            #expect(try await api.deliveries(of: hook.id).count == 1)
+            // Keys are per tenant: another tenant may use the same one.
+            let other = try await api.world()
+            let theirs = try await api.publish(other, "booking_new", ["idempotency_key": "rev-1"])
+            #expect(theirs.id != first.id)
+        }
+        await receiver.stop()
+    }
+
+    @Test func demoModeTenantsStoreEventsButDeliverNothing() async throws {
+        let receiver = try await TestReceiver.start()
+        try await TestHerald().run { api in
+            let world = try await api.world(demoMode: true)
+            _ = try await api.activeWebhook(in: world, url: receiver.url)
+            let reply = try await api.publish(world, "booking_new")
+            #expect(reply.status == .accepted)
+            #expect(reply.attributes?["deliveries"] == 0)
+            let stored = try await api.store.event(id: try #require(reply.id))
+            #expect(stored?.name == "booking_new")
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(receiver.requests.isEmpty)
+        }
+        await receiver.stop()
+    }
+
+    @Test func batchStoresEveryEventAndAnswersEach() async throws {
+        let receiver = try await TestReceiver.start()
+        try await TestHerald().run { api in
+            let world = try await api.world()
+            _ = try await api.activeWebhook(in: world, url: receiver.url, mask: "booking_new")
+            let events: [JSONValue] = (0..<50).map { n in
+                [
+                    "name": n % 2 == 0 ? "booking_new" : "message", "property_id": .string(world.property.text),
+                    "payload": ["n": .int(Int64(n))],
+                ]
+            }
+            let reply = try await api.call(
+                .post, "/api/v1/events/batch", key: world.publisher, body: ["events": .array(events)])
+            #expect(reply.status == .accepted)
+            #expect(reply.items.count == 50)
+            #expect(reply.items.filter { $0["attributes"]?["deliveries"] == 1 }.count == 25)
+            try await receiver.waitFor(25)
+        }
+        await receiver.stop()
+    }
+
+    @Test func aBatchWithOneBadEventStoresNothing() async throws {
+        try await TestHerald().run { api in
+            let world = try await api.world()
+            let events: [JSONValue] = [
+                ["name": "booking_new", "property_id": .string(world.property.text)],
+                ["name": "not_an_event"],
+            ]
+            let reply = try await api.call(
+                .post, "/api/v1/events/batch", key: world.publisher, body: ["events": .array(events)])
+            #expect(reply.status == .unprocessableContent)
+            #expect(reply.details?["events[1].name"] == ["is not a known event"])
+            let tooMany = try await api.call(
+                .post, "/api/v1/events/batch", key: world.publisher,
+                body: ["events": .array(Array(repeating: ["name": "ari"], count: 1001))])
+            #expect(tooMany.status == .unprocessableContent)
+        }
+    }
+
+    @Test func eventsAreValidated() async throws {
+        try await TestHerald().run { api in
+            let world = try await api.world()
+            let foreign = try await api.property(in: try await api.tenant("Other"))
+            let unknown = try await api.publish(world, "bogus")
+            #expect(unknown.details?["name"] == ["is not a known event"])
+            let badTime = try await api.publish(world, "booking_new", ["timestamp": "yesterday"])
+            #expect(badTime.details?["timestamp"] != nil)
+            let otherTenant = try await api.publish(world, "booking_new", property: .some(foreign))
+            #expect(otherTenant.details?["property_id"] == ["not found"])
+            let missing = try await api.call(.post, "/api/v1/events", key: world.publisher, body: ["event": [:]])
+            #expect(missing.details?["name"] == ["can't be blank"])
+        }
+    }
+
+    @Test func onlyPublishersAndTenantAdminsPostEvents() async throws {
+        try await TestHerald().run { api in
+            let world = try await api.world()
+            let user = try await api.key(.user, in: world.tenant)
+            let body: JSONValue = ["event": ["name": "booking_new", "property_id": .string(world.property.text)]]
+            #expect(try await api.call(.post, "/api/v1/events", key: user, body: body).status == .forbidden)
+            #expect(try await api.call(.post, "/api/v1/events", key: api.admin, body: body).status == .forbidden)
+            #expect(try await api.call(.post, "/api/v1/events", key: world.admin, body: body).status == .accepted)
+            let scoped = try await api.key(
+                .publisher, in: world.tenant, scope: [try await api.property(in: world.tenant)])
+            let outOfScope = try await api.call(.post, "/api/v1/events", key: scoped, body: body)
+            #expect(outOfScope.status == .unprocessableContent)
+        }
+    }
+}

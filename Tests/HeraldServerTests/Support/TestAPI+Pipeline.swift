@@ -1,0 +1,69 @@
+import Foundation
+import HeraldCore
+
+/// A tenant with one property, an admin key and a publisher key.
+struct World: Sendable {
+    var tenant: UUID
+    var property: UUID
+    var admin: String
+    var publisher: String
+}
+
+extension TestAPI {
+    func world(demoMode: Bool = false) async throws -> World {
+        let tenant = try await tenant("Acme", demoMode: demoMode)
+        return World(
+            tenant: tenant, property: try await property(in: tenant), admin: try await key(.admin, in: tenant),
+            publisher: try await key(.publisher, in: tenant))
+    }
+
+    /// An active webhook with `send_data` on; returns its id and signing secret.
+    func activeWebhook(
+        in world: World, url: String, mask: String = "*", property: UUID?? = .none, _ fields: [String: JSONValue] = [:]
+    ) async throws -> (id: UUID, secret: String) {
+        var all: [String: JSONValue] = ["is_active": true, "send_data": true]
+        let scope = property ?? world.property
+        if scope == nil { all["is_global"] = true }
+        all.merge(fields) { _, new in new }
+        let reply = try await webhook(key: world.admin, property: scope, url: url, mask: mask, all)
+        guard reply.status == .created, let id = reply.id,
+            let secret = reply.attributes?["signing_secret"]?.stringValue
+        else { throw TestFailure("webhook not created: \(reply.json.encodedString())") }
+        return (id, secret)
+    }
+
+    /// Posts one event with the publisher key; returns the answer.
+    func publish(
+        _ world: World, _ name: String, property: UUID?? = .none, payload: JSONValue = ["booking_id": "b-1"],
+        _ fields: [String: JSONValue] = [:]
+    ) async throws -> Reply {
+        var event: [String: JSONValue] = [
+            "name": .string(name), "payload": payload,
+            "property_id": (property ?? world.property).map { .string($0.text) } ?? .null,
+        ]
+        event.merge(fields) { _, new in new }
+        return try await call(.post, "/api/v1/events", key: world.publisher, body: ["event": .object(event)])
+    }
+
+    /// Polls a delivery until `done` holds for it (the dispatcher settles asynchronously).
+    func waitForDelivery(_ id: String, timeout: Duration = .seconds(10), until done: (JSONValue) -> Bool) async throws
+        -> JSONValue
+    {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let reply = try await call(.get, "/api/v1/deliveries/\(id)", key: admin)
+            if let attributes = reply.attributes, done(attributes) { return attributes }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw TestFailure("delivery \(id) did not reach the expected state")
+    }
+
+    /// The webhook's deliveries, newest first.
+    func deliveries(of webhook: UUID, status: String? = nil) async throws -> [JSONValue] {
+        let filter = status.map { "&filter[status]=\($0)" } ?? ""
+        return try await call(
+            .get, "/api/v1/webhooks/\(webhook.text)/deliveries?pagination[limit]=100\(filter)", key: admin
+        )
+        .items
+    }
+}

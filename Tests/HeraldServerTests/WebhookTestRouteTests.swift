@@ -1,0 +1,82 @@
+import Foundation
+import HeraldCore
+import Testing
+
+@Suite struct WebhookTestRouteTests {
+    @Test func testMessageAnswersTheEndpointsStatusAndBody() async throws {
+        let receiver = try await TestReceiver.start { _, _ in
+            .init(status: .accepted, body: "{\n  \"success\": true\n}")
+        }
+        try await TestHerald().run { api in
+            let world = try await api.world()
+            let reply = try await api.call(
+                .post, "/api/v1/webhooks/test", key: world.admin,
+                body: [
+                    "webhook": [
+                        "callback_url": .string(receiver.url + "/t"), "event_mask": "booking;ari", "send_data": true,
+                        "headers": ["X-Secret": "1"], "request_params": ["a": "b"],
+                        "property_id": .string(world.property.text),
+                        "signing_secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+                    ]
+                ])
+            #expect(reply.status == .ok)
+            #expect(reply.json["status_code"] == 202)
+            #expect(reply.json["body"] == "{\n  \"success\": true\n}")
+            #expect(reply.json["duration_ms"] != nil)
+            let request = try await receiver.waitFor(1)[0]
+            try StandardWebhooksVerifier.verify(request, secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+            #expect(request.header("X-Secret") == "1")
+            #expect(request.query == "a=b")
+            let body = try JSONValue.decode(request.body)
+            #expect(body["event"] == "booking")
+            #expect(body["payload"]?["booking_id"] != nil)
+            #expect(body["property_id"] == .string(world.property.text))
+            // Nothing was saved.
+            #expect(try await api.call(.get, "/api/v1/webhooks", key: world.admin).json["meta"]?["total"] == 0)
+        }
+        await receiver.stop()
+    }
+
+    @Test func unreachableEndpointAnswers200WithStatusZeroAndTheCause() async throws {
+        let receiver = try await TestReceiver.start()
+        let closedPort = receiver.port
+        await receiver.stop()
+        try await TestHerald().run { api in
+            let world = try await api.world()
+            let reply = try await api.call(
+                .post, "/api/v1/webhooks/test", key: world.admin,
+                body: ["webhook": ["callback_url": .string("http://127.0.0.1:\(closedPort)/"), "event_mask": "*"]])
+            #expect(reply.status == .ok)
+            #expect(reply.json["status_code"] == 0)
+            #expect(reply.json["error"]?.stringValue?.isEmpty == false)
+        }
+    }
+
+    @Test func testMessageWithoutSendDataCarriesNoPayload() async throws {
+        let receiver = try await TestReceiver.start()
+        try await TestHerald().run { api in
+            let world = try await api.world()
+            let reply = try await api.call(
+                .post, "/api/v1/webhooks/test", key: world.admin,
+                body: ["webhook": ["callback_url": .string(receiver.url), "event_mask": "message"]])
+            let secret = try #require(reply.json["signing_secret"]?.stringValue)
+            let request = try await receiver.waitFor(1)[0]
+            try StandardWebhooksVerifier.verify(request, secret: secret)
+            let body = try JSONValue.decode(request.body)
+            #expect(body["event"] == "message")
+            #expect(body["payload"] == nil)
+        }
+        await receiver.stop()
+    }
+
+    @Test func invalidTestWebhookIs422() async throws {
+        try await TestHerald().run { api in
+            let world = try await api.world()
+            let reply = try await api.call(
+                .post, "/api/v1/webhooks/test", key: world.admin, body: ["webhook": ["callback_url": "gopher://x"]])
+            #expect(reply.status == .unprocessableContent)
+            #expect(reply.details?["callback_url"] != nil)
+            #expect(reply.details?["event_mask"] == ["can't be blank"])
+        }
+    }
+}
