@@ -10,6 +10,7 @@ import Synchronization
 public final class Dispatcher<Queue: DeliveryQueue>: Service, Sendable {
     let queue: Queue
     let sender: HTTPSender
+    let targets: DeliveryTargets
     let signal: WakeSignal
     let configuration: DispatcherConfiguration
     let logger: Logger
@@ -17,10 +18,12 @@ public final class Dispatcher<Queue: DeliveryQueue>: Service, Sendable {
     private let heartbeat = Mutex(Date.distantPast)
 
     public init(
-        queue: Queue, sender: HTTPSender, signal: WakeSignal, configuration: DispatcherConfiguration, logger: Logger
+        queue: Queue, sender: HTTPSender, targets: DeliveryTargets, signal: WakeSignal,
+        configuration: DispatcherConfiguration, logger: Logger
     ) {
         self.queue = queue
         self.sender = sender
+        self.targets = targets
         self.signal = signal
         self.configuration = configuration
         self.logger = logger
@@ -85,21 +88,29 @@ public final class Dispatcher<Queue: DeliveryQueue>: Service, Sendable {
                 responseBody: nil, error: "webhook is inactive\(job.webhook.disabledReason.map { ": \($0)" } ?? "")")
             outcome = (.failed, .failing(since: job.webhook.failingSince ?? started))
         } else {
-            let result: HTTPSender.Result
+            var result: HTTPSender.Result
+            var refused = false
             do {
+                let target = try await targets.check(job.webhook.callbackURL)
                 let request = try OutboundRequest.build(
                     callbackURL: job.webhook.callbackURL, requestParams: job.webhook.requestParams,
                     customHeaders: job.webhook.headers, secrets: job.webhook.signingSecrets(at: started).map(\.value),
                     messageId: job.delivery.id, timestamp: started, body: DeliveryBody.render(job))
-                result = await sender.send(request)
+                result = await sender.send(request, to: target)
+            } catch let error as TargetRefusalError {
+                if case .unresolvable = error {} else { refused = true }
+                result = HTTPSender.Result(
+                    statusCode: nil, body: nil, error: "target policy: \(error)", retryAfter: nil, durationMs: 0)
             } catch {
                 result = HTTPSender.Result(
-                    statusCode: nil, body: nil, error: error.description, retryAfter: nil, durationMs: 0)
+                    statusCode: nil, body: nil, error: "\(error)", retryAfter: nil, durationMs: 0)
             }
             attempt = DeliveryAttempt(
                 deliveryId: job.delivery.id, number: number, startedAt: started, durationMs: result.durationMs,
                 statusCode: result.statusCode, responseBody: result.body, error: result.error)
-            let verdict = DeliveryLifecycle.verdict(statusCode: result.statusCode, retryAfter: result.retryAfter)
+            let verdict =
+                refused
+                ? .final : DeliveryLifecycle.verdict(statusCode: result.statusCode, retryAfter: result.retryAfter)
             outcome = configuration.lifecycle.next(
                 after: number, verdict: verdict, policy: job.webhook.effectiveRetryPolicy,
                 webhookFailingSince: job.webhook.failingSince, now: Timestamp.now())

@@ -1,16 +1,15 @@
-import AsyncHTTPClient
 import ServiceLifecycle
 
-/// Keeps the delivery HTTP client for the life of the application and shuts it down last.
+/// Keeps the delivery HTTP clients for the life of the application and shuts them down last.
 public struct HTTPClientService: Service {
-    public let client: HTTPClient
+    public let sender: HTTPSender
 
-    public init(client: HTTPClient) {
-        self.client = client
+    public init(sender: HTTPSender) {
+        self.sender = sender
     }
 
     public func run() async throws {
         try? await gracefulShutdown()
-        try await client.shutdown()
+        try await sender.shutdown()
     }
 }

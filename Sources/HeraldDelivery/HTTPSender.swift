@@ -4,10 +4,11 @@ import HeraldCore
 import Logging
 import NIOCore
 import NIOHTTP1
+import Synchronization
 
 /// Sends deliveries over HTTP: no redirects followed, a connect timeout and a total deadline,
-/// at most 4 KiB of each response kept.
-public struct HTTPSender: Sendable {
+/// at most 4 KiB of each response kept, and only to addresses the target policy checked.
+public final class HTTPSender: Sendable {
     public struct Timeouts: Sendable {
         public var connect: Duration
         public var total: Duration
@@ -25,27 +26,80 @@ public struct HTTPSender: Sendable {
         public var error: String?
         public var retryAfter: TimeInterval?
         public var durationMs: Int
+
+        public init(
+            statusCode: Int? = nil, body: String? = nil, error: String? = nil, retryAfter: TimeInterval? = nil,
+            durationMs: Int
+        ) {
+            self.statusCode = statusCode
+            self.body = body
+            self.error = error
+            self.retryAfter = retryAfter
+            self.durationMs = durationMs
+        }
     }
 
     public let client: HTTPClient
     public let timeouts: Timeouts
+    /// Clients that connect a host name to one checked address (`dnsOverride`), so a name cannot
+    /// resolve to something else between the check and the connection. Keyed by `host|address`.
+    private let pinned = Mutex<[String: HTTPClient]>([:])
+    static var maxPinnedClients: Int { 256 }
 
     public init(client: HTTPClient, timeouts: Timeouts) {
         self.client = client
         self.timeouts = timeouts
     }
 
+    /// A sender with its own client.
+    public convenience init(timeouts: Timeouts) {
+        self.init(client: Self.makeClient(timeouts: timeouts), timeouts: timeouts)
+    }
+
+    /// Shuts every client down.
+    public func shutdown() async throws {
+        let clients = pinned.withLock { clients in
+            defer { clients.removeAll() }
+            return Array(clients.values)
+        }
+        for pinnedClient in clients { try? await pinnedClient.shutdown() }
+        try await client.shutdown()
+    }
+
+    /// The client that reaches `target`: the shared one for address literals, a pinned one for names.
+    func client(for target: CheckedTarget?) -> HTTPClient {
+        guard let target, !target.isLiteral else { return client }
+        let key = "\(target.host)|\(target.address)"
+        let (chosen, evicted) = pinned.withLock { clients -> (HTTPClient, [HTTPClient]) in
+            if let existing = clients[key] { return (existing, []) }
+            var evicted: [HTTPClient] = []
+            if clients.count >= Self.maxPinnedClients {
+                evicted = Array(clients.values)
+                clients.removeAll()
+            }
+            let made = Self.makeClient(timeouts: timeouts, dnsOverride: [target.host: target.address.description])
+            clients[key] = made
+            return (made, evicted)
+        }
+        if !evicted.isEmpty {
+            Task { for old in evicted { try? await old.shutdown() } }
+        }
+        return chosen
+    }
+
     /// A client configured the way every delivery must be sent.
-    public static func makeClient(timeouts: Timeouts) -> HTTPClient {
+    public static func makeClient(timeouts: Timeouts, dnsOverride: [String: String] = [:]) -> HTTPClient {
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .disallow
         configuration.timeout = .init(connect: TimeAmount(timeouts.connect), read: TimeAmount(timeouts.total))
         configuration.decompression = .disabled
         configuration.connectionPool = .init(idleTimeout: .seconds(60))
+        configuration.dnsOverride = dnsOverride
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
-    public func send(_ outbound: OutboundRequest) async -> Result {
+    /// Sends `outbound`; with a `target`, connects only to its checked address.
+    public func send(_ outbound: OutboundRequest, to target: CheckedTarget? = nil) async -> Result {
         let started = ContinuousClock.now
         func elapsed() -> Int { (ContinuousClock.now - started).milliseconds }
         var request = HTTPClientRequest(url: outbound.url)
@@ -55,7 +109,7 @@ public struct HTTPSender: Sendable {
         request.body = .bytes(ByteBuffer(bytes: outbound.body))
         let deadline = NIODeadline.now() + TimeAmount(timeouts.total)
         do {
-            let response = try await client.execute(request, deadline: deadline)
+            let response = try await client(for: target).execute(request, deadline: deadline)
             var kept = ByteBuffer()
             var seen = 0
             for try await chunk in response.body {

@@ -9,12 +9,17 @@ import ServiceLifecycle
 /// The parts of delivery the API shares with the dispatcher.
 public struct DeliveryRuntime: Sendable {
     public let sender: HTTPSender
+    public let targets: DeliveryTargets
     public let signal: WakeSignal
     /// When this process's dispatcher loop last went round; nil where no dispatcher runs.
     public var dispatcherHeartbeat: (@Sendable () -> Date)?
 
-    public init(sender: HTTPSender, signal: WakeSignal, dispatcherHeartbeat: (@Sendable () -> Date)? = nil) {
+    public init(
+        sender: HTTPSender, targets: DeliveryTargets, signal: WakeSignal,
+        dispatcherHeartbeat: (@Sendable () -> Date)? = nil
+    ) {
         self.sender = sender
+        self.targets = targets
         self.signal = signal
         self.dispatcherHeartbeat = dispatcherHeartbeat
     }
@@ -25,17 +30,18 @@ public func buildApplication<Store: HeraldStore>(
     store: Store,
     configuration: HeraldConfiguration,
     logger: Logger,
+    resolver: any HostResolver = SystemResolver(),
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
-    let client = HTTPSender.makeClient(timeouts: configuration.timeouts)
     var runtime = DeliveryRuntime(
-        sender: HTTPSender(client: client, timeouts: configuration.timeouts), signal: WakeSignal())
-    // Services stop in reverse order: the dispatcher finishes its sends before the client goes.
-    var services: [any Service] = [HTTPClientService(client: client)]
+        sender: HTTPSender(timeouts: configuration.timeouts),
+        targets: DeliveryTargets(policy: configuration.targetPolicy, resolver: resolver), signal: WakeSignal())
+    // Services stop in reverse order: the dispatcher finishes its sends before the clients go.
+    var services: [any Service] = [HTTPClientService(sender: runtime.sender)]
     if configuration.runsDispatcher {
         let dispatcher = Dispatcher(
-            queue: store, sender: runtime.sender, signal: runtime.signal, configuration: configuration.dispatcher,
-            logger: logger)
+            queue: store, sender: runtime.sender, targets: runtime.targets, signal: runtime.signal,
+            configuration: configuration.dispatcher, logger: logger)
         runtime.dispatcherHeartbeat = { dispatcher.lastHeartbeat }
         services.append(dispatcher)
     }
@@ -86,14 +92,17 @@ public func buildRouter<Store: HeraldStore>(
         }
     }
 
+    guard configuration.servesAPI else { return router }
     let limits = configuration.limits
-    let api = router.group("api/v1").add(middleware: AuthMiddleware(store: store))
+    let api = router.group("api/v1")
+        .add(middleware: AuthMiddleware(store: store))
+        .add(middleware: RateLimitMiddleware(limits: configuration.rateLimits))
     api.addRoutes(TenantController(store: store, limits: limits).endpoints, atPath: "tenants")
     api.addRoutes(APIKeyController(store: store, limits: limits).endpoints, atPath: "api_keys")
     api.addRoutes(PropertyController(store: store, limits: limits).endpoints, atPath: "properties")
     api.addRoutes(
         WebhookController(
-            store: store, limits: limits, sender: runtime.sender, signal: runtime.signal,
+            store: store, limits: limits, sender: runtime.sender, targets: runtime.targets, signal: runtime.signal,
             secretGracePeriod: configuration.secretGracePeriod
         ).endpoints, atPath: "webhooks")
     api.addRoutes(

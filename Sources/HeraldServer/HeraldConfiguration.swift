@@ -17,14 +17,20 @@ public struct HeraldConfiguration: Sendable {
     public var secretGracePeriod: TimeInterval
     /// Whether this process delivers (the `worker` and `all` roles).
     public var runsDispatcher: Bool
+    /// Whether this process serves the API (the `api` and `all` roles); operations routes always.
+    public var servesAPI: Bool = true
     /// Where `GET /metrics` reads from (nil: the route answers 404).
     public var metrics: PrometheusCollectorRegistry?
+    /// Which addresses callbacks may reach.
+    public var targetPolicy: TargetPolicy
+    public var rateLimits: RateLimits
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, limits: BodyLimits = BodyLimits(), openAPISpec: URL? = nil,
         timeouts: HTTPSender.Timeouts = .init(), dispatcher: DispatcherConfiguration = .init(),
         secretGracePeriod: TimeInterval = 24 * 3600, runsDispatcher: Bool = true,
-        metrics: PrometheusCollectorRegistry? = nil
+        metrics: PrometheusCollectorRegistry? = nil, targetPolicy: TargetPolicy = TargetPolicy(),
+        rateLimits: RateLimits = RateLimits()
     ) {
         self.host = host
         self.port = port
@@ -35,5 +41,7 @@ public struct HeraldConfiguration: Sendable {
         self.secretGracePeriod = secretGracePeriod
         self.runsDispatcher = runsDispatcher
         self.metrics = metrics
+        self.targetPolicy = targetPolicy
+        self.rateLimits = rateLimits
     }
 }

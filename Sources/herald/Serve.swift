@@ -39,6 +39,32 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Hours a rotated-out secret keeps signing (env HERALD_SECRET_GRACE_HOURS; default 24).")
     var secretGraceHours: Double?
 
+    @Option(
+        name: .long,
+        help:
+            "Address ranges callbacks may reach despite the target policy, e.g. 127.0.0.0/8,::1 (env HERALD_ALLOW_TARGETS)."
+    )
+    var allowTargets: String?
+
+    @Option(name: .long, help: "Requests per second per API key (env HERALD_RATE_LIMIT; default 20, burst 5x).")
+    var rateLimit: Double?
+
+    @Option(name: .long, help: "Requests per second per publisher key (env HERALD_PUBLISHER_RATE_LIMIT; default 500).")
+    var publisherRateLimit: Double?
+
+    @Option(name: .long, help: "Largest request body in bytes (env HERALD_MAX_BODY_BYTES; default 65536).")
+    var maxBodyBytes: Int?
+
+    @Option(name: .long, help: "Largest event body in bytes (env HERALD_MAX_EVENT_BYTES; default 1048576).")
+    var maxEventBytes: Int?
+
+    enum Role: String, ExpressibleByArgument, CaseIterable {
+        case api, worker, all
+    }
+
+    @Option(name: .long, help: "api (serve the API only), worker (deliver only) or all (env HERALD_ROLE; default all).")
+    var role: Role?
+
     func run() async throws {
         let logger = store.bootstrapLogging()
         let registry = PrometheusCollectorRegistry()
@@ -55,7 +81,7 @@ struct Serve: AsyncParsableCommand {
         dispatcher.lifecycle = DeliveryLifecycle(
             disableAfter: try setting(disableAfterHours, "HERALD_DISABLE_AFTER_HOURS", default: 72, in: 0.001...100_000)
                 * 3600)
-        let configuration = HeraldConfiguration(
+        var configuration = HeraldConfiguration(
             host: host ?? Environment.value("HERALD_HOST") ?? "127.0.0.1",
             port: try setting(port, "HERALD_PORT", default: 8080, in: 0...65535),
             openAPISpec: try? store.migrationsDirectory(backend: "sqlite").deletingLastPathComponent()
@@ -66,10 +92,41 @@ struct Serve: AsyncParsableCommand {
             dispatcher: dispatcher,
             secretGracePeriod: try setting(secretGraceHours, "HERALD_SECRET_GRACE_HOURS", default: 24, in: 0...10_000)
                 * 3600,
-            metrics: registry
+            metrics: registry,
+            targetPolicy: try TargetPolicy.allowing(allowTargets ?? Environment.value("HERALD_ALLOW_TARGETS") ?? "")
+                .mapError { ValidationError($0.description) }.get(),
+            rateLimits: try rateLimits()
         )
+        let role =
+            try role ?? Environment.value("HERALD_ROLE").map {
+                guard let role = Role(rawValue: $0) else {
+                    throw ValidationError("HERALD_ROLE must be api, worker or all")
+                }
+                return role
+            } ?? .all
+        configuration.runsDispatcher = role != .api
+        configuration.servesAPI = role != .worker
+        configuration.limits.maxBytes = try setting(
+            maxBodyBytes, "HERALD_MAX_BODY_BYTES", default: 65536, in: 1024...(64 << 20))
+        configuration.limits.maxEventBytes = try setting(
+            maxEventBytes, "HERALD_MAX_EVENT_BYTES", default: 1 << 20, in: 1024...(256 << 20))
+        configuration.limits.maxBatchBytes = max(configuration.limits.maxBatchBytes, configuration.limits.maxEventBytes)
+        if !configuration.targetPolicy.allowed.isEmpty {
+            logger.warning(
+                "target policy opened",
+                metadata: ["allowed": "\(configuration.targetPolicy.allowed.map(\.description))"])
+        }
         let app = buildApplication(store: database, configuration: configuration, logger: logger)
         try await app.runService()
+    }
+
+    func rateLimits() throws -> RateLimits {
+        let perKey = try setting(rateLimit, "HERALD_RATE_LIMIT", default: 20, in: 0.01...1_000_000)
+        let publisher = try setting(
+            publisherRateLimit, "HERALD_PUBLISHER_RATE_LIMIT", default: 500, in: 0.01...1_000_000)
+        return RateLimits(
+            perKey: .init(perSecond: perKey, burst: max(1, perKey * 5)),
+            publisher: .init(perSecond: publisher, burst: max(1, publisher * 4)))
     }
 
     /// The flag, else the variable, else the default; refused outside `range`.

@@ -8,6 +8,7 @@ struct WebhookController<Store: TenantStore & WebhookStore & DeliveryLog> {
     let store: Store
     let limits: BodyLimits
     let sender: HTTPSender
+    let targets: DeliveryTargets
     let signal: WakeSignal
     /// How long a rotated-out secret keeps signing.
     let secretGracePeriod: TimeInterval
@@ -74,6 +75,7 @@ struct WebhookController<Store: TenantStore & WebhookStore & DeliveryLog> {
             throw ChannexError.validation("webhook", "can't be blank")
         }
         try await check(webhook, by: principal)
+        try await checkTarget(webhook.callbackURL)
         try await store.insertWebhook(webhook)
         let body = ChannexEnvelope.webhook(webhook, signingSecret: webhook.currentSecret?.value)
         return JSONResponse(status: .created, body: ChannexEnvelope.single(body))
@@ -90,6 +92,7 @@ struct WebhookController<Store: TenantStore & WebhookStore & DeliveryLog> {
         }
         let updated = model.applied(to: current, now: Timestamp.now())
         try await check(updated, by: principal)
+        if updated.callbackURL != current.callbackURL { try await checkTarget(updated.callbackURL) }
         try await store.updateWebhook(updated)
         return JSONResponse(body: ChannexEnvelope.single(ChannexEnvelope.webhook(updated)))
     }
@@ -150,7 +153,16 @@ struct WebhookController<Store: TenantStore & WebhookStore & DeliveryLog> {
             callbackURL: url, requestParams: model.requestParams.value ?? nil,
             customHeaders: model.headers.value ?? nil,
             secrets: [secret], messageId: Delivery.newId(), timestamp: now, body: body)
-        let result = await sender.send(outbound)
+        let result: HTTPSender.Result
+        do {
+            let target = try await targets.check(url)
+            result = await sender.send(outbound, to: target)
+        } catch .unresolvable(let host) {
+            result = HTTPSender.Result(
+                statusCode: nil, body: nil, error: "host \(host) does not resolve", retryAfter: nil, durationMs: 0)
+        } catch {
+            throw ChannexError.validation("callback_url", error.description)
+        }
         var answer: [String: JSONValue] = [
             "status_code": .int(Int64(result.statusCode ?? 0)),
             "body": .string(result.body ?? ""),
@@ -254,6 +266,18 @@ struct WebhookController<Store: TenantStore & WebhookStore & DeliveryLog> {
             throw ChannexError.validation("tenant_id", "not found")
         }
         return tenantId
+    }
+
+    /// Refuses callback URLs the target policy forbids. A name that does not resolve yet is
+    /// accepted: every delivery checks again before it connects.
+    func checkTarget(_ url: String) async throws {
+        do {
+            _ = try await targets.check(url)
+        } catch .unresolvable {
+            return
+        } catch {
+            throw ChannexError.validation("callback_url", error.description)
+        }
     }
 
     /// The rules a webhook must meet to be stored by `principal`.

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import GRDB
 import HTTPTypes
 import HeraldCore
 import HeraldDelivery
@@ -8,6 +9,7 @@ import HeraldServer
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import Synchronization
 
 /// A Herald on a fresh SQLite file in a temporary directory, with a known platform admin key.
 struct TestHerald {
@@ -17,9 +19,20 @@ struct TestHerald {
     let directory: URL
     var configuration = HeraldConfiguration(
         port: 0, timeouts: .init(connect: .seconds(2), total: .seconds(5)),
-        dispatcher: DispatcherConfiguration(concurrency: 16, batchSize: 16, lease: 30, idlePoll: .milliseconds(100)))
+        dispatcher: DispatcherConfiguration(concurrency: 16, batchSize: 16, lease: 30, idlePoll: .milliseconds(100)),
+        targetPolicy: TargetPolicy(allowed: [CIDR("127.0.0.0/8")!]),
+        rateLimits: RateLimits(
+            perKey: .init(perSecond: 10_000, burst: 10_000), publisher: .init(perSecond: 10_000, burst: 10_000)))
+    /// Names tests may use: the build machines have no DNS.
+    var resolver = StubResolver(["localhost": ["127.0.0.1"], "hooks.example.com": ["93.184.215.14"]])
     /// Whether a dispatcher delivers while the test runs.
     var delivering = true
+    /// Where the application and the dispatcher log (warnings only, unless a test captures more).
+    var logger: Logger = {
+        var logger = Logger(label: "herald-test")
+        logger.logLevel = .warning
+        return logger
+    }()
 
     static var migrations: URL {
         URL(fileURLWithPath: #filePath)
@@ -40,6 +53,22 @@ struct TestHerald {
         store = try SQLiteStore(path: directory.appendingPathComponent("herald.sqlite").path)
         configuration = other.configuration
         delivering = other.delivering
+        resolver = other.resolver
+    }
+
+    /// Every row of every table, as text: equal snapshots mean nothing changed.
+    func snapshot() throws -> String {
+        let queue = try DatabaseQueue(path: directory.appendingPathComponent("herald.sqlite").path)
+        return try queue.read { db in
+            var text = ""
+            for table in ["tenants", "api_keys", "properties", "webhooks", "events", "deliveries", "attempts"] {
+                for row in try Row.fetchAll(db, sql: "SELECT * FROM \(table) ORDER BY rowid") {
+                    // last_used_at moves with every authenticated request; it is not a change.
+                    text += "\(table): \(row.filter { $0.0 != "last_used_at" }.map { "\($0.0)=\($0.1)" })\n"
+                }
+            }
+            return text
+        }
     }
 
     /// The same database opened anew, as a restarted process would.
@@ -47,31 +76,34 @@ struct TestHerald {
 
     /// Runs `body` against the application without a socket (and, unless `delivering` is off, a
     /// dispatcher delivering for real), then removes the database.
-    func run<Value: Sendable>(keepDatabase: Bool = false, _ body: @Sendable (TestAPI) async throws -> Value)
-        async throws -> Value
-    {
-        let client = HTTPSender.makeClient(timeouts: configuration.timeouts)
+    func run<Value: Sendable>(
+        keepDatabase: Bool = false, resolver: (any HostResolver)? = nil,
+        _ body: @Sendable (TestAPI) async throws -> Value
+    ) async throws -> Value {
         let runtime = DeliveryRuntime(
-            sender: HTTPSender(client: client, timeouts: configuration.timeouts), signal: WakeSignal())
-        var logger = Logger(label: "herald-test")
-        logger.logLevel = .warning
+            sender: HTTPSender(timeouts: configuration.timeouts),
+            targets: DeliveryTargets(policy: configuration.targetPolicy, resolver: resolver ?? self.resolver),
+            signal: WakeSignal())
         let dispatcher = Dispatcher(
-            queue: store, sender: runtime.sender, signal: runtime.signal, configuration: configuration.dispatcher,
-            logger: logger)
+            queue: store, sender: runtime.sender, targets: runtime.targets, signal: runtime.signal,
+            configuration: configuration.dispatcher, logger: logger)
         let delivering = self.delivering
         let worker = Task { if delivering { try? await dispatcher.run() } }
         defer { if !keepDatabase { try? FileManager.default.removeItem(at: directory) } }
-        let app = Application(router: buildRouter(store: store, runtime: runtime, configuration: configuration))
+        let app = Application(
+            router: buildRouter(store: store, runtime: runtime, configuration: configuration), logger: logger)
         let result: Result<Value, any Error>
         do {
             result = .success(
-                try await app.test(.router) { client in try await body(TestAPI(client: client, store: store)) })
+                try await app.test(.router) { client in
+                    try await body(TestAPI(client: client, store: store, snapshot: { try self.snapshot() }))
+                })
         } catch {
             result = .failure(error)
         }
         runtime.signal.stop()
         await worker.value
-        try await client.shutdown()
+        try await runtime.sender.shutdown()
         return try result.get()
     }
 }
@@ -94,17 +126,21 @@ struct Reply: Sendable {
 struct TestAPI: Sendable {
     let client: any TestClientProtocol
     let store: SQLiteStore
+    /// Every row of the database as text (see ``TestHerald/snapshot()``).
+    let snapshot: @Sendable () throws -> String
     let admin = TestHerald.adminKey
 
     func call(
         _ method: HTTPRequest.Method, _ uri: String, key: String?, body: JSONValue? = nil, raw: String? = nil,
-        headers extra: HTTPFields = [:]
+        bytes: [UInt8]? = nil, headers extra: HTTPFields = [:]
     ) async throws -> Reply {
         var headers = extra
         if let key { headers[HTTPField.Name("user-api-key")!] = key }
         headers[.contentType] = "application/json"
-        let bytes = raw.map { ByteBuffer(string: $0) } ?? body.map { ByteBuffer(data: $0.encoded()) }
-        let response = try await client.executeRequest(uri: uri, method: method, headers: headers, body: bytes)
+        let payload =
+            bytes.map { ByteBuffer(bytes: $0) } ?? raw.map { ByteBuffer(string: $0) }
+            ?? body.map { ByteBuffer(data: $0.encoded()) }
+        let response = try await client.executeRequest(uri: uri, method: method, headers: headers, body: payload)
         let json =
             response.body.readableBytes == 0
             ? .null
@@ -165,4 +201,72 @@ struct TestAPI: Sendable {
 struct TestFailure: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
+}
+
+/// A resolver that knows a fixed set of names (tests run without DNS).
+struct StubResolver: HostResolver {
+    var names: [String: [String]]
+
+    init(_ names: [String: [String]]) {
+        self.names = names
+    }
+
+    func resolve(host: String) async throws -> [IPAddress] {
+        guard let addresses = names[host.lowercased()] else { throw TestFailure("\(host) does not resolve") }
+        return addresses.compactMap { IPAddress(host: $0) }
+    }
+}
+
+/// A resolver whose answers change over time: the first `first` lookups get `before`, later ones
+/// `after` (DNS rebinding).
+final class RebindingResolver: HostResolver {
+    let before: [String]
+    let after: [String]
+    let first: Int
+    private let count = Mutex(0)
+
+    init(before: [String], after: [String], first: Int) {
+        self.before = before
+        self.after = after
+        self.first = first
+    }
+
+    func resolve(host: String) async throws -> [IPAddress] {
+        let n = count.withLock { count -> Int in
+            count += 1
+            return count
+        }
+        return (n <= first ? before : after).compactMap { IPAddress(host: $0) }
+    }
+}
+
+/// Keeps every log line, to check what never reaches the logs.
+final class CapturedLogs: Sendable {
+    private let lines = Mutex<[String]>([])
+
+    var text: String { lines.withLock { $0.joined(separator: "\n") } }
+
+    func logger() -> Logger {
+        var logger = Logger(label: "captured") { _ in Handler(logs: self) }
+        logger.logLevel = .trace
+        return logger
+    }
+
+    fileprivate func append(_ line: String) { lines.withLock { $0.append(line) } }
+
+    struct Handler: LogHandler {
+        let logs: CapturedLogs
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(event: LogEvent) {
+            let all = metadata.merging(event.metadata ?? [:]) { _, new in new }
+            logs.append("\(event.level) \(event.message) \(all)")
+        }
+    }
 }

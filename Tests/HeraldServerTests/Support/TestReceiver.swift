@@ -12,6 +12,8 @@ final class TestReceiver: Sendable {
     struct Received: Sendable {
         var path: String
         var query: String?
+        /// The Host the client named.
+        var authority: String?
         var headers: HTTPFields
         var body: Data
         var at: Date
@@ -50,7 +52,8 @@ final class TestReceiver: Sendable {
             var request = request
             let buffer = try await request.collectBody(upTo: 16 * 1024 * 1024)
             let item = Received(
-                path: request.uri.path, query: request.uri.query, headers: request.headers,
+                path: request.uri.path, query: request.uri.query, authority: request.head.authority,
+                headers: request.headers,
                 body: Data(buffer.readableBytesView), at: Date())
             guard let receiver = box.withLock({ $0 }) else { return Response(status: .serviceUnavailable) }
             let number = receiver.received.withLock { list in

@@ -1,0 +1,182 @@
+import Foundation
+import HTTPTypes
+import HeraldCore
+import HeraldServer
+import Testing
+
+@Suite struct TargetPolicyAPITests {
+    /// A Herald with the default (closed) target policy.
+    func closedHerald(resolver: any HostResolver = StubResolver([:])) async throws -> TestHerald {
+        var herald = try await TestHerald()
+        herald.configuration.targetPolicy = TargetPolicy()
+        if let stub = resolver as? StubResolver { herald.resolver = stub }
+        return herald
+    }
+
+    @Test(arguments: [
+        "http://127.0.0.1/", "http://2130706433/", "http://0x7f.1/", "http://[::1]/", "http://[::ffff:127.0.0.1]/",
+        "http://169.254.169.254/latest/meta-data", "http://10.0.0.1:8080/", "http://[fd00::1]/", "http://100.64.1.1/",
+        "http://[64:ff9b::a9fe:a9fe]/", "http://internal.example/", "http://localhost:9000/",
+    ])
+    func registrationRefusesInternalTargets(url: String) async throws {
+        let herald = try await closedHerald(
+            resolver: StubResolver(["internal.example": ["10.1.2.3"], "localhost": ["127.0.0.1"]]))
+        try await herald.run { api in
+            let world = try await api.world()
+            let reply = try await api.webhook(key: world.admin, property: world.property, url: url)
+            #expect(reply.status == .unprocessableContent)
+            let message = reply.details?["callback_url"]?.arrayValue?.first?.stringValue ?? ""
+            #expect(message.contains("--allow-targets"), "\(message)")
+            let test = try await api.call(
+                .post, "/api/v1/webhooks/test", key: world.admin,
+                body: ["webhook": ["callback_url": .string(url), "event_mask": "*"]])
+            #expect(test.status == .unprocessableContent)
+        }
+    }
+
+    @Test func publicTargetsAndUnresolvedNamesAreAccepted() async throws {
+        let herald = try await closedHerald(resolver: StubResolver(["hooks.example.com": ["93.184.215.14"]]))
+        try await herald.run { api in
+            let world = try await api.world()
+            for url in ["https://hooks.example.com/x", "https://93.184.215.14/x", "https://not-yet.example/x"] {
+                #expect(try await api.webhook(key: world.admin, property: world.property, url: url).status == .created)
+            }
+        }
+    }
+
+    @Test func updateToAnInternalTargetIsRefused() async throws {
+        let herald = try await closedHerald()
+        try await herald.run { api in
+            let world = try await api.world()
+            let id = try #require(
+                try await api.webhook(key: world.admin, property: world.property, url: "https://8.8.8.8/").id)
+            let reply = try await api.call(
+                .put, "/api/v1/webhooks/\(id.text)", key: world.admin,
+                body: ["webhook": ["callback_url": "http://192.168.0.1/"]])
+            #expect(reply.status == .unprocessableContent)
+            let after = try await api.call(.get, "/api/v1/webhooks/\(id.text)", key: world.admin)
+            #expect(after.attributes?["callback_url"] == "https://8.8.8.8/")
+        }
+    }
+
+    @Test func aNameThatRebindsToAnInternalAddressIsRefusedAtDelivery() async throws {
+        let receiver = try await TestReceiver.start()
+        var herald = try await TestHerald()
+        herald.configuration.targetPolicy = TargetPolicy()
+        let resolver = RebindingResolver(before: ["93.184.215.14"], after: ["127.0.0.1"], first: 1)
+        try await herald.run(resolver: resolver) { api in
+            let world = try await api.world()
+            let hook = try await api.activeWebhook(in: world, url: "http://rebind.example:\(receiver.port)/")
+            _ = try await api.publish(world, "booking_new")
+            let id = try #require(try await api.deliveries(of: hook.id).first?["id"]?.stringValue)
+            let delivery = try await api.waitForDelivery(id) { $0["status"] == "failed" }
+            #expect(delivery["last_error"]?.stringValue?.contains("127.0.0.1") == true)
+            #expect(receiver.requests.isEmpty)
+        }
+        await receiver.stop()
+    }
+
+    @Test func aNameConnectsOnlyToTheAddressThatWasChecked() async throws {
+        // The machine cannot resolve this name; the delivery reaches the receiver only because the
+        // connection goes to the checked address.
+        let receiver = try await TestReceiver.start()
+        var herald = try await TestHerald()
+        herald.resolver = StubResolver(["pinned.example": ["127.0.0.1"]])
+        try await herald.run { api in
+            let world = try await api.world()
+            _ = try await api.activeWebhook(in: world, url: "http://pinned.example:\(receiver.port)/pinned")
+            _ = try await api.publish(world, "booking_new")
+            let request = try await receiver.waitFor(1)[0]
+            #expect(request.path == "/pinned")
+            #expect(request.authority?.hasPrefix("pinned.example") == true)
+        }
+        await receiver.stop()
+    }
+}
+
+@Suite struct LimitTests {
+    @Test func rateLimitAnswers429WithRetryAfterPerKey() async throws {
+        var herald = try await TestHerald()
+        herald.configuration.rateLimits = RateLimits(
+            perKey: .init(perSecond: 0.5, burst: 3), publisher: .init(perSecond: 0.5, burst: 5))
+        try await herald.run { api in
+            let tenant = try await api.tenant()
+            let user = try await api.key(.user, in: tenant)
+            let publisher = try await api.key(.publisher, in: tenant)
+            for _ in 0..<3 {
+                #expect(try await api.call(.get, "/api/v1/webhooks", key: user).status == .ok)
+            }
+            let limited = try await api.call(.get, "/api/v1/webhooks", key: user)
+            #expect(limited.status == .tooManyRequests)
+            #expect(limited.json == ["errors": ["code": "http_too_many_requests", "title": "Too Many Requests"]])
+            #expect(Int(limited.headers[.retryAfter] ?? "") ?? 0 >= 1)
+            // Another key has its own budget; publishers a larger one.
+            for _ in 0..<5 {
+                #expect(try await api.call(.get, "/api/v1/properties", key: publisher).status == .ok)
+            }
+            #expect(try await api.call(.get, "/api/v1/properties", key: publisher).status == .tooManyRequests)
+        }
+    }
+
+    @Test func eventBodiesHaveTheirOwnLimit() async throws {
+        var herald = try await TestHerald()
+        herald.configuration.limits = BodyLimits(maxBytes: 2048, maxEventBytes: 8192)
+        try await herald.run { api in
+            let world = try await api.world()
+            let fits = try await api.publish(
+                world, "booking_new", payload: ["note": .string(String(repeating: "x", count: 4000))])
+            #expect(fits.status == .accepted)
+            let tooBig = try await api.publish(
+                world, "booking_new", payload: ["note": .string(String(repeating: "x", count: 9000))])
+            #expect(tooBig.status == .contentTooLarge)
+            #expect(tooBig.errorCode == "payload_too_large")
+            let webhook = try await api.webhook(
+                key: world.admin, property: world.property,
+                ["headers": ["X-Big": .string(String(repeating: "y", count: 3000))]])
+            #expect(webhook.status == .contentTooLarge)
+        }
+    }
+}
+
+@Suite struct SecretTests {
+    @Test func secretsNeverReachTheLogs() async throws {
+        let logs = CapturedLogs()
+        let receiver = try await TestReceiver.start { number, _ in
+            number == 1 ? .init(status: .internalServerError) : .init()
+        }
+        var herald = try await TestHerald()
+        herald.logger = logs.logger()
+        let secrets = try await herald.run { api in
+            let world = try await api.world()
+            let url = receiver.url.replacingOccurrences(of: "http://", with: "http://partner:hunter2-password@")
+            let hook = try await api.activeWebhook(
+                in: world, url: url,
+                ["headers": ["X-Api-Token": "header-secret-value"], "retry_policy": ["schedule_seconds": [1]]])
+            _ = try await api.publish(world, "booking_new")
+            try await receiver.waitFor(2)
+            _ = try await api.call(.get, "/api/v1/webhooks/\(hook.id.text)/secret", key: world.admin)
+            return [
+                hook.secret, "hunter2-password", "header-secret-value", world.admin, world.publisher,
+                TestHerald.adminKey,
+            ]
+        }
+        await receiver.stop()
+        #expect(!logs.text.isEmpty)
+        for secret in secrets {
+            #expect(!logs.text.contains(secret), "a secret reached the logs")
+        }
+    }
+
+    @Test func apiKeysAreStoredOnlyAsHashes() async throws {
+        let herald = try await TestHerald()
+        let key = try await herald.run(keepDatabase: true) { api in
+            try await api.key(.admin, in: try await api.tenant())
+        }
+        let bytes = try Data(contentsOf: herald.directory.appendingPathComponent("herald.sqlite"))
+        let wal = (try? Data(contentsOf: herald.directory.appendingPathComponent("herald.sqlite-wal"))) ?? Data()
+        #expect(bytes.range(of: Data(key.utf8)) == nil)
+        #expect(wal.range(of: Data(key.utf8)) == nil)
+        #expect((bytes + wal).range(of: Data(KeyMaterial.hash(apiKey: key).utf8)) != nil)
+        try? FileManager.default.removeItem(at: herald.directory)
+    }
+}
