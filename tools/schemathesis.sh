@@ -20,12 +20,21 @@ tenant=$(curl -sf -XPOST "http://127.0.0.1:$port/api/v1/tenants" -H "user-api-ke
     -d '{"tenant":{"name":"Fuzz"}}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["id"])')
 curl -sf -XPOST "http://127.0.0.1:$port/api/v1/properties" -H "user-api-key: $key" \
     -d "{\"property\":{\"title\":\"Fuzz\",\"tenant_id\":\"$tenant\"}}" >/dev/null
+tenant_key=$(curl -sf -XPOST "http://127.0.0.1:$port/api/v1/api_keys" -H "user-api-key: $key" \
+    -d "{\"api_key\":{\"role\":\"admin\",\"tenant_id\":\"$tenant\"}}" \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["attributes"]["key"])')
 # test_webhook sends a request to the URL it is given: left out so no traffic leaves the machine.
 # revoke_api_key is left out too: the fuzzer finds its own key's id and revokes it.
 schemathesis run api-spec/openapi.yaml --url "http://127.0.0.1:$port" -H "user-api-key: $key" \
     --checks not_a_server_error --exclude-operation-id test_webhook --exclude-operation-id revoke_api_key --generation-with-security-parameters false \
     --max-examples "${SCHEMATHESIS_EXAMPLES:-25}" --seed 1 --workers 2 --no-shrink \
     --request-timeout 10 --report-dir "$work/report"
+# The OCTO dialect acts for a tenant: fuzz it with a tenant admin key and the capability it needs.
+schemathesis run api-spec/openapi.yaml --url "http://127.0.0.1:$port" -H "Authorization: Bearer $tenant_key" \
+    -H "Octo-Capabilities: octo/webhooks, octo/pricing" --include-tag octo \
+    --checks not_a_server_error --generation-with-security-parameters false \
+    --max-examples "${SCHEMATHESIS_EXAMPLES:-25}" --seed 1 --workers 2 --no-shrink \
+    --request-timeout 10 --report-dir "$work/report-octo"
 if grep -qi "unhandled error" "$work/serve.log"; then
     echo "herald logged an unhandled error:" >&2
     grep -i "unhandled error" "$work/serve.log" | head -5 >&2

@@ -12,7 +12,7 @@ extension SQLiteStore: EventStore {
             var candidates: [UUID?: [Webhook]] = [:]
             var results: [IngestResult] = []
             var keysInBatch: [String: IngestResult] = [:]
-            for event in events {
+            for var event in events {
                 if let key = event.idempotencyKey {
                     if let earlier = keysInBatch[key] {
                         results.append(
@@ -24,6 +24,7 @@ extension SQLiteStore: EventStore {
                         continue
                     }
                 }
+                event.payload = try Self.diffAgainstLastState(event, db)
                 try Self.insert(event, db)
                 var made = 0
                 if !demo {
@@ -47,6 +48,27 @@ extension SQLiteStore: EventStore {
         try await pool.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM events WHERE id = ?", arguments: [id.text]).map(Event.init(row:))
         }
+    }
+
+    /// For OCTO entity events without a `diff`: the diff against the last state of the same entity,
+    /// which this event then becomes. Test events keep their own states.
+    static func diffAgainstLastState(_ event: Event, _ db: Database) throws -> JSONValue {
+        guard let entity = OctoEntity.of(event: event.name, payload: event.payload) else { return event.payload }
+        let kind = (event.isTest ? "test:" : "") + entity.kind
+        let previous = try String.fetchOne(
+            db, sql: "SELECT body FROM entity_snapshots WHERE tenant_id = ? AND kind = ? AND entity_id = ?",
+            arguments: [event.tenantId.text, kind, entity.id])
+        try db.execute(
+            sql: """
+                INSERT INTO entity_snapshots (tenant_id, kind, entity_id, body, updated_at) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (tenant_id, kind, entity_id) DO UPDATE SET body = excluded.body,
+                    updated_at = excluded.updated_at
+                """,
+            arguments: [
+                event.tenantId.text, kind, entity.id, entity.body.encodedString(), Timestamp.millis(event.createdAt),
+            ])
+        return OctoEntity.withDiff(
+            event.payload, entity: entity, previous: previous.flatMap { try? JSONValue.decode($0) })
     }
 
     static func replay(_ db: Database, tenantId: UUID, key: String) throws -> IngestResult? {

@@ -97,6 +97,8 @@ extension Webhook {
             disabledReason: row["disabled_reason"],
             retryPolicy: row.json("retry_policy").flatMap { try? RetryPolicy.parse($0).get() },
             failingSince: row.optionalDate("failing_since"),
+            octo: row.json("octo").flatMap(OctoSettings.init(json:)),
+            receivesTestEvents: row["receives_test_events"],
             createdAt: row.date("created_at"),
             updatedAt: row.date("updated_at"))
     }

@@ -9,8 +9,8 @@ extension SQLiteStore: WebhookStore {
                 sql: """
                     INSERT INTO webhooks (id, tenant_id, property_id, is_global, dialect, callback_url, event_mask,
                         request_params, headers, is_active, send_data, protected, secrets, disabled_reason,
-                        retry_policy, failing_since, created_at, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        retry_policy, failing_since, octo, receives_test_events, created_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [webhook.id.text, webhook.tenantId.text] + Self.mutableColumns(webhook)
                     + [Timestamp.millis(webhook.createdAt), Timestamp.millis(webhook.updatedAt)])
@@ -23,7 +23,8 @@ extension SQLiteStore: WebhookStore {
                 sql: """
                     UPDATE webhooks SET property_id = ?, is_global = ?, dialect = ?, callback_url = ?, event_mask = ?,
                         request_params = ?, headers = ?, is_active = ?, send_data = ?, protected = ?, secrets = ?,
-                        disabled_reason = ?, retry_policy = ?, failing_since = ?, updated_at = ?
+                        disabled_reason = ?, retry_policy = ?, failing_since = ?, octo = ?, receives_test_events = ?,
+                        updated_at = ?
                     WHERE id = ?
                     """,
                 arguments: Self.mutableColumns(webhook) + [Timestamp.millis(webhook.updatedAt), webhook.id.text])
@@ -93,7 +94,7 @@ extension SQLiteStore: WebhookStore {
             webhook.eventMask.raw, webhook.requestParams.map(encodeMap), webhook.headers.map(encodeMap),
             webhook.isActive, webhook.sendData, webhook.isProtected, encodeSecrets(webhook.secrets),
             webhook.disabledReason, webhook.retryPolicy?.json.encodedString(),
-            webhook.failingSince.map(Timestamp.millis),
+            webhook.failingSince.map(Timestamp.millis), webhook.octo?.json.encodedString(), webhook.receivesTestEvents,
         ]
     }
 

@@ -94,9 +94,11 @@ public func buildRouter<Store: HeraldStore>(
 
     guard configuration.servesAPI else { return router }
     let limits = configuration.limits
+    // One limiter for both dialects: a key has one budget.
+    let rateLimiter = RateLimitMiddleware(limits: configuration.rateLimits)
     let api = router.group("api/v1")
         .add(middleware: AuthMiddleware(store: store))
-        .add(middleware: RateLimitMiddleware(limits: configuration.rateLimits))
+        .add(middleware: rateLimiter)
     api.addRoutes(TenantController(store: store, limits: limits).endpoints, atPath: "tenants")
     api.addRoutes(APIKeyController(store: store, limits: limits).endpoints, atPath: "api_keys")
     api.addRoutes(PropertyController(store: store, limits: limits).endpoints, atPath: "properties")
@@ -108,5 +110,11 @@ public func buildRouter<Store: HeraldStore>(
     api.addRoutes(
         EventController(store: store, limits: limits, signal: runtime.signal).endpoints, atPath: "events")
     api.addRoutes(DeliveryController(store: store, signal: runtime.signal).endpoints, atPath: "deliveries")
+
+    let octo = router.group("octo")
+        .add(middleware: AuthMiddleware(store: store))
+        .add(middleware: rateLimiter)
+    octo.addRoutes(
+        OctoWebhookController(store: store, limits: limits, targets: runtime.targets).endpoints, atPath: "webhooks")
     return router
 }

@@ -11,11 +11,13 @@ public enum FanOut {
     /// its global ones; anything else is ignored here too).
     ///
     /// - Only active webhooks, of the event's tenant, whose mask matches.
+    /// - Test events reach only test endpoints (`receivesTestEvents`), live events only the others.
     /// - An `ari` webhook whose filters keep no item of the payload gets nothing.
     /// - A global and a property webhook on the same endpoint deliver once, through the property webhook.
     public static func targets(of event: Event, among candidates: [Webhook]) -> [Target] {
         var targets: [Target] = []
-        for webhook in candidates where webhook.isActive && webhook.tenantId == event.tenantId {
+        for webhook in candidates
+        where webhook.isActive && webhook.tenantId == event.tenantId && webhook.receivesTestEvents == event.isTest {
             let inScope = webhook.isGlobal || (webhook.propertyId != nil && webhook.propertyId == event.propertyId)
             guard inScope, let match = webhook.eventMask.match(event.name) else { continue }
             if !match.ariFilters.isEmpty {

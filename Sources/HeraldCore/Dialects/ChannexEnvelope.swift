@@ -51,10 +51,13 @@ public enum ChannexEnvelope {
             "dialect": .string(webhook.dialect.rawValue),
             "disabled_reason": webhook.disabledReason.map(JSONValue.string) ?? .null,
             "retry_policy": webhook.retryPolicy?.json ?? .null,
+            "receives_test_events": .bool(webhook.receivesTestEvents),
             "created_at": .string(Timestamp.iso(webhook.createdAt)),
             "updated_at": .string(Timestamp.iso(webhook.updatedAt)),
         ]
         if let signingSecret { attributes["signing_secret"] = .string(signingSecret) }
+        // OCTO webhooks show read-only here, with their own object beside the common fields.
+        if webhook.dialect == .octo { attributes["octo"] = OctoPayload.webhook(webhook) }
         var relationships: [String: JSONValue] = ["organization": reference(type: "organization", id: webhook.tenantId)]
         if let property = webhook.propertyId { relationships["property"] = reference(type: "property", id: property) }
         return resource(type: "webhook", id: webhook.id, attributes: attributes, relationships: relationships)

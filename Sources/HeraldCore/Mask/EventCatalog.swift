@@ -13,8 +13,13 @@ public enum EventCatalog {
     /// OCTO webhook events (snake_case, as the OCTO enum and Ventrata spell them).
     public static let octo: [String] = ["booking_update", "availability_update", "order_update", "product_update"]
 
-    /// Spellings that mean another event: Channex's older docs say `disconnected_channel`.
-    public static let aliases: [String: String] = ["disconnected_channel": "disconnect_channel"]
+    /// Spellings that mean another event: Channex's older docs say `disconnected_channel`,
+    /// and OCTO's dotted forms (`booking.updated`) mean the snake_case events.
+    public static let aliases: [String: String] = [
+        "disconnected_channel": "disconnect_channel", "booking.updated": "booking_update",
+        "availability.updated": "availability_update", "order.updated": "order_update",
+        "product.updated": "product_update",
+    ]
 
     /// The events the umbrella `booking` subscribes to.
     public static let bookingRevisions: Set<String> = ["booking_new", "booking_modification", "booking_cancellation"]

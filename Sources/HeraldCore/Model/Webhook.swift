@@ -28,6 +28,11 @@ public struct Webhook: Sendable, Hashable {
     public var retryPolicy: RetryPolicy?
     /// Since when every attempt has failed; nil after a success.
     public var failingSince: Date?
+    /// OCTO fields, for `dialect == .octo`.
+    public var octo: OctoSettings?
+    /// A test endpoint: it receives events flagged `test` and never live ones (FareHarbor's
+    /// one production and one test URL per integration).
+    public var receivesTestEvents: Bool
     public var createdAt: Date
     public var updatedAt: Date
 
@@ -36,7 +41,8 @@ public struct Webhook: Sendable, Hashable {
         callbackURL: String, eventMask: EventMask, requestParams: [String: String]? = nil,
         headers: [String: String]? = nil, isActive: Bool = false, sendData: Bool = false, isProtected: Bool = false,
         secrets: [SigningSecret], disabledReason: String? = nil, retryPolicy: RetryPolicy? = nil,
-        failingSince: Date? = nil, createdAt: Date, updatedAt: Date
+        failingSince: Date? = nil, octo: OctoSettings? = nil, receivesTestEvents: Bool = false, createdAt: Date,
+        updatedAt: Date
     ) {
         self.id = id
         self.tenantId = tenantId
@@ -54,6 +60,8 @@ public struct Webhook: Sendable, Hashable {
         self.disabledReason = disabledReason
         self.retryPolicy = retryPolicy
         self.failingSince = failingSince
+        self.octo = octo
+        self.receivesTestEvents = receivesTestEvents
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }

@@ -18,6 +18,7 @@ public struct WebhookWriteModel: Sendable {
     public var tenantId: Presence<UUID?> = .absent
     /// nil: the default (Channex) schedule.
     public var retryPolicy: Presence<RetryPolicy?> = .absent
+    public var receivesTestEvents: Presence<Bool> = .absent
 
     public init() {}
 
@@ -65,6 +66,7 @@ public struct WebhookWriteModel: Sendable {
         model.isActive = reader.bool("is_active")
         model.sendData = reader.bool("send_data")
         model.isProtected = reader.bool("protected")
+        model.receivesTestEvents = reader.bool("receives_test_events")
         model.requestParams = reader.stringMap("request_params")
 
         if let value = object["retry_policy"] {
@@ -106,6 +108,7 @@ public struct WebhookWriteModel: Sendable {
             isProtected: isProtected.or(false),
             secrets: [SigningSecret(value: KeyMaterial.newSigningSecret())],
             retryPolicy: retryPolicy.value ?? nil,
+            receivesTestEvents: receivesTestEvents.or(false),
             createdAt: now,
             updatedAt: now
         )
@@ -124,6 +127,7 @@ public struct WebhookWriteModel: Sendable {
         changed.sendData = sendData.or(webhook.sendData)
         changed.isProtected = isProtected.or(webhook.isProtected)
         changed.retryPolicy = retryPolicy.or(webhook.retryPolicy)
+        changed.receivesTestEvents = receivesTestEvents.or(webhook.receivesTestEvents)
         if isActive.value == true {
             changed.disabledReason = nil
             changed.failingSince = nil

@@ -3,7 +3,7 @@ import HeraldCore
 import Hummingbird
 import Logging
 
-/// Turns every error into the dialect's error shape: framework errors (unknown route, body too
+/// Turns every error into the dialect's error shape (OCTO under `/octo`, Channex elsewhere): framework errors (unknown route, body too
 /// large) as well as unexpected ones, which are logged (Hummingbird would log them only at debug).
 struct ErrorMiddleware: RouterMiddleware {
     typealias Context = HeraldRequestContext
@@ -11,18 +11,26 @@ struct ErrorMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
+        let octo = request.uri.path.hasPrefix("/octo/") || request.uri.path == "/octo"
+        func render(_ error: ChannexError) throws -> Response {
+            octo
+                ? try OctoError(error).response(from: request, context: context)
+                : try error.response(from: request, context: context)
+        }
         do {
             return try await next(request, context)
-        } catch let error as ChannexError {
+        } catch let error as OctoError {
             return try error.response(from: request, context: context)
+        } catch let error as ChannexError {
+            return try render(error)
         } catch let error as ValidationErrors {
-            return try ChannexError.validation(error).response(from: request, context: context)
+            return try render(ChannexError.validation(error))
         } catch let error as HTTPResponseError {
-            return try Self.channex(for: error.status).response(from: request, context: context)
+            return try render(Self.channex(for: error.status))
         } catch {
             context.logger.error(
                 "unhandled error", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])
-            return try ChannexError.internalError.response(from: request, context: context)
+            return try render(ChannexError.internalError)
         }
     }
 

@@ -27,13 +27,13 @@ public struct BodyLimits: Sendable {
 
 extension Request {
     /// The body as JSON, refused with 413 past `limit` bytes and 400 when it is not JSON.
-    mutating func jsonBody(limit: Int, maxDepth: Int) async throws -> JSONValue {
+    mutating func jsonBody(limit: Int, maxDepth: Int, buffer collected: ByteBuffer? = nil) async throws -> JSONValue {
         if let length = headers[.contentLength].flatMap(Int.init), length > limit {
             throw ChannexError.payloadTooLarge
         }
         let buffer: ByteBuffer
         do {
-            buffer = try await collectBody(upTo: limit)
+            if let collected { buffer = collected } else { buffer = try await collectBody(upTo: limit) }
         } catch is NIOTooManyBytesError {
             throw ChannexError.payloadTooLarge
         }
