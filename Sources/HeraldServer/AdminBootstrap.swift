@@ -13,10 +13,17 @@ public enum AdminBootstrap {
         if seed == nil, try await store.hasAPIKeys() { return nil }
         let key = seed ?? KeyMaterial.newAPIKey().key
         let hash = KeyMaterial.hash(apiKey: key)
-        try await store.insertAPIKey(
-            APIKey(
-                tenantId: nil, role: .admin, title: "bootstrap platform admin",
-                prefix: String(key.prefix(KeyMaterial.apiKeyPrefix.count + 8)), hash: hash, createdAt: Timestamp.now()))
+        do {
+            try await store.insertAPIKey(
+                APIKey(
+                    tenantId: nil, role: .admin, title: "bootstrap platform admin",
+                    prefix: String(key.prefix(KeyMaterial.apiKeyPrefix.count + 8)), hash: hash,
+                    createdAt: Timestamp.now()))
+        } catch {
+            // Several processes starting on one database: another one seeded the same key first.
+            if seed != nil, try await store.apiKey(hash: hash) != nil { return nil }
+            throw error
+        }
         return seed == nil ? key : nil
     }
 }

@@ -31,13 +31,15 @@ public func buildApplication<Store: HeraldStore>(
     configuration: HeraldConfiguration,
     logger: Logger,
     resolver: any HostResolver = SystemResolver(),
+    signal: WakeSignal = WakeSignal(),
+    services extra: [any Service] = [],
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     var runtime = DeliveryRuntime(
         sender: HTTPSender(timeouts: configuration.timeouts),
-        targets: DeliveryTargets(policy: configuration.targetPolicy, resolver: resolver), signal: WakeSignal())
+        targets: DeliveryTargets(policy: configuration.targetPolicy, resolver: resolver), signal: signal)
     // Services stop in reverse order: the dispatcher finishes its sends before the clients go.
-    var services: [any Service] = [HTTPClientService(sender: runtime.sender)]
+    var services: [any Service] = extra + [HTTPClientService(sender: runtime.sender)]
     if configuration.runsDispatcher {
         let dispatcher = Dispatcher(
             queue: store, sender: runtime.sender, targets: runtime.targets, signal: runtime.signal,

@@ -7,7 +7,11 @@ struct Migrate: AsyncParsableCommand {
 
     func run() async throws {
         let logger = store.bootstrapLogging()
-        _ = try store.openStore(logger: logger)
-        logger.info("database is up to date", metadata: ["database": "\(store.databasePath)"])
+        if store.isPostgres {
+            try await store.withPostgres(logger: logger) { _ in }
+        } else {
+            _ = try store.openStore(logger: logger)
+        }
+        logger.info("database is up to date")
     }
 }

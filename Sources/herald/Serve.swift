@@ -2,10 +2,13 @@ import ArgumentParser
 import Foundation
 import HeraldCore
 import HeraldDelivery
+import HeraldPostgres
 import HeraldServer
 import Hummingbird
+import Logging
 import Metrics
 import Prometheus
+import ServiceLifecycle
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the Herald server.")
@@ -58,6 +61,11 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Largest event body in bytes (env HERALD_MAX_EVENT_BYTES; default 1048576).")
     var maxEventBytes: Int?
 
+    @Option(
+        name: .long,
+        help: "Seconds a claimed delivery stays leased to this process (env HERALD_LEASE_SECONDS; default 60).")
+    var leaseSeconds: Double?
+
     enum Role: String, ExpressibleByArgument, CaseIterable {
         case api, worker, all
     }
@@ -69,18 +77,47 @@ struct Serve: AsyncParsableCommand {
         let logger = store.bootstrapLogging()
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-        let database = try store.openStore(logger: logger)
+        let configuration = try configuration(registry: registry, logger: logger)
+        if store.isPostgres {
+            try await store.withPostgres(logger: logger) { database in
+                let signal = WakeSignal()
+                let listener = PostgresWakeListener(client: database.client, logger: logger) { signal.wake() }
+                try await serve(
+                    database, configuration: configuration, logger: logger, signal: signal, services: [listener])
+            }
+        } else {
+            try await serve(try store.openStore(logger: logger), configuration: configuration, logger: logger)
+        }
+    }
+
+    func serve<Store: HeraldStore>(
+        _ database: Store, configuration: HeraldConfiguration, logger: Logger, signal: WakeSignal = WakeSignal(),
+        services: [any Service] = []
+    ) async throws {
         if let key = try await AdminBootstrap.ensureAdminKey(in: database, seed: Environment.value("HERALD_ADMIN_KEY"))
         {
             // Unbuffered, so a script reading our output sees the key before the server starts.
             FileHandle.standardOutput.write(Data("Platform admin key (shown once, keep it safe): \(key)\n".utf8))
         }
+        let app = buildApplication(
+            store: database, configuration: configuration, logger: logger, signal: signal, services: services)
+        try await app.runService()
+    }
+
+    func configuration(registry: PrometheusCollectorRegistry, logger: Logger) throws -> HeraldConfiguration {
         var dispatcher = DispatcherConfiguration()
         dispatcher.concurrency = try setting(concurrency, "HERALD_DELIVERY_CONCURRENCY", default: 64, in: 1...10_000)
         dispatcher.batchSize = min(dispatcher.concurrency, 64)
+        dispatcher.lease = try setting(leaseSeconds, "HERALD_LEASE_SECONDS", default: 60, in: 1...86400)
         dispatcher.lifecycle = DeliveryLifecycle(
             disableAfter: try setting(disableAfterHours, "HERALD_DISABLE_AFTER_HOURS", default: 72, in: 0.001...100_000)
                 * 3600)
+        let totalTimeout = try setting(requestTimeout, "HERALD_REQUEST_TIMEOUT", default: 15, in: 1...600)
+        guard dispatcher.lease > Double(totalTimeout) else {
+            // A lease shorter than a send would let another worker send the same delivery meanwhile.
+            throw ValidationError(
+                "the lease (\(dispatcher.lease) s) must be longer than the request timeout (\(totalTimeout) s)")
+        }
         var configuration = HeraldConfiguration(
             host: host ?? Environment.value("HERALD_HOST") ?? "127.0.0.1",
             port: try setting(port, "HERALD_PORT", default: 8080, in: 0...65535),
@@ -88,7 +125,7 @@ struct Serve: AsyncParsableCommand {
                 .deletingLastPathComponent().appendingPathComponent("api-spec/openapi.yaml"),
             timeouts: .init(
                 connect: .seconds(try setting(connectTimeout, "HERALD_CONNECT_TIMEOUT", default: 5, in: 1...300)),
-                total: .seconds(try setting(requestTimeout, "HERALD_REQUEST_TIMEOUT", default: 15, in: 1...600))),
+                total: .seconds(totalTimeout)),
             dispatcher: dispatcher,
             secretGracePeriod: try setting(secretGraceHours, "HERALD_SECRET_GRACE_HOURS", default: 24, in: 0...10_000)
                 * 3600,
@@ -116,8 +153,7 @@ struct Serve: AsyncParsableCommand {
                 "target policy opened",
                 metadata: ["allowed": "\(configuration.targetPolicy.allowed.map(\.description))"])
         }
-        let app = buildApplication(store: database, configuration: configuration, logger: logger)
-        try await app.runService()
+        return configuration
     }
 
     func rateLimits() throws -> RateLimits {

@@ -1,12 +1,17 @@
 import ArgumentParser
 import Foundation
+import HeraldPostgres
 import HeraldSQLite
 import Logging
 
 /// Options every subcommand that opens the database shares; each falls back to a `HERALD_*`
 /// variable, then to a default.
 struct StoreOptions: ParsableArguments {
-    @Option(name: .long, help: "SQLite file path or sqlite:// URL (env HERALD_DATABASE; default ./herald.sqlite).")
+    @Option(
+        name: .long,
+        help:
+            "SQLite file path or sqlite:// URL, or postgres://user:pass@host:port/db (env HERALD_DATABASE_URL or HERALD_DATABASE; default ./herald.sqlite)."
+    )
     var database: String?
 
     @Option(name: .long, help: "Directory holding sqlite/*.sql migrations (env HERALD_MIGRATIONS).")
@@ -15,8 +20,15 @@ struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical (env HERALD_LOG_LEVEL).")
     var logLevel: String?
 
+    /// The database named by the option or the environment.
+    var databaseLocation: String {
+        database ?? Environment.value("HERALD_DATABASE_URL") ?? Environment.value("HERALD_DATABASE") ?? "herald.sqlite"
+    }
+
+    var isPostgres: Bool { databaseLocation.hasPrefix("postgres://") || databaseLocation.hasPrefix("postgresql://") }
+
     var databasePath: String {
-        let value = database ?? Environment.value("HERALD_DATABASE") ?? "herald.sqlite"
+        let value = databaseLocation
         if value.hasPrefix("sqlite://") { return String(value.dropFirst("sqlite://".count)) }
         return value
     }
@@ -44,6 +56,17 @@ struct StoreOptions: ParsableArguments {
             }
         }
         throw ValidationError("no migrations/\(backend) directory found; pass --migrations DIR")
+    }
+
+    /// Connects to PostgreSQL (the client runs until `body` returns) and applies pending migrations.
+    func withPostgres<T>(logger: Logger, _ body: (PostgresStore) async throws -> T) async throws -> T {
+        let client = try PostgresStore.client(url: databaseLocation)
+        let running = Task { await client.run() }
+        defer { running.cancel() }
+        let store = PostgresStore(client: client, logger: logger)
+        let applied = try await store.migrate(from: try migrationsDirectory(backend: "postgres"))
+        for name in applied { logger.info("applied migration", metadata: ["migration": "\(name)"]) }
+        return try await body(store)
     }
 
     func openStore(logger: Logger) throws -> SQLiteStore {

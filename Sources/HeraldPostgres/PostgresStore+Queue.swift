@@ -1,0 +1,164 @@
+import Foundation
+import HeraldCore
+import PostgresNIO
+
+extension PostgresStore: DeliveryQueue {
+    public func claimDue(owner: String, now: Date, lease: TimeInterval, limit: Int) async throws -> [DispatchJob] {
+        let nowMillis = Timestamp.millis(now)
+        let until = Timestamp.millis(now.addingTimeInterval(lease))
+        // SKIP LOCKED: concurrent workers claim disjoint rows; the statement commits on its own, so no
+        // transaction stays open while the deliveries are sent.
+        let deliveries = try await client.query(
+            """
+            UPDATE deliveries SET status = 'in_flight', lease_owner = \(owner), lease_until = \(until)
+            WHERE id IN (
+                SELECT id FROM deliveries
+                WHERE (status = 'pending' AND next_attempt_at <= \(nowMillis))
+                   OR (status = 'in_flight' AND lease_until <= \(nowMillis))
+                ORDER BY COALESCE(next_attempt_at, lease_until)
+                LIMIT \(limit)
+                FOR UPDATE SKIP LOCKED)
+            RETURNING *
+            """, logger: logger
+        ).all(Delivery.init(postgres:))
+        guard !deliveries.isEmpty else { return [] }
+        let events = try await byId("events", Array(Set(deliveries.map(\.eventId))), Event.init(postgres:))
+        let webhooks = try await byId("webhooks", Array(Set(deliveries.map(\.webhookId))), Webhook.init(postgres:))
+        let tenants = try await byId("tenants", Array(Set(deliveries.map(\.tenantId))), Tenant.init(postgres:))
+        let eventsById = Dictionary(events.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let webhooksById = Dictionary(webhooks.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let tenantsById = Dictionary(tenants.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        return deliveries.compactMap { delivery in
+            guard let event = eventsById[delivery.eventId], let webhook = webhooksById[delivery.webhookId],
+                let tenant = tenantsById[delivery.tenantId]
+            else { return nil }
+            return DispatchJob(delivery: delivery, event: event, webhook: webhook, tenant: tenant)
+        }
+    }
+
+    func byId<T>(_ table: String, _ ids: [UUID], _ make: (PostgresRandomAccessRow) throws -> T) async throws -> [T] {
+        var statement = StatementBuilder()
+        let list = try statement.bind(ids)
+        return try await client.query(statement.query("SELECT * FROM \(table) WHERE id = ANY(\(list))"), logger: logger)
+            .all(make)
+    }
+
+    public func settle(_ settlements: [Settlement]) async throws {
+        guard !settlements.isEmpty else { return }
+        let logger = self.logger
+        try await client.withTransaction(logger: logger) { connection in
+            for settlement in settlements {
+                let attempt = settlement.attempt
+                try await connection.query(
+                    """
+                    INSERT INTO attempts (delivery_id, n, started_at, duration_ms, status_code, response_body, error)
+                    VALUES (\(attempt.deliveryId), \(attempt.number), \(Timestamp.millis(attempt.startedAt)),
+                        \(attempt.durationMs), \(attempt.statusCode), \(attempt.responseBody), \(attempt.error))
+                    ON CONFLICT (delivery_id, n) DO UPDATE SET started_at = excluded.started_at,
+                        duration_ms = excluded.duration_ms, status_code = excluded.status_code,
+                        response_body = excluded.response_body, error = excluded.error
+                    """, logger: logger)
+                let settledAt = Timestamp.millis(
+                    attempt.startedAt.addingTimeInterval(Double(attempt.durationMs) / 1000))
+                let (status, next, settled): (String, Int64?, Int64?) =
+                    switch settlement.next {
+                    case .succeeded: ("succeeded", nil, settledAt)
+                    case .failed: ("failed", nil, settledAt)
+                    case .retry(let date): ("pending", Timestamp.millis(date), nil)
+                    }
+                try await connection.query(
+                    """
+                    UPDATE deliveries SET status = \(status), attempts = \(attempt.number), next_attempt_at = \(next),
+                        lease_owner = NULL, lease_until = NULL, last_status_code = \(attempt.statusCode),
+                        last_error = \(attempt.error), settled_at = \(settled)
+                    WHERE id = \(settlement.deliveryId) AND lease_owner = \(settlement.leaseOwner) AND status = 'in_flight'
+                    """, logger: logger)
+                switch settlement.effect {
+                case .recovered:
+                    try await connection.query(
+                        "UPDATE webhooks SET failing_since = NULL WHERE id = \(settlement.webhookId) AND failing_since IS NOT NULL",
+                        logger: logger)
+                case .failing(let since):
+                    try await connection.query(
+                        "UPDATE webhooks SET failing_since = COALESCE(failing_since, \(Timestamp.millis(since))) WHERE id = \(settlement.webhookId)",
+                        logger: logger)
+                case .disable(let reason):
+                    try await connection.query(
+                        "UPDATE webhooks SET is_active = false, disabled_reason = \(reason), updated_at = \(settledAt) WHERE id = \(settlement.webhookId)",
+                        logger: logger)
+                }
+            }
+        }
+    }
+
+    public func release(deliveryIds: [String], owner: String) async throws {
+        guard !deliveryIds.isEmpty else { return }
+        try await client.query(
+            """
+            UPDATE deliveries SET status = 'pending', lease_owner = NULL, lease_until = NULL,
+                next_attempt_at = \(Timestamp.millis(Date()))
+            WHERE id = ANY(\(deliveryIds)) AND lease_owner = \(owner) AND status = 'in_flight'
+            """, logger: logger)
+    }
+
+    public func nextDueDate() async throws -> Date? {
+        try await client.query(
+            """
+            SELECT LEAST(
+                (SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 'pending'),
+                (SELECT MIN(lease_until) FROM deliveries WHERE status = 'in_flight')) AS due
+            """, logger: logger
+        ).all { try $0.value("due", as: Int64?.self) }.first.flatMap { $0 }.map(Timestamp.date(millis:))
+    }
+}
+
+extension PostgresStore: DeliveryLog {
+    public func deliveries(webhookId: UUID, status: Delivery.Status?, page: PageRequest) async throws -> Page<Delivery>
+    {
+        var statement = StatementBuilder()
+        statement.conditions.append("webhook_id = \(try statement.bind(webhookId))")
+        if let status { statement.conditions.append("status = \(try statement.bind(status.rawValue))") }
+        return try await fetchPage(
+            of: "deliveries", statement, page: page, order: "created_at DESC, id DESC", make: Delivery.init(postgres:))
+    }
+
+    public func delivery(id: String) async throws -> Delivery? {
+        try await client.query("SELECT * FROM deliveries WHERE id = \(id)", logger: logger).all(
+            Delivery.init(postgres:)
+        ).first
+    }
+
+    public func attempts(deliveryId: String) async throws -> [DeliveryAttempt] {
+        try await client.query("SELECT * FROM attempts WHERE delivery_id = \(deliveryId) ORDER BY n", logger: logger)
+            .all(DeliveryAttempt.init(postgres:))
+    }
+
+    public func requeue(deliveryId: String, now: Date) async throws -> Delivery? {
+        let delivery = try await client.query(
+            """
+            UPDATE deliveries SET status = 'pending', next_attempt_at = \(Timestamp.millis(now)), settled_at = NULL
+            WHERE id = \(deliveryId) AND status IN ('succeeded', 'failed')
+            RETURNING *
+            """, logger: logger
+        ).all(Delivery.init(postgres:)).first
+        if delivery != nil { try await notifyWorkers() }
+        return delivery
+    }
+
+    public func recover(webhookId: UUID, since: Date, until: Date, now: Date) async throws -> Int {
+        let count = try await client.query(
+            """
+            UPDATE deliveries SET status = 'pending', next_attempt_at = \(Timestamp.millis(now)), settled_at = NULL
+            WHERE webhook_id = \(webhookId) AND status = 'failed' AND created_at >= \(Timestamp.millis(since))
+                AND created_at < \(Timestamp.millis(until))
+            RETURNING id
+            """, logger: logger
+        ).all { _ in 1 }.count
+        if count > 0 { try await notifyWorkers() }
+        return count
+    }
+
+    func notifyWorkers() async throws {
+        try await client.query("SELECT pg_notify(\(Self.wakeChannel), '')", logger: logger)
+    }
+}

@@ -1,0 +1,154 @@
+import Foundation
+import HeraldCore
+import PostgresNIO
+
+extension PostgresRandomAccessRow {
+    func value<T: PostgresDecodable>(_ column: String, as type: T.Type = T.self) throws -> T {
+        try self[column].decode(T.self)
+    }
+
+    func date(_ column: String) throws -> Date { Timestamp.date(millis: try value(column, as: Int64.self)) }
+
+    func optionalDate(_ column: String) throws -> Date? {
+        try value(column, as: Int64?.self).map(Timestamp.date(millis:))
+    }
+
+    func json(_ column: String) throws -> JSONValue? {
+        try value(column, as: String?.self).flatMap { try? JSONValue.decode($0) }
+    }
+
+    func stringMap(_ column: String) throws -> [String: String]? {
+        try json(column)?.objectValue?.compactMapValues(\.stringValue)
+    }
+}
+
+/// A stored value that no longer reads as what Herald wrote.
+struct CorruptRow: Error, CustomStringConvertible {
+    var table: String
+    var column: String
+    var description: String { "unreadable \(table).\(column)" }
+}
+
+extension Tenant {
+    init(postgres row: PostgresRandomAccessRow) throws {
+        self.init(
+            id: try row.value("id"), name: try row.value("name"), demoMode: try row.value("demo_mode"),
+            octoSupplier: try row.json("octo_supplier"), createdAt: try row.date("created_at"))
+    }
+}
+
+extension APIKey {
+    init(postgres row: PostgresRandomAccessRow) throws {
+        guard let role = Role(rawValue: try row.value("role")) else {
+            throw CorruptRow(table: "api_keys", column: "role")
+        }
+        self.init(
+            id: try row.value("id"), tenantId: try row.value("tenant_id"), role: role,
+            propertyIds: try row.json("property_ids")?.arrayValue?.compactMap { $0.stringValue.flatMap(UUID.init) },
+            title: try row.value("title"), prefix: try row.value("prefix"), hash: try row.value("hash"),
+            createdAt: try row.date("created_at"), lastUsedAt: try row.optionalDate("last_used_at"),
+            revokedAt: try row.optionalDate("revoked_at"))
+    }
+}
+
+extension Property {
+    init(postgres row: PostgresRandomAccessRow) throws {
+        self.init(
+            id: try row.value("id"), tenantId: try row.value("tenant_id"), title: try row.value("title"),
+            createdAt: try row.date("created_at"))
+    }
+}
+
+extension Webhook {
+    init(postgres row: PostgresRandomAccessRow) throws {
+        guard let dialect = Dialect(rawValue: try row.value("dialect")),
+            let mask = try? EventMask(parsing: try row.value("event_mask"))
+        else { throw CorruptRow(table: "webhooks", column: "dialect/event_mask") }
+        let secrets = (try row.json("secrets")?.arrayValue ?? []).compactMap { item -> SigningSecret? in
+            guard let value = item["secret"]?.stringValue else { return nil }
+            var expiry: Date?
+            if case .int(let millis)? = item["expires_at"] { expiry = Timestamp.date(millis: millis) }
+            return SigningSecret(value: value, expiresAt: expiry)
+        }
+        self.init(
+            id: try row.value("id"), tenantId: try row.value("tenant_id"), propertyId: try row.value("property_id"),
+            isGlobal: try row.value("is_global"), dialect: dialect, callbackURL: try row.value("callback_url"),
+            eventMask: mask, requestParams: try row.stringMap("request_params"), headers: try row.stringMap("headers"),
+            isActive: try row.value("is_active"), sendData: try row.value("send_data"),
+            isProtected: try row.value("protected"), secrets: secrets, disabledReason: try row.value("disabled_reason"),
+            retryPolicy: try row.json("retry_policy").flatMap { try? RetryPolicy.parse($0).get() },
+            failingSince: try row.optionalDate("failing_since"),
+            octo: try row.json("octo").flatMap(OctoSettings.init(json:)),
+            receivesTestEvents: try row.value("receives_test_events"), createdAt: try row.date("created_at"),
+            updatedAt: try row.date("updated_at"))
+    }
+}
+
+extension Event {
+    init(postgres row: PostgresRandomAccessRow) throws {
+        self.init(
+            id: try row.value("id"), tenantId: try row.value("tenant_id"), propertyId: try row.value("property_id"),
+            name: try row.value("name"), userId: try row.value("user_id"), payload: try row.json("payload") ?? .null,
+            occurredAt: try row.date("occurred_at"), idempotencyKey: try row.value("idempotency_key"),
+            isTest: try row.value("test"), createdAt: try row.date("created_at"))
+    }
+}
+
+extension Delivery {
+    init(postgres row: PostgresRandomAccessRow) throws {
+        guard let status = Status(rawValue: try row.value("status")) else {
+            throw CorruptRow(table: "deliveries", column: "status")
+        }
+        self.init(
+            id: try row.value("id"), eventId: try row.value("event_id"), webhookId: try row.value("webhook_id"),
+            tenantId: try row.value("tenant_id"), eventName: try row.value("event_name"),
+            ariFilters: try row.json("ari_filters")?.arrayValue?.compactMap(ARIFilter.init(json:)) ?? [],
+            status: status, attempts: try row.value("attempts", as: Int.self),
+            nextAttemptAt: try row.optionalDate("next_attempt_at"), leaseUntil: try row.optionalDate("lease_until"),
+            leaseOwner: try row.value("lease_owner"), lastStatusCode: try row.value("last_status_code", as: Int?.self),
+            lastError: try row.value("last_error"), createdAt: try row.date("created_at"),
+            settledAt: try row.optionalDate("settled_at"))
+    }
+}
+
+extension DeliveryAttempt {
+    init(postgres row: PostgresRandomAccessRow) throws {
+        self.init(
+            deliveryId: try row.value("delivery_id"), number: try row.value("n", as: Int.self),
+            startedAt: try row.date("started_at"), durationMs: try row.value("duration_ms", as: Int.self),
+            statusCode: try row.value("status_code", as: Int?.self), responseBody: try row.value("response_body"),
+            error: try row.value("error"))
+    }
+}
+
+extension PostgresRowSequence {
+    /// Every row, read into `T`.
+    func all<T>(_ make: (PostgresRandomAccessRow) throws -> T) async throws -> [T] {
+        var items: [T] = []
+        for try await row in self { items.append(try make(row.makeRandomAccess())) }
+        return items
+    }
+}
+
+/// Builds a statement with numbered placeholders as conditions come and go.
+struct StatementBuilder {
+    var conditions: [String] = []
+    var bindings = PostgresBindings()
+    var count = 0
+
+    mutating func bind<T: PostgresEncodable & Sendable>(_ value: T) throws -> String {
+        try bindings.append(value)
+        count += 1
+        return "$\(count)"
+    }
+
+    mutating func bindOptional<T: PostgresEncodable & Sendable>(_ value: T?) throws -> String {
+        if let value { try bindings.append(value) } else { bindings.appendNull() }
+        count += 1
+        return "$\(count)"
+    }
+
+    var whereClause: String { conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ") }
+
+    func query(_ sql: String) -> PostgresQuery { PostgresQuery(unsafeSQL: sql, binds: bindings) }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import HeraldCore
+import PostgresNIO
+
+extension PostgresStore: WebhookStore {
+    public func insertWebhook(_ webhook: Webhook) async throws {
+        let c = Columns(webhook)
+        try await client.query(
+            """
+            INSERT INTO webhooks (id, tenant_id, property_id, is_global, dialect, callback_url, event_mask, request_params,
+                headers, is_active, send_data, protected, secrets, disabled_reason, retry_policy, failing_since, octo,
+                receives_test_events, created_at, updated_at)
+            VALUES (\(webhook.id), \(webhook.tenantId), \(webhook.propertyId), \(webhook.isGlobal), \(c.dialect),
+                \(webhook.callbackURL), \(c.mask), \(c.requestParams), \(c.headers), \(webhook.isActive),
+                \(webhook.sendData), \(webhook.isProtected), \(c.secrets), \(webhook.disabledReason), \(c.retryPolicy),
+                \(c.failingSince), \(c.octo), \(webhook.receivesTestEvents), \(Timestamp.millis(webhook.createdAt)),
+                \(Timestamp.millis(webhook.updatedAt)))
+            """, logger: logger)
+    }
+
+    public func updateWebhook(_ webhook: Webhook) async throws {
+        let c = Columns(webhook)
+        let rows = try await client.query(
+            """
+            UPDATE webhooks SET property_id = \(webhook.propertyId), is_global = \(webhook.isGlobal), dialect = \(c.dialect),
+                callback_url = \(webhook.callbackURL), event_mask = \(c.mask), request_params = \(c.requestParams),
+                headers = \(c.headers), is_active = \(webhook.isActive), send_data = \(webhook.sendData),
+                protected = \(webhook.isProtected), secrets = \(c.secrets), disabled_reason = \(webhook.disabledReason),
+                retry_policy = \(c.retryPolicy), failing_since = \(c.failingSince), octo = \(c.octo),
+                receives_test_events = \(webhook.receivesTestEvents), updated_at = \(Timestamp.millis(webhook.updatedAt))
+            WHERE id = \(webhook.id) RETURNING id
+            """, logger: logger
+        ).all { _ in 1 }
+        if rows.isEmpty { throw StoreError.notFound }
+    }
+
+    public func webhook(id: UUID) async throws -> Webhook? {
+        try await client.query("SELECT * FROM webhooks WHERE id = \(id)", logger: logger).all(Webhook.init(postgres:))
+            .first
+    }
+
+    public func deleteWebhook(id: UUID) async throws {
+        let rows = try await client.query("DELETE FROM webhooks WHERE id = \(id) RETURNING id", logger: logger).all {
+            _ in 1
+        }
+        if rows.isEmpty { throw StoreError.notFound }
+    }
+
+    public func listWebhooks(_ query: WebhookQuery) async throws -> Page<Webhook> {
+        var statement = StatementBuilder()
+        if let tenantId = query.tenantId { statement.conditions.append("tenant_id = \(try statement.bind(tenantId))") }
+        if let scope = query.propertyScope {
+            let global = query.includeGlobal ? " OR is_global" : ""
+            statement.conditions.append("(property_id = ANY(\(try statement.bind(Array(scope))))\(global))")
+        } else if !query.includeGlobal {
+            statement.conditions.append("NOT is_global")
+        }
+        if let id = query.propertyId { statement.conditions.append("property_id = \(try statement.bind(id))") }
+        if let active = query.isActive { statement.conditions.append("is_active = \(try statement.bind(active))") }
+        if let global = query.isGlobal { statement.conditions.append("is_global = \(try statement.bind(global))") }
+        if let dialect = query.dialect {
+            statement.conditions.append("dialect = \(try statement.bind(dialect.rawValue))")
+        }
+        return try await fetchPage(
+            of: "webhooks", statement, page: query.page, order: "created_at, id", make: Webhook.init(postgres:))
+    }
+
+    /// The stored forms of a webhook's non-scalar fields.
+    struct Columns {
+        var dialect: String
+        var mask: String
+        var requestParams: String?
+        var headers: String?
+        var secrets: String
+        var retryPolicy: String?
+        var failingSince: Int64?
+        var octo: String?
+
+        init(_ webhook: Webhook) {
+            func map(_ value: [String: String]?) -> String? {
+                value.map { JSONValue.object($0.mapValues(JSONValue.string)).encodedString() }
+            }
+            dialect = webhook.dialect.rawValue
+            mask = webhook.eventMask.raw
+            requestParams = map(webhook.requestParams)
+            headers = map(webhook.headers)
+            secrets = JSONValue.array(
+                webhook.secrets.map { secret in
+                    [
+                        "secret": .string(secret.value),
+                        "expires_at": secret.expiresAt.map { .int(Timestamp.millis($0)) } ?? .null,
+                    ]
+                }
+            ).encodedString()
+            retryPolicy = webhook.retryPolicy?.json.encodedString()
+            failingSince = webhook.failingSince.map(Timestamp.millis)
+            octo = webhook.octo?.json.encodedString()
+        }
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import HeraldCore
+import Logging
+import PostgresNIO
+
+/// Herald's shared store: one PostgreSQL database for several Herald processes. The
+/// ``PostgresClient`` must run (it is a `Service`: add ``client`` to the application's services).
+public struct PostgresStore: HeraldStore, Sendable {
+    public let client: PostgresClient
+    let logger: Logger
+    /// The channel NOTIFY wakes idle workers on.
+    public static let wakeChannel = "herald_deliveries"
+
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    /// A client for `postgres://user:password@host:port/database`.
+    public static func client(url: String, maxConnections: Int = 20) throws -> PostgresClient {
+        guard let components = URLComponents(string: url),
+            components.scheme == "postgres" || components.scheme == "postgresql", let host = components.host,
+            let user = components.user
+        else { throw PostgresURLError(url: url) }
+        let database = String(components.path.drop(while: { $0 == "/" }))
+        var configuration = PostgresClient.Configuration(
+            host: host, port: components.port ?? 5432, username: user.removingPercentEncoding ?? user,
+            password: components.password?.removingPercentEncoding, database: database.isEmpty ? nil : database,
+            tls: .disable)
+        configuration.options.maximumConnections = maxConnections
+        return PostgresClient(configuration: configuration)
+    }
+
+    public func ping() async throws {
+        try await client.query("SELECT 1", logger: logger)
+    }
+
+    /// Applies the pending `NNNN_name.sql` files of `directory` in name order, under an advisory
+    /// lock so that processes starting together do not race. Returns what it applied.
+    @discardableResult
+    public func migrate(from directory: URL) async throws -> [String] {
+        let files = try FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)
+            .filter { $0.pathExtension == "sql" }
+            .sorted { $0.lastPathComponent < $1.lastPathComponent }
+        let scripts = try files.map {
+            ($0.deletingPathExtension().lastPathComponent, try String(contentsOf: $0, encoding: .utf8))
+        }
+        let logger = self.logger
+        return try await client.withTransaction(logger: logger) { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(4242001)", logger: logger)
+            try await connection.query(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at bigint NOT NULL)",
+                logger: logger)
+            var applied: Set<String> = []
+            for try await name in try await connection.query("SELECT name FROM schema_migrations", logger: logger)
+                .decode(String.self)
+            {
+                applied.insert(name)
+            }
+            var done: [String] = []
+            for (name, sql) in scripts where !applied.contains(name) {
+                for statement in Self.statements(sql) {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
+                try await connection.query(
+                    "INSERT INTO schema_migrations (name, applied_at) VALUES (\(name), \(Timestamp.millis(Date())))",
+                    logger: logger)
+                done.append(name)
+            }
+            return done
+        }
+    }
+
+    /// The statements of a migration file: split at `;` ending a line, comments dropped.
+    static func statements(_ sql: String) -> [String] {
+        let lines = sql.split(separator: "\n", omittingEmptySubsequences: false).map { line -> Substring in
+            guard let comment = line.range(of: "--") else { return line }
+            return line[..<comment.lowerBound]
+        }
+        return lines.joined(separator: "\n").components(separatedBy: ";\n")
+            .map {
+                $0.trimmingCharacters(in: .whitespacesAndNewlines).trimmingCharacters(
+                    in: CharacterSet(charactersIn: ";"))
+            }
+            .filter { !$0.isEmpty }
+    }
+}
+
+public struct PostgresURLError: Error, CustomStringConvertible {
+    public var url: String
+    public var description: String { "not a postgres://user:password@host:port/database URL" }
+}

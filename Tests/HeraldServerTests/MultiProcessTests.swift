@@ -1,0 +1,192 @@
+import AsyncHTTPClient
+import Foundation
+import HeraldCore
+import NIOCore
+import Testing
+
+/// A `herald serve` process of the built binary.
+final class HeraldProcess: @unchecked Sendable {
+    let process = Process()
+    let port: Int
+    let log: URL
+
+    static var binary: URL {
+        get throws {
+            let candidates = [
+                URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
+                    "herald"),
+                TestPostgres.tools.deletingLastPathComponent().appendingPathComponent(".build/debug/herald"),
+            ]
+            guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+                throw TestFailure("the herald executable is not built (swift build)")
+            }
+            return found
+        }
+    }
+
+    init(database: String, environment extra: [String: String] = [:]) throws {
+        port = try Self.freePort()
+        log = FileManager.default.temporaryDirectory.appendingPathComponent("herald-\(port).log")
+        process.executableURL = try Self.binary
+        process.arguments = ["serve", "--port", String(port)]
+        var environment = ProcessInfo.processInfo.environment
+        environment.merge([
+            "HERALD_DATABASE_URL": database, "HERALD_ADMIN_KEY": TestHerald.adminKey,
+            "HERALD_MIGRATIONS": TestPostgres.migrations.deletingLastPathComponent().path,
+            "HERALD_ALLOW_TARGETS": "127.0.0.1/32", "HERALD_LOG_LEVEL": "warning", "HERALD_RATE_LIMIT": "100000",
+            "HERALD_PUBLISHER_RATE_LIMIT": "100000", "HERALD_REQUEST_TIMEOUT": "2", "HERALD_LEASE_SECONDS": "4",
+        ]) { _, new in new }
+        environment.merge(extra) { _, new in new }
+        process.environment = environment
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: log)
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+    }
+
+    var url: String { "http://127.0.0.1:\(port)" }
+
+    func waitUntilReady() async throws {
+        for _ in 0..<200 {
+            let request = HTTPClientRequest(url: url + "/ready")
+            if let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(2)),
+                response.status == .ok
+            {
+                return
+            }
+            if !process.isRunning { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw TestFailure("herald on \(port) did not start: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
+    }
+
+    func kill9() {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// Ends the process at once (graceful shutdown would wait for the test's idle connections).
+    func stop() {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(at: log)
+    }
+
+    static func freePort() throws -> Int {
+        Int(
+            try TestPostgres.run([
+                "python3", "-c",
+                "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])",
+            ]))!
+    }
+
+    /// A JSON request to this process.
+    func call(_ method: String, _ path: String, key: String, body: JSONValue? = nil) async throws -> JSONValue {
+        var request = HTTPClientRequest(url: url + path)
+        request.method = .init(rawValue: method)
+        request.headers.add(name: "user-api-key", value: key)
+        if let body { request.body = .bytes(ByteBuffer(bytes: body.encoded())) }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let bytes = try await response.body.collect(upTo: 16 * 1024 * 1024)
+        return try JSONValue.decode(Data(bytes.readableBytesView))
+    }
+}
+
+@Suite struct MultiProcessTests {
+    @Test func severalProcessesOnOnePostgresDeliverEachEventExactlyOnceAndSurviveAKill() async throws {
+        let database = try await TestPostgres.shared.freshDatabase()
+        // After the first 2,000, answers slow down so that the kill lands mid-run.
+        let receiver = try await TestReceiver.start { number, _ in
+            number > 1000 ? .init(delay: .milliseconds(100)) : .init()
+        }
+        let first = try HeraldProcess(database: database)
+        var processes = [first]
+        defer { processes.forEach { $0.stop() } }
+        try await first.waitUntilReady()
+        for _ in 0..<2 { processes.append(try HeraldProcess(database: database)) }
+        for process in processes { try await process.waitUntilReady() }
+
+        let admin = TestHerald.adminKey
+        let tenant = try #require(
+            try await first.call("POST", "/api/v1/tenants", key: admin, body: ["tenant": ["name": "Multi"]])["data"]?[
+                "id"]?
+                .stringValue)
+        let property = try #require(
+            try await first.call(
+                "POST", "/api/v1/properties", key: admin,
+                body: ["property": ["title": "P", "tenant_id": .string(tenant)]])[
+                    "data"]?["id"]?.stringValue)
+        let publisher = try #require(
+            try await first.call(
+                "POST", "/api/v1/api_keys", key: admin,
+                body: ["api_key": ["role": "publisher", "tenant_id": .string(tenant)]])[
+                    "data"]?["attributes"]?["key"]?.stringValue)
+        _ = try await first.call(
+            "POST", "/api/v1/webhooks", key: admin,
+            body: [
+                "webhook": [
+                    "property_id": .string(property), "callback_url": .string(receiver.url + "/multi"),
+                    "event_mask": "*",
+                    "is_active": true, "send_data": true,
+                ]
+            ])
+
+        func publish(_ count: Int, batch: Int = 100) async throws -> Int {
+            var made = 0
+            for index in 0..<(count / batch) {
+                let events: [JSONValue] = (0..<batch).map { n in
+                    [
+                        "name": "booking_new", "property_id": .string(property),
+                        "payload": ["n": .int(Int64(index * batch + n))],
+                    ]
+                }
+                let target = processes[index % processes.count]
+                let reply = try await target.call(
+                    "POST", "/api/v1/events/batch", key: publisher, body: ["events": .array(events)])
+                made +=
+                    reply["data"]?.arrayValue?.compactMap { $0["attributes"]?["deliveries"] }.reduce(0) {
+                        total, value in
+                        if case .int(let n) = value { return total + Int(n) } else { return total }
+                    } ?? 0
+            }
+            return made
+        }
+
+        // Every process alive: each delivery exactly once.
+        let phaseOne = try await publish(1000)
+        #expect(phaseOne == 1000)
+        let received = try await receiver.waitFor(1000, timeout: .seconds(60))
+        try await Task.sleep(for: .seconds(1))
+        let ids = receiver.requests.compactMap { $0.header("webhook-id") }
+        #expect(ids.count == 1000, "duplicates while every process lived: \(ids.count - Set(ids).count)")
+        #expect(Set(ids).count == 1000)
+        #expect(received.count >= 1000)
+
+        // Kill one process mid-run: every delivery still made at least once, under the same webhook-id.
+        let before = receiver.requests.count
+        let phaseTwo = try await publish(1000)
+        #expect(phaseTwo == 1000)
+        _ = try await receiver.waitFor(before + 100, timeout: .seconds(30))
+        processes[1].kill9()
+        let deadline = ContinuousClock.now + .seconds(90)
+        while Set(receiver.requests.compactMap { $0.header("webhook-id") }).count < 2000, ContinuousClock.now < deadline
+        {
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        let all = receiver.requests
+        let unique = Set(all.compactMap { $0.header("webhook-id") })
+        #expect(unique.count == 2000, "lost deliveries: \(2000 - unique.count)")
+        // A repeated delivery is the same message: same webhook-id, same body.
+        let byId = Dictionary(grouping: all, by: { $0.header("webhook-id") ?? "" })
+        for (_, copies) in byId where copies.count > 1 {
+            #expect(Set(copies.map(\.body)).count == 1)
+        }
+        // The processes keep connections to the receiver open: stop them first.
+        processes.forEach { $0.stop() }
+        await receiver.stop()
+
+    }
+}

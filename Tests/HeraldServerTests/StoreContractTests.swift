@@ -1,0 +1,236 @@
+import Foundation
+import HeraldCore
+import Testing
+
+/// One contract, every store: the same tests run against SQLite and PostgreSQL.
+@Suite struct StoreContractTests {
+    let now = Timestamp.now()
+
+    func world(_ store: any HeraldStore, demo: Bool = false) async throws -> (Tenant, Property) {
+        let tenant = Tenant(name: "Acme", demoMode: demo, octoSupplier: ["id": "s-1"], createdAt: now)
+        try await store.insertTenant(tenant)
+        let property = Property(tenantId: tenant.id, title: "Hotel", createdAt: now)
+        try await store.insertProperty(property)
+        return (tenant, property)
+    }
+
+    func webhook(_ tenant: Tenant, _ property: Property?, mask: String = "*", url: String = "https://8.8.8.8/h") throws
+        -> Webhook
+    {
+        Webhook(
+            tenantId: tenant.id, propertyId: property?.id, isGlobal: property == nil, callbackURL: url,
+            eventMask: try EventMask(parsing: mask), requestParams: ["a": "b"], headers: ["X-A": "1"], isActive: true,
+            sendData: true, secrets: [SigningSecret(value: KeyMaterial.newSigningSecret())],
+            retryPolicy: RetryPolicy(scheduleSeconds: [1, 2]), createdAt: now, updatedAt: now)
+    }
+
+    func event(
+        _ tenant: Tenant, _ property: Property?, _ name: String = "booking_new", key: String? = nil,
+        payload: JSONValue = ["n": 1]
+    ) -> Event {
+        Event(
+            tenantId: tenant.id, propertyId: property?.id, name: name, payload: payload, occurredAt: now,
+            idempotencyKey: key, createdAt: now)
+    }
+
+    @Test(arguments: Backend.allCases)
+    func tenantsKeysAndPropertiesRoundTrip(backend: Backend) async throws {
+        try await backend.withStore { store in
+            #expect(try await store.hasAPIKeys() == false)
+            let (tenant, property) = try await world(store)
+            #expect(try await store.tenant(id: tenant.id) == tenant)
+            let key = APIKey(
+                tenantId: tenant.id, role: .user, propertyIds: [property.id], prefix: "hrld_x", hash: "h1",
+                createdAt: now)
+            try await store.insertAPIKey(key)
+            #expect(try await store.apiKey(hash: "h1") == key)
+            #expect(try await store.hasAPIKeys())
+            try await store.revokeAPIKey(id: key.id, at: now)
+            #expect(try await store.apiKey(id: key.id)?.revokedAt == now)
+            #expect(try await store.listAPIKeys(tenantId: tenant.id, page: PageRequest()).total == 1)
+            let properties = try await store.listProperties(PropertyQuery(tenantId: tenant.id, ids: [property.id]))
+            #expect(properties.items == [property])
+            #expect(try await store.listTenants(only: nil, page: PageRequest(page: 1, limit: 1)).total == 1)
+            let hook = try webhook(tenant, property)
+            try await store.insertWebhook(hook)
+            try await store.deleteProperty(id: property.id)
+            #expect(try await store.webhook(id: hook.id) == nil)
+            await #expect(throws: StoreError.notFound) { try await store.deleteProperty(id: property.id) }
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func webhooksRoundTripAndListByReach(backend: Backend) async throws {
+        try await backend.withStore { store in
+            let (tenant, property) = try await world(store)
+            let (other, otherProperty) = try await world(store)
+            var hook = try webhook(tenant, property)
+            try await store.insertWebhook(hook)
+            let global = try webhook(tenant, nil)
+            try await store.insertWebhook(global)
+            try await store.insertWebhook(try webhook(other, otherProperty))
+            #expect(try await store.webhook(id: hook.id) == hook)
+            hook.isActive = false
+            hook.octo = OctoSettings(event: "booking_update", capabilities: ["octo/pricing"])
+            hook.failingSince = now
+            try await store.updateWebhook(hook)
+            #expect(try await store.webhook(id: hook.id) == hook)
+            #expect(try await store.listWebhooks(WebhookQuery(tenantId: tenant.id)).total == 2)
+            #expect(
+                try await store.listWebhooks(WebhookQuery(tenantId: tenant.id, includeGlobal: false)).items == [hook])
+            #expect(
+                try await store.listWebhooks(WebhookQuery(tenantId: tenant.id, propertyScope: [], includeGlobal: false))
+                    .total == 0)
+            #expect(try await store.listWebhooks(WebhookQuery(tenantId: tenant.id, isActive: true)).items == [global])
+            #expect(try await store.listWebhooks(WebhookQuery(tenantId: nil)).total == 3)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func ingestFansOutOnceAndReplaysIdempotencyKeys(backend: Backend) async throws {
+        try await backend.withStore { store in
+            let (tenant, property) = try await world(store)
+            let hook = try webhook(tenant, property, mask: "booking")
+            try await store.insertWebhook(hook)
+            try await store.insertWebhook(try webhook(tenant, nil, mask: "*", url: "https://8.8.8.8/h"))
+            let first = try await store.ingest([event(tenant, property, key: "k")], tenantId: tenant.id, now: now)
+            #expect(first.map(\.deliveries) == [1])
+            let again = try await store.ingest([event(tenant, property, key: "k")], tenantId: tenant.id, now: now)
+            #expect(again.first?.replayed == true)
+            #expect(again.first?.event.id == first.first?.event.id)
+            let page = try await store.deliveries(webhookId: hook.id, status: nil, page: PageRequest())
+            #expect(page.items.map(\.eventName) == ["booking"])
+            #expect(try await store.event(id: first[0].event.id)?.payload == ["n": 1])
+            let (demoTenant, demoProperty) = try await world(store, demo: true)
+            try await store.insertWebhook(try webhook(demoTenant, demoProperty))
+            #expect(
+                try await store.ingest([event(demoTenant, demoProperty)], tenantId: demoTenant.id, now: now).map(
+                    \.deliveries) == [0])
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func octoEntitiesGetADiffAgainstTheirLastState(backend: Backend) async throws {
+        try await backend.withStore { store in
+            let (tenant, _) = try await world(store)
+            let first = try await store.ingest(
+                [event(tenant, nil, "booking_update", payload: ["booking": ["uuid": "b", "status": "ON_HOLD"]])],
+                tenantId: tenant.id, now: now)
+            let second = try await store.ingest(
+                [event(tenant, nil, "booking_update", payload: ["booking": ["uuid": "b", "status": "CONFIRMED"]])],
+                tenantId: tenant.id, now: now)
+            #expect(first[0].event.payload["diff"] == [])
+            #expect(
+                second[0].event.payload["diff"] == [
+                    ["op": "replace", "path": "/status", "was": "ON_HOLD", "value": "CONFIRMED"]
+                ])
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func claimsAreExclusiveUntilTheLeaseExpires(backend: Backend) async throws {
+        try await backend.withStore { store in
+            let (tenant, property) = try await world(store)
+            try await store.insertWebhook(try webhook(tenant, property))
+            _ = try await store.ingest((0..<10).map { _ in event(tenant, property) }, tenantId: tenant.id, now: now)
+            // Concurrent claimers get disjoint rows.
+            let claims = try await withThrowingTaskGroup(of: [String].self) { group in
+                for worker in 0..<4 {
+                    group.addTask {
+                        try await store.claimDue(owner: "w\(worker)", now: Date(), lease: 60, limit: 3).map(
+                            \.delivery.id)
+                    }
+                }
+                return try await group.reduce(into: [String]()) { $0 += $1 }
+            }
+            #expect(claims.count == 10)
+            #expect(Set(claims).count == 10)
+            #expect(try await store.claimDue(owner: "late", now: Date(), lease: 60, limit: 10).isEmpty)
+            // After the leases run out, another worker claims the rows again.
+            let later = try await store.claimDue(
+                owner: "heir", now: Date().addingTimeInterval(61), lease: 60, limit: 20)
+            #expect(later.count == 10)
+            #expect(later.allSatisfy { $0.tenant.id == tenant.id && $0.webhook.isActive })
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func settleRecordsTheAttemptAndMovesTheDeliveryOn(backend: Backend) async throws {
+        try await backend.withStore { store in
+            let (tenant, property) = try await world(store)
+            let hook = try webhook(tenant, property)
+            try await store.insertWebhook(hook)
+            _ = try await store.ingest(
+                [event(tenant, property), event(tenant, property)], tenantId: tenant.id, now: now)
+            let jobs = try await store.claimDue(owner: "w", now: Date(), lease: 60, limit: 10)
+            #expect(jobs.count == 2)
+            func attempt(_ job: DispatchJob, _ code: Int?) -> DeliveryAttempt {
+                DeliveryAttempt(
+                    deliveryId: job.delivery.id, number: 1, startedAt: now, durationMs: 12, statusCode: code,
+                    responseBody: "ok", error: code == nil ? "timeout" : nil)
+            }
+            let retryAt = now.addingTimeInterval(30)
+            try await store.settle([
+                Settlement(
+                    deliveryId: jobs[0].delivery.id, webhookId: hook.id, leaseOwner: "w",
+                    attempt: attempt(jobs[0], nil),
+                    next: .retry(at: retryAt), effect: .failing(since: now)),
+                Settlement(
+                    deliveryId: jobs[1].delivery.id, webhookId: hook.id, leaseOwner: "someone-else",
+                    attempt: attempt(jobs[1], 200), next: .succeeded, effect: .recovered),
+            ])
+            let retried = try await store.delivery(id: jobs[0].delivery.id)
+            #expect(retried?.status == .pending)
+            #expect(retried?.nextAttemptAt == retryAt)
+            #expect(retried?.attempts == 1)
+            #expect(retried?.lastError == "timeout")
+            // The second attempt really reached the endpoint, so its success counts for the webhook.
+            #expect(try await store.webhook(id: hook.id)?.failingSince == nil)
+            // A settlement from a worker that lost the lease is logged but moves no delivery.
+            #expect(try await store.delivery(id: jobs[1].delivery.id)?.status == .inFlight)
+            #expect(try await store.attempts(deliveryId: jobs[1].delivery.id).map(\.statusCode) == [200])
+            #expect(try await store.nextDueDate() != nil)
+            try await store.release(deliveryIds: [jobs[1].delivery.id], owner: "w")
+            #expect(try await store.delivery(id: jobs[1].delivery.id)?.status == .pending)
+            let disabling = try await store.claimDue(
+                owner: "w", now: Date().addingTimeInterval(31), lease: 60, limit: 10)
+            try await store.settle(
+                disabling.map {
+                    Settlement(
+                        deliveryId: $0.delivery.id, webhookId: hook.id, leaseOwner: "w", attempt: attempt($0, 410),
+                        next: .failed, effect: .disable(reason: "gone"))
+                })
+            let disabled = try await store.webhook(id: hook.id)
+            #expect(disabled?.isActive == false)
+            #expect(disabled?.disabledReason == "gone")
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func requeueAndRecoverMakeSettledDeliveriesDueAgain(backend: Backend) async throws {
+        try await backend.withStore { store in
+            let (tenant, property) = try await world(store)
+            let hook = try webhook(tenant, property)
+            try await store.insertWebhook(hook)
+            _ = try await store.ingest(
+                [event(tenant, property), event(tenant, property)], tenantId: tenant.id, now: now)
+            let jobs = try await store.claimDue(owner: "w", now: Date(), lease: 60, limit: 10)
+            #expect(try await store.requeue(deliveryId: jobs[0].delivery.id, now: now) == nil)
+            try await store.settle(
+                jobs.map {
+                    Settlement(
+                        deliveryId: $0.delivery.id, webhookId: hook.id, leaseOwner: "w",
+                        attempt: DeliveryAttempt(
+                            deliveryId: $0.delivery.id, number: 1, startedAt: now, durationMs: 1,
+                            statusCode: 400, responseBody: nil, error: nil),
+                        next: .failed, effect: .failing(since: now))
+                })
+            #expect(try await store.deliveries(webhookId: hook.id, status: .failed, page: PageRequest()).total == 2)
+            #expect(try await store.requeue(deliveryId: jobs[0].delivery.id, now: now)?.status == .pending)
+            let recovered = try await store.recover(
+                webhookId: hook.id, since: now.addingTimeInterval(-60), until: now.addingTimeInterval(60), now: now)
+            #expect(recovered == 1)
+            #expect(try await store.deliveries(webhookId: hook.id, status: .pending, page: PageRequest()).total == 2)
+        }
+    }
+}
