@@ -5,28 +5,32 @@ import Metrics
 import ServiceLifecycle
 import Synchronization
 
-/// Claims due deliveries in batches, sends them concurrently (bounded), records each attempt and
-/// settles the delivery. Woken at once by new deliveries; otherwise it sleeps until the next is due.
+/// Claims due deliveries in batches, tries them concurrently (bounded) and settles each as
+/// ``DeliveryDecision`` says. Woken when the queue announces work or a send frees a slot;
+/// otherwise it sleeps until the next delivery is due. On graceful shutdown it claims nothing more
+/// and lets the sends under way finish.
 public final class Dispatcher<Queue: DeliveryQueue>: Service, Sendable {
     let queue: Queue
-    let sender: HTTPSender
-    let targets: DeliveryTargets
-    let signal: WakeSignal
+    let courier: Courier
     let configuration: DispatcherConfiguration
+    let decision: DeliveryDecision
+    let clock: HeraldClock
     let logger: Logger
+    private let signal = WakeSignal()
     private let inFlight = Mutex(0)
-    private let heartbeat = Mutex(Date.distantPast)
+    private let heartbeat: Mutex<Date>
 
     public init(
-        queue: Queue, sender: HTTPSender, targets: DeliveryTargets, signal: WakeSignal,
-        configuration: DispatcherConfiguration, logger: Logger
+        queue: Queue, courier: Courier, configuration: DispatcherConfiguration, clock: HeraldClock = .system,
+        logger: Logger
     ) {
         self.queue = queue
-        self.sender = sender
-        self.targets = targets
-        self.signal = signal
+        self.courier = courier
         self.configuration = configuration
+        self.decision = DeliveryDecision(lifecycle: configuration.lifecycle, owner: configuration.owner)
+        self.clock = clock
         self.logger = logger
+        self.heartbeat = Mutex(clock.now())
     }
 
     /// When the loop last went round (for `/ready`).
@@ -34,34 +38,15 @@ public final class Dispatcher<Queue: DeliveryQueue>: Service, Sendable {
 
     public func run() async throws {
         logger.info("dispatcher started", metadata: ["owner": "\(configuration.owner)"])
+        // Subscribed before the first claim, so no announcement falls between the two.
+        let announcements = queue.workAvailable()
         await withGracefulShutdownHandler {
-            await withDiscardingTaskGroup { group in
-                while !signal.isStopped && !Task.isCancelled {
-                    heartbeat.withLock { $0 = Date() }
-                    let capacity = configuration.concurrency - inFlight.withLock { $0 }
-                    var claimed: [DispatchJob] = []
-                    if capacity > 0 {
-                        do {
-                            claimed = try await queue.claimDue(
-                                owner: configuration.owner, now: Date(), lease: configuration.lease,
-                                limit: min(configuration.batchSize, capacity))
-                        } catch {
-                            logger.error("claiming deliveries failed", metadata: ["error": "\(error)"])
-                        }
-                    }
-                    for job in claimed {
-                        inFlight.withLock { $0 += 1 }
-                        group.addTask {
-                            await self.process(job)
-                            self.inFlight.withLock { $0 -= 1 }
-                            self.signal.wake()
-                        }
-                    }
-                    // A full batch may mean more is due: claim again at once, capacity permitting.
-                    if capacity > 0, claimed.count == min(configuration.batchSize, capacity) { continue }
-                    // Saturated: a finished send wakes us; otherwise sleep until the next is due.
-                    await signal.wait(timeout: capacity > 0 ? await sleepBudget() : configuration.idlePoll)
+            await withTaskGroup(of: Void.self) { listening in
+                listening.addTask {
+                    for await _ in announcements { self.signal.wake() }
                 }
+                await loop()
+                listening.cancelAll()
             }
         } onGracefulShutdown: {
             self.signal.stop()
@@ -69,63 +54,62 @@ public final class Dispatcher<Queue: DeliveryQueue>: Service, Sendable {
         logger.info("dispatcher stopped", metadata: ["owner": "\(configuration.owner)"])
     }
 
-    /// Until the next delivery comes due, at most `idlePoll`.
-    private func sleepBudget() async -> Duration {
-        guard let next = try? await queue.nextDueDate() else { return configuration.idlePoll }
-        let wait = next.timeIntervalSinceNow
-        if wait <= 0 { return .milliseconds(5) }
-        return min(configuration.idlePoll, .milliseconds(Int64(wait * 1000) + 1))
+    /// Claims and sends until stopped; returns when the last send has settled.
+    private func loop() async {
+        await withDiscardingTaskGroup { sends in
+            while !signal.isStopped && !Task.isCancelled {
+                let now = clock.now()
+                heartbeat.withLock { $0 = now }
+                let capacity = configuration.concurrency - inFlight.withLock { $0 }
+                let limit = min(configuration.batchSize, capacity)
+                var claimed: [DispatchJob] = []
+                if capacity > 0 {
+                    do {
+                        claimed = try await queue.claimDue(
+                            owner: configuration.owner, now: now, lease: configuration.lease, limit: limit)
+                    } catch {
+                        logger.error("claiming deliveries failed", metadata: ["error": "\(error)"])
+                    }
+                }
+                for job in claimed {
+                    inFlight.withLock { $0 += 1 }
+                    sends.addTask {
+                        await self.process(job)
+                        self.inFlight.withLock { $0 -= 1 }
+                        self.signal.wake()
+                    }
+                }
+                // A full batch may mean more is due: claim again at once, capacity permitting.
+                if capacity > 0, claimed.count == limit { continue }
+                // Saturated: a finished send wakes us; otherwise sleep until the next is due.
+                let idleUntil = now.addingTimeInterval(configuration.idlePoll.seconds)
+                await signal.wait(until: capacity > 0 ? await nextWake(idleUntil) : idleUntil, on: clock)
+            }
+        }
     }
 
+    /// When the next delivery comes due, but no later than `latest`.
+    private func nextWake(_ latest: Date) async -> Date {
+        guard let next = try? await queue.nextDueDate() else { return latest }
+        // Due already (it came due since the claim, or claiming fails): look again shortly, not in a spin.
+        return min(max(next, clock.now().addingTimeInterval(0.005)), latest)
+    }
+
+    /// Tries `job` once and settles it.
     func process(_ job: DispatchJob) async {
-        let number = job.delivery.attempts + 1
-        let started = Timestamp.now()
-        let attempt: DeliveryAttempt
-        let outcome: (next: DeliveryLifecycle.Next, effect: DeliveryLifecycle.WebhookEffect)
-        if !job.webhook.isActive {
-            attempt = DeliveryAttempt(
-                deliveryId: job.delivery.id, number: number, startedAt: started, durationMs: 0, statusCode: nil,
-                responseBody: nil, error: "webhook is inactive\(job.webhook.disabledReason.map { ": \($0)" } ?? "")")
-            outcome = (.failed, .failing(since: job.webhook.failingSince ?? started))
-        } else {
-            var result: HTTPSender.Result
-            var refused = false
-            do {
-                let target = try await targets.check(job.webhook.callbackURL)
-                let request = try OutboundRequest.build(
-                    callbackURL: job.webhook.callbackURL, requestParams: job.webhook.requestParams,
-                    customHeaders: job.webhook.headers, secrets: job.webhook.signingSecrets(at: started).map(\.value),
-                    messageId: job.delivery.id, timestamp: started, body: DeliveryBody.render(job))
-                result = await sender.send(request, to: target)
-            } catch let error as TargetRefusalError {
-                if case .unresolvable = error {} else { refused = true }
-                result = HTTPSender.Result(
-                    statusCode: nil, body: nil, error: "target policy: \(error)", retryAfter: nil, durationMs: 0)
-            } catch {
-                result = HTTPSender.Result(
-                    statusCode: nil, body: nil, error: "\(error)", retryAfter: nil, durationMs: 0)
-            }
-            attempt = DeliveryAttempt(
-                deliveryId: job.delivery.id, number: number, startedAt: started, durationMs: result.durationMs,
-                statusCode: result.statusCode, responseBody: result.body, error: result.error)
-            let verdict =
-                refused
-                ? .final : DeliveryLifecycle.verdict(statusCode: result.statusCode, retryAfter: result.retryAfter)
-            outcome = configuration.lifecycle.next(
-                after: number, verdict: verdict, policy: job.webhook.effectiveRetryPolicy,
-                webhookFailingSince: job.webhook.failingSince, now: Timestamp.now())
-        }
-        Counter(label: "herald_delivery_attempts_total", dimensions: [("outcome", Self.label(outcome.next))])
+        let started = clock.now()
+        let outcome =
+            job.webhook.isActive
+            ? await courier.attempt(job, secrets: job.webhook.signingSecrets(at: started).map(\.value), at: started)
+            : .inactive
+        let settlement = decision.settle(job, outcome: outcome, startedAt: started, now: clock.now())
+        Counter(label: "herald_delivery_attempts_total", dimensions: [("outcome", Self.label(settlement.next))])
             .increment()
-        if case .disable(let reason) = outcome.effect {
+        if case .disable(let reason) = settlement.effect {
             logger.warning("webhook disabled", metadata: ["webhook": "\(job.webhook.id.text)", "reason": "\(reason)"])
         }
         do {
-            try await queue.settle([
-                Settlement(
-                    deliveryId: job.delivery.id, webhookId: job.webhook.id, leaseOwner: configuration.owner,
-                    attempt: attempt, next: outcome.next, effect: outcome.effect)
-            ])
+            try await queue.settle([settlement])
         } catch {
             // The lease runs out and the delivery is claimed again: delivered at least once.
             logger.error(
@@ -150,7 +134,7 @@ public struct DispatcherConfiguration: Sendable {
     public var batchSize: Int
     /// How long a claim holds; a dead worker's rows come back after it.
     public var lease: TimeInterval
-    /// The longest sleep with nothing due (other processes may add work; leases expire).
+    /// The longest sleep with nothing due (leases of other workers expire unannounced).
     public var idlePoll: Duration
     /// This worker's name on its leases.
     public var owner: String

@@ -19,26 +19,6 @@ public final class HTTPSender: Sendable {
         }
     }
 
-    /// What came back from one send.
-    public struct Result: Sendable {
-        public var statusCode: Int?
-        public var body: String?
-        public var error: String?
-        public var retryAfter: TimeInterval?
-        public var durationMs: Int
-
-        public init(
-            statusCode: Int? = nil, body: String? = nil, error: String? = nil, retryAfter: TimeInterval? = nil,
-            durationMs: Int
-        ) {
-            self.statusCode = statusCode
-            self.body = body
-            self.error = error
-            self.retryAfter = retryAfter
-            self.durationMs = durationMs
-        }
-    }
-
     public let client: HTTPClient
     public let timeouts: Timeouts
     /// Clients that connect a host name to one checked address (`dnsOverride`), so a name cannot
@@ -99,7 +79,7 @@ public final class HTTPSender: Sendable {
     }
 
     /// Sends `outbound`; with a `target`, connects only to its checked address.
-    public func send(_ outbound: OutboundRequest, to target: CheckedTarget? = nil) async -> Result {
+    public func send(_ outbound: OutboundRequest, to target: CheckedTarget? = nil) async -> AttemptOutcome {
         let started = ContinuousClock.now
         func elapsed() -> Int { (ContinuousClock.now - started).milliseconds }
         var request = HTTPClientRequest(url: outbound.url)
@@ -122,13 +102,12 @@ public final class HTTPSender: Sendable {
                 // Past 64 KiB the rest is not worth reading; the connection is dropped instead.
                 if seen > 64 * 1024 { break }
             }
-            return Result(
-                statusCode: Int(response.status.code), body: Self.text(kept), error: nil,
+            return .answered(
+                statusCode: Int(response.status.code), body: Self.text(kept),
                 retryAfter: response.headers.first(name: "Retry-After").flatMap(Self.retryAfter),
                 durationMs: elapsed())
         } catch {
-            return Result(
-                statusCode: nil, body: nil, error: Self.describe(error), retryAfter: nil, durationMs: elapsed())
+            return .transportError(Self.describe(error), durationMs: elapsed())
         }
     }
 

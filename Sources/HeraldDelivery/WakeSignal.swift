@@ -1,8 +1,10 @@
+import Foundation
+import HeraldCore
 import Synchronization
 
-/// Wakes the dispatcher: a commit that made due deliveries, a finished send that freed a slot, or
-/// shutdown. Wakes that come while nobody waits are kept (once), so none is lost.
-public final class WakeSignal: Sendable {
+/// Wakes the dispatcher's loop: work announced by the queue, a finished send that freed a slot,
+/// or shutdown. Wakes that come while the loop is busy are kept (once), so none is lost.
+final class WakeSignal: Sendable {
     private struct State {
         var pending = false
         var stopped = false
@@ -11,9 +13,7 @@ public final class WakeSignal: Sendable {
 
     private let state = Mutex(State())
 
-    public init() {}
-
-    public func wake() {
+    func wake() {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
             guard let waiter = state.waiter else {
                 state.pending = true
@@ -26,18 +26,17 @@ public final class WakeSignal: Sendable {
     }
 
     /// Ends every wait now and later.
-    public func stop() {
+    func stop() {
         state.withLock { $0.stopped = true }
         wake()
     }
 
-    public var isStopped: Bool { state.withLock { $0.stopped } }
+    var isStopped: Bool { state.withLock { $0.stopped } }
 
-    /// Returns at the next wake, or after `timeout`, whichever is first.
-    public func wait(timeout: Duration) async {
+    /// Returns at the next wake, or once `deadline` has come on `clock`, whichever is first.
+    func wait(until deadline: Date, on clock: HeraldClock) async {
         let timer = Task {
-            try? await Task.sleep(for: timeout)
-            self.wake()
+            if (try? await clock.sleepUntil(deadline)) != nil { self.wake() }
         }
         defer { timer.cancel() }
         await withCheckedContinuation { continuation in

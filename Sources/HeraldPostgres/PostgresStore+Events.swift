@@ -14,125 +14,105 @@ extension PostgresStore: EventStore {
 
     func ingestOnce(_ events: [Event], tenantId: UUID, now: Date) async throws -> [IngestResult] {
         let logger = self.logger
-        let results = try await client.withTransaction(logger: logger) { connection -> [IngestResult] in
-            guard
-                let demo = try await connection.query(
-                    "SELECT demo_mode FROM tenants WHERE id = \(tenantId)", logger: logger
-                )
-                .all({ try $0.value("demo_mode", as: Bool.self) }).first
-            else { throw StoreError.notFound }
-            var candidates: [UUID?: [Webhook]] = [:]
-            var results: [IngestResult] = []
-            var keysInBatch: [String: IngestResult] = [:]
-            for var event in events {
-                if let key = event.idempotencyKey {
-                    if let earlier = keysInBatch[key] {
-                        results.append(
-                            IngestResult(event: earlier.event, deliveries: earlier.deliveries, replayed: true))
-                        continue
-                    }
-                    if let earlier = try await Self.replay(connection, tenantId: tenantId, key: key, logger: logger) {
-                        results.append(earlier)
-                        continue
-                    }
-                }
-                event.payload = try await Self.diffAgainstLastState(event, connection, logger: logger)
-                try await Self.insert(event, connection, logger: logger)
-                var made = 0
-                if !demo {
-                    if candidates[event.propertyId] == nil {
-                        candidates[event.propertyId] = try await Self.activeWebhooks(
-                            connection, tenantId: tenantId, propertyId: event.propertyId, logger: logger)
-                    }
-                    let deliveries = FanOut.deliveries(of: event, among: candidates[event.propertyId] ?? [], now: now)
-                    for delivery in deliveries { try await Self.insert(delivery, connection, logger: logger) }
-                    made = deliveries.count
-                }
-                let result = IngestResult(event: event, deliveries: made, replayed: false)
-                if let key = event.idempotencyKey { keysInBatch[key] = result }
-                results.append(result)
-            }
-            if results.contains(where: { $0.deliveries > 0 && !$0.replayed }) {
-                // Delivered with the commit: wakes idle workers of every process.
-                try await connection.query("SELECT pg_notify(\(Self.wakeChannel), '')", logger: logger)
-            }
-            return results
+        return try await client.withTransaction(logger: logger) { connection in
+            let facts = try await Self.facts(Ingest.reads(for: events, tenantId: tenantId), connection, logger: logger)
+            let plan = try Ingest.plan(events, facts: facts, now: now)
+            try await Self.write(plan, tenantId: tenantId, connection, logger: logger)
+            // Sent with the commit: wakes the workers of every process, this one included.
+            if plan.makesWork { try await Self.notifyWorkers(connection, logger: logger) }
+            return plan.results
         }
-        return results
     }
 
     public func event(id: UUID) async throws -> Event? {
         try await client.query("SELECT * FROM events WHERE id = \(id)", logger: logger).all(Event.init(postgres:)).first
     }
 
-    static func replay(_ connection: PostgresConnection, tenantId: UUID, key: String, logger: Logger) async throws
-        -> IngestResult?
+    /// The primitives ingest reads with; snapshots are locked until the commit.
+    static func facts(_ reads: Ingest.Reads, _ connection: PostgresConnection, logger: Logger) async throws
+        -> Ingest.Facts
     {
-        guard
-            let event = try await connection.query(
-                "SELECT * FROM events WHERE tenant_id = \(tenantId) AND idempotency_key = \(key)", logger: logger
-            ).all(Event.init(postgres:)).first
-        else { return nil }
-        let count =
-            try await connection.query(
-                "SELECT COUNT(*) AS n FROM deliveries WHERE event_id = \(event.id)", logger: logger
-            )
-            .all { try $0.value("n", as: Int.self) }.first ?? 0
-        return IngestResult(event: event, deliveries: count, replayed: true)
-    }
-
-    static func diffAgainstLastState(_ event: Event, _ connection: PostgresConnection, logger: Logger) async throws
-        -> JSONValue
-    {
-        guard let entity = OctoEntity.of(event: event.name, payload: event.payload) else { return event.payload }
-        let kind = (event.isTest ? "test:" : "") + entity.kind
-        let previous = try await connection.query(
+        let tenantId = reads.tenantId
+        var facts = Ingest.Facts(
+            demoMode: try await connection.query(
+                "SELECT demo_mode FROM tenants WHERE id = \(tenantId)", logger: logger
+            ).all { try $0.value("demo_mode", as: Bool.self) }.first)
+        if !reads.idempotencyKeys.isEmpty {
+            let earlier = try await connection.query(
+                """
+                SELECT e.*, (SELECT COUNT(*) FROM deliveries d WHERE d.event_id = e.id) AS delivery_count
+                FROM events e WHERE e.tenant_id = \(tenantId) AND e.idempotency_key = ANY(\(reads.idempotencyKeys))
+                """, logger: logger
+            ).all { row in
+                IngestResult(
+                    event: try Event(postgres: row), deliveries: try row.value("delivery_count", as: Int.self),
+                    replayed: true)
+            }
+            for result in earlier { if let key = result.event.idempotencyKey { facts.earlier[key] = result } }
+        }
+        if !reads.entities.isEmpty {
+            let rows = try await connection.query(
+                """
+                SELECT kind, entity_id, body FROM entity_snapshots WHERE tenant_id = \(tenantId)
+                    AND (kind, entity_id) IN (SELECT * FROM UNNEST(\(reads.entities.map(\.kind))::text[],
+                        \(reads.entities.map(\.id))::text[]))
+                FOR UPDATE
+                """, logger: logger
+            ).all { row in
+                (
+                    EntityKey(kind: try row.value("kind"), id: try row.value("entity_id")),
+                    try row.value("body", as: String.self)
+                )
+            }
+            for (key, body) in rows { facts.snapshots[key] = try? JSONValue.decode(body) }
+        }
+        let propertyIds = reads.propertyIds.compactMap { $0 }
+        let webhooks = try await connection.query(
             """
-            SELECT body FROM entity_snapshots WHERE tenant_id = \(event.tenantId) AND kind = \(kind)
-                AND entity_id = \(entity.id) FOR UPDATE
-            """, logger: logger
-        ).all { try $0.value("body", as: String.self) }.first
-        try await connection.query(
-            """
-            INSERT INTO entity_snapshots (tenant_id, kind, entity_id, body, updated_at)
-            VALUES (\(event.tenantId), \(kind), \(entity.id), \(entity.body.encodedString()), \(Timestamp.millis(event.createdAt)))
-            ON CONFLICT (tenant_id, kind, entity_id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at
-            """, logger: logger)
-        return OctoEntity.withDiff(
-            event.payload, entity: entity, previous: previous.flatMap { try? JSONValue.decode($0) })
-    }
-
-    static func activeWebhooks(_ connection: PostgresConnection, tenantId: UUID, propertyId: UUID?, logger: Logger)
-        async throws -> [Webhook]
-    {
-        try await connection.query(
-            """
-            SELECT * FROM webhooks WHERE tenant_id = \(tenantId) AND is_active AND (property_id = \(propertyId) OR is_global)
+            SELECT * FROM webhooks WHERE tenant_id = \(tenantId) AND is_active
+                AND (is_global OR property_id = ANY(\(propertyIds)))
             """, logger: logger
         ).all(Webhook.init(postgres:))
+        for propertyId in reads.propertyIds {
+            facts.webhooks[propertyId] = webhooks.filter {
+                $0.isGlobal || ($0.propertyId != nil && $0.propertyId == propertyId)
+            }
+        }
+        return facts
     }
 
-    static func insert(_ event: Event, _ connection: PostgresConnection, logger: Logger) async throws {
-        try await connection.query(
-            """
-            INSERT INTO events (id, tenant_id, property_id, name, user_id, payload, occurred_at, idempotency_key, test,
-                created_at)
-            VALUES (\(event.id), \(event.tenantId), \(event.propertyId), \(event.name), \(event.userId),
-                \(event.payload.encodedString()), \(Timestamp.millis(event.occurredAt)), \(event.idempotencyKey),
-                \(event.isTest), \(Timestamp.millis(event.createdAt)))
-            """, logger: logger)
-    }
-
-    static func insert(_ delivery: Delivery, _ connection: PostgresConnection, logger: Logger) async throws {
-        let filters =
-            delivery.ariFilters.isEmpty ? nil : JSONValue.array(delivery.ariFilters.map(\.json)).encodedString()
-        try await connection.query(
-            """
-            INSERT INTO deliveries (id, event_id, webhook_id, tenant_id, event_name, ari_filters, status, attempts,
-                next_attempt_at, created_at)
-            VALUES (\(delivery.id), \(delivery.eventId), \(delivery.webhookId), \(delivery.tenantId), \(delivery.eventName),
-                \(filters), \(delivery.status.rawValue), \(delivery.attempts), \(delivery.nextAttemptAt.map(Timestamp.millis)),
-                \(Timestamp.millis(delivery.createdAt)))
-            """, logger: logger)
+    /// The primitives ingest writes with.
+    static func write(_ plan: Ingest.Plan, tenantId: UUID, _ connection: PostgresConnection, logger: Logger)
+        async throws
+    {
+        for snapshot in plan.snapshots {
+            try await connection.query(
+                """
+                INSERT INTO entity_snapshots (tenant_id, kind, entity_id, body, updated_at)
+                VALUES (\(tenantId), \(snapshot.key.kind), \(snapshot.key.id), \(snapshot.body.encodedString()),
+                    \(Timestamp.millis(snapshot.updatedAt)))
+                ON CONFLICT (tenant_id, kind, entity_id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at
+                """, logger: logger)
+        }
+        for event in plan.events {
+            try await connection.query(
+                """
+                INSERT INTO events (id, tenant_id, property_id, name, user_id, payload, occurred_at, idempotency_key,
+                    test, created_at)
+                VALUES (\(event.id), \(event.tenantId), \(event.propertyId), \(event.name), \(event.userId),
+                    \(event.payload.encodedString()), \(Timestamp.millis(event.occurredAt)), \(event.idempotencyKey),
+                    \(event.isTest), \(Timestamp.millis(event.createdAt)))
+                """, logger: logger)
+        }
+        for delivery in plan.deliveries {
+            try await connection.query(
+                """
+                INSERT INTO deliveries (id, event_id, webhook_id, tenant_id, event_name, ari_filters, status, attempts,
+                    next_attempt_at, created_at)
+                VALUES (\(delivery.id), \(delivery.eventId), \(delivery.webhookId), \(delivery.tenantId),
+                    \(delivery.eventName), \(delivery.ariFiltersText), \(delivery.status.rawValue), \(delivery.attempts),
+                    \(delivery.nextAttemptAt.map(Timestamp.millis)), \(Timestamp.millis(delivery.createdAt)))
+                """, logger: logger)
+        }
     }
 }

@@ -22,18 +22,11 @@ extension PostgresStore: DeliveryQueue {
             """, logger: logger
         ).all(Delivery.init(postgres:))
         guard !deliveries.isEmpty else { return [] }
-        let events = try await byId("events", Array(Set(deliveries.map(\.eventId))), Event.init(postgres:))
-        let webhooks = try await byId("webhooks", Array(Set(deliveries.map(\.webhookId))), Webhook.init(postgres:))
-        let tenants = try await byId("tenants", Array(Set(deliveries.map(\.tenantId))), Tenant.init(postgres:))
-        let eventsById = Dictionary(events.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        let webhooksById = Dictionary(webhooks.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        let tenantsById = Dictionary(tenants.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        return deliveries.compactMap { delivery in
-            guard let event = eventsById[delivery.eventId], let webhook = webhooksById[delivery.webhookId],
-                let tenant = tenantsById[delivery.tenantId]
-            else { return nil }
-            return DispatchJob(delivery: delivery, event: event, webhook: webhook, tenant: tenant)
-        }
+        return DispatchJob.assemble(
+            deliveries,
+            events: try await byId("events", Array(Set(deliveries.map(\.eventId))), Event.init(postgres:)),
+            webhooks: try await byId("webhooks", Array(Set(deliveries.map(\.webhookId))), Webhook.init(postgres:)),
+            tenants: try await byId("tenants", Array(Set(deliveries.map(\.tenantId))), Tenant.init(postgres:)))
     }
 
     func byId<T>(_ table: String, _ ids: [UUID], _ make: (PostgresRandomAccessRow) throws -> T) async throws -> [T] {
@@ -58,19 +51,14 @@ extension PostgresStore: DeliveryQueue {
                         duration_ms = excluded.duration_ms, status_code = excluded.status_code,
                         response_body = excluded.response_body, error = excluded.error
                     """, logger: logger)
-                let settledAt = Timestamp.millis(
-                    attempt.startedAt.addingTimeInterval(Double(attempt.durationMs) / 1000))
-                let (status, next, settled): (String, Int64?, Int64?) =
-                    switch settlement.next {
-                    case .succeeded: ("succeeded", nil, settledAt)
-                    case .failed: ("failed", nil, settledAt)
-                    case .retry(let date): ("pending", Timestamp.millis(date), nil)
-                    }
+                let row = settlement.row
+                let settledAt = Timestamp.millis(settlement.endedAt)
                 try await connection.query(
                     """
-                    UPDATE deliveries SET status = \(status), attempts = \(attempt.number), next_attempt_at = \(next),
-                        lease_owner = NULL, lease_until = NULL, last_status_code = \(attempt.statusCode),
-                        last_error = \(attempt.error), settled_at = \(settled)
+                    UPDATE deliveries SET status = \(row.status.rawValue), attempts = \(attempt.number),
+                        next_attempt_at = \(row.nextAttemptAt.map(Timestamp.millis)), lease_owner = NULL,
+                        lease_until = NULL, last_status_code = \(attempt.statusCode), last_error = \(attempt.error),
+                        settled_at = \(row.settledAt.map(Timestamp.millis))
                     WHERE id = \(settlement.deliveryId) AND lease_owner = \(settlement.leaseOwner) AND status = 'in_flight'
                     """, logger: logger)
                 switch settlement.effect {
@@ -91,16 +79,6 @@ extension PostgresStore: DeliveryQueue {
         }
     }
 
-    public func release(deliveryIds: [String], owner: String) async throws {
-        guard !deliveryIds.isEmpty else { return }
-        try await client.query(
-            """
-            UPDATE deliveries SET status = 'pending', lease_owner = NULL, lease_until = NULL,
-                next_attempt_at = \(Timestamp.millis(Date()))
-            WHERE id = ANY(\(deliveryIds)) AND lease_owner = \(owner) AND status = 'in_flight'
-            """, logger: logger)
-    }
-
     public func nextDueDate() async throws -> Date? {
         try await client.query(
             """
@@ -109,6 +87,20 @@ extension PostgresStore: DeliveryQueue {
                 (SELECT MIN(lease_until) FROM deliveries WHERE status = 'in_flight')) AS due
             """, logger: logger
         ).all { try $0.value("due", as: Int64?.self) }.first.flatMap { $0 }.map(Timestamp.date(millis:))
+    }
+}
+
+extension PostgresStore {
+    public func workAvailable() -> AsyncStream<Void> { work.subscribe() }
+
+    /// Wakes the workers of every process once the surrounding transaction commits.
+    static func notifyWorkers(_ connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query("SELECT pg_notify(\(wakeChannel), '')", logger: logger)
+    }
+
+    /// Wakes the workers of every process.
+    func notifyWorkers() async throws {
+        try await client.query("SELECT pg_notify(\(Self.wakeChannel), '')", logger: logger)
     }
 }
 
@@ -156,9 +148,5 @@ extension PostgresStore: DeliveryLog {
         ).all { _ in 1 }.count
         if count > 0 { try await notifyWorkers() }
         return count
-    }
-
-    func notifyWorkers() async throws {
-        try await client.query("SELECT pg_notify(\(Self.wakeChannel), '')", logger: logger)
     }
 }

@@ -3,17 +3,25 @@ import HeraldCore
 import Logging
 import PostgresNIO
 
-/// Herald's shared store: one PostgreSQL database for several Herald processes. The
-/// ``PostgresClient`` must run (it is a `Service`: add ``client`` to the application's services).
+/// Herald's shared store: one PostgreSQL database for several Herald processes. Its
+/// ``companions`` (the client's pool and the LISTEN loop) must run while it is used.
 public struct PostgresStore: HeraldStore, Sendable {
     public let client: PostgresClient
     let logger: Logger
+    /// Fed by the LISTEN service with every commit that made work, in any process.
+    let work = WorkSignal()
     /// The channel NOTIFY wakes idle workers on.
     public static let wakeChannel = "herald_deliveries"
 
     public init(client: PostgresClient, logger: Logger) {
         self.client = client
         self.logger = logger
+    }
+
+    /// The connection pool, and the LISTEN connection that turns every process's commits into
+    /// ``workAvailable()``.
+    public var companions: [any StoreCompanion] {
+        [client, PostgresWakeListener(client: client, logger: logger, work: work)]
     }
 
     /// A client for `postgres://user:password@host:port/database`.
@@ -85,6 +93,8 @@ public struct PostgresStore: HeraldStore, Sendable {
             .filter { !$0.isEmpty }
     }
 }
+
+extension PostgresClient: StoreCompanion {}
 
 public struct PostgresURLError: Error, CustomStringConvertible {
     public var url: String

@@ -1,27 +1,26 @@
+import HeraldCore
 import Logging
 import PostgresNIO
 import ServiceLifecycle
 
-/// LISTENs on ``PostgresStore/wakeChannel`` and calls `wake` for every NOTIFY, so a worker in any
-/// process starts on new deliveries at once instead of at its next poll.
-public struct PostgresWakeListener: Service {
+/// LISTENs on ``PostgresStore/wakeChannel`` and announces every NOTIFY on the store's
+/// ``WorkSignal``, so a worker in any process starts on new deliveries at once instead of at its
+/// next poll.
+struct PostgresWakeListener: StoreCompanion {
     let client: PostgresClient
     let logger: Logger
-    let wake: @Sendable () -> Void
-
-    public init(client: PostgresClient, logger: Logger, wake: @escaping @Sendable () -> Void) {
-        self.client = client
-        self.logger = logger
-        self.wake = wake
-    }
+    let work: WorkSignal
 
     public func run() async throws {
-        await withGracefulShutdownHandler {
+        // Cancelled on graceful shutdown: nothing of it needs finishing.
+        await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
                     try await client.withConnection { connection in
                         try await connection.listen(on: PostgresStore.wakeChannel) { notifications in
-                            for try await _ in notifications { wake() }
+                            // NOTIFYs sent while no LISTEN ran are lost: look for work once.
+                            work.announce()
+                            for try await _ in notifications { work.announce() }
                         }
                     }
                 } catch is CancellationError {
@@ -32,7 +31,6 @@ public struct PostgresWakeListener: Service {
                     try? await Task.sleep(for: .seconds(1))
                 }
             }
-        } onGracefulShutdown: {
         }
     }
 }

@@ -23,21 +23,14 @@ extension SQLiteStore: DeliveryQueue {
                 arguments: [owner, Timestamp.millis(now.addingTimeInterval(lease)), nowMillis, nowMillis, limit])
             guard !ids.isEmpty else { return [] }
             let deliveries = try Self.fetch(db, table: "deliveries", ids: ids).map(Delivery.init(row:))
-            let events = try Dictionary(
-                Self.fetch(db, table: "events", ids: Set(deliveries.map(\.eventId.text))).map(Event.init(row:))
-                    .map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-            let webhooks = try Dictionary(
-                Self.fetch(db, table: "webhooks", ids: Set(deliveries.map(\.webhookId.text))).map(Webhook.init(row:))
-                    .map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-            let tenants = try Dictionary(
-                Self.fetch(db, table: "tenants", ids: Set(deliveries.map(\.tenantId.text))).map(Tenant.init(row:))
-                    .map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-            return deliveries.compactMap { delivery in
-                guard let event = events[delivery.eventId], let webhook = webhooks[delivery.webhookId],
-                    let tenant = tenants[delivery.tenantId]
-                else { return nil }
-                return DispatchJob(delivery: delivery, event: event, webhook: webhook, tenant: tenant)
-            }
+            return DispatchJob.assemble(
+                deliveries,
+                events: try Self.fetch(db, table: "events", ids: Set(deliveries.map(\.eventId.text))).map(
+                    Event.init(row:)),
+                webhooks: try Self.fetch(db, table: "webhooks", ids: Set(deliveries.map(\.webhookId.text)))
+                    .map(Webhook.init(row:)),
+                tenants: try Self.fetch(db, table: "tenants", ids: Set(deliveries.map(\.tenantId.text)))
+                    .map(Tenant.init(row:)))
         }
     }
 
@@ -56,14 +49,7 @@ extension SQLiteStore: DeliveryQueue {
                         attempt.deliveryId, attempt.number, Timestamp.millis(attempt.startedAt), attempt.durationMs,
                         attempt.statusCode, attempt.responseBody, attempt.error,
                     ])
-                let settledAt = Timestamp.millis(
-                    attempt.startedAt.addingTimeInterval(Double(attempt.durationMs) / 1000))
-                let (status, nextAttempt, settled): (Delivery.Status, Int64?, Int64?) =
-                    switch settlement.next {
-                    case .succeeded: (.succeeded, nil, settledAt)
-                    case .failed: (.failed, nil, settledAt)
-                    case .retry(let date): (.pending, Timestamp.millis(date), nil)
-                    }
+                let row = settlement.row
                 try db.execute(
                     sql: """
                         UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = ?, lease_owner = NULL,
@@ -71,24 +57,14 @@ extension SQLiteStore: DeliveryQueue {
                         WHERE id = ? AND lease_owner = ? AND status = 'in_flight'
                         """,
                     arguments: [
-                        status.rawValue, attempt.number, nextAttempt, attempt.statusCode, attempt.error, settled,
-                        settlement.deliveryId, settlement.leaseOwner,
+                        row.status.rawValue, attempt.number, row.nextAttemptAt.map(Timestamp.millis),
+                        attempt.statusCode,
+                        attempt.error, row.settledAt.map(Timestamp.millis), settlement.deliveryId,
+                        settlement.leaseOwner,
                     ])
-                try Self.apply(settlement.effect, to: settlement.webhookId, at: settledAt, db)
+                try Self.apply(
+                    settlement.effect, to: settlement.webhookId, at: Timestamp.millis(settlement.endedAt), db)
             }
-        }
-    }
-
-    public func release(deliveryIds: [String], owner: String) async throws {
-        guard !deliveryIds.isEmpty else { return }
-        try await pool.write { db in
-            try db.execute(
-                sql: """
-                    UPDATE deliveries SET status = 'pending', lease_owner = NULL, lease_until = NULL,
-                        next_attempt_at = ?
-                    WHERE id IN (\(Self.placeholders(deliveryIds.count))) AND lease_owner = ? AND status = 'in_flight'
-                    """,
-                arguments: [Timestamp.millis(Date())] + StatementArguments(deliveryIds) + [owner])
         }
     }
 
@@ -105,6 +81,8 @@ extension SQLiteStore: DeliveryQueue {
             ).map(Timestamp.date(millis:))
         }
     }
+
+    public func workAvailable() -> AsyncStream<Void> { work.subscribe() }
 
     static func apply(_ effect: DeliveryLifecycle.WebhookEffect, to webhookId: UUID, at millis: Int64, _ db: Database)
         throws
@@ -167,7 +145,7 @@ extension SQLiteStore: DeliveryLog {
     }
 
     public func requeue(deliveryId: String, now: Date) async throws -> Delivery? {
-        try await pool.write { db in
+        let delivery = try await pool.write { db in
             try Row.fetchOne(
                 db,
                 sql: """
@@ -178,10 +156,12 @@ extension SQLiteStore: DeliveryLog {
                 arguments: [Timestamp.millis(now), deliveryId]
             ).map(Delivery.init(row:))
         }
+        if delivery != nil { work.announce() }
+        return delivery
     }
 
     public func recover(webhookId: UUID, since: Date, until: Date, now: Date) async throws -> Int {
-        try await pool.write { db in
+        let count = try await pool.write { db in
             try db.execute(
                 sql: """
                     UPDATE deliveries SET status = 'pending', next_attempt_at = ?, settled_at = NULL
@@ -190,5 +170,7 @@ extension SQLiteStore: DeliveryLog {
                 arguments: [Timestamp.millis(now), webhookId.text, Timestamp.millis(since), Timestamp.millis(until)])
             return db.changesCount
         }
+        if count > 0 { work.announce() }
+        return count
     }
 }

@@ -5,6 +5,8 @@ import HeraldCore
 /// Herald's embedded store: one SQLite file in WAL mode, one writer, readers in parallel.
 public struct SQLiteStore: HeraldStore, Sendable {
     let pool: DatabasePool
+    /// Announces commits that make deliveries due to this process's workers.
+    let work = WorkSignal()
 
     /// Opens (creating if needed) the database at `path`. Call ``migrate(from:)`` before use.
     public init(path: String) throws {
@@ -37,6 +39,9 @@ public struct SQLiteStore: HeraldStore, Sendable {
         try migrator.migrate(pool)
         return pending.filter { !applied.contains($0) }
     }
+
+    /// An embedded database needs nothing running beside it.
+    public var companions: [any StoreCompanion] { [] }
 
     public func ping() async throws {
         _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }

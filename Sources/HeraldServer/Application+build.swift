@@ -6,44 +6,53 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 
+/// What tests replace: where time comes from, and how host names resolve.
+public struct HeraldDependencies: Sendable {
+    public var clock: HeraldClock
+    public var resolver: any HostResolver
+
+    public init(clock: HeraldClock = .system, resolver: any HostResolver = SystemResolver()) {
+        self.clock = clock
+        self.resolver = resolver
+    }
+}
+
 /// The parts of delivery the API shares with the dispatcher.
 public struct DeliveryRuntime: Sendable {
-    public let sender: HTTPSender
-    public let targets: DeliveryTargets
-    public let signal: WakeSignal
+    public let courier: Courier
+    public let clock: HeraldClock
     /// When this process's dispatcher loop last went round; nil where no dispatcher runs.
     public var dispatcherHeartbeat: (@Sendable () -> Date)?
 
-    public init(
-        sender: HTTPSender, targets: DeliveryTargets, signal: WakeSignal,
-        dispatcherHeartbeat: (@Sendable () -> Date)? = nil
-    ) {
-        self.sender = sender
-        self.targets = targets
-        self.signal = signal
+    public init(courier: Courier, clock: HeraldClock, dispatcherHeartbeat: (@Sendable () -> Date)? = nil) {
+        self.courier = courier
+        self.clock = clock
         self.dispatcherHeartbeat = dispatcherHeartbeat
     }
 }
 
 /// Builds the Herald application: every route, middleware and service decided in one place.
+/// The store's companions run first and stop last; the dispatcher finishes its sends before the
+/// HTTP clients shut down.
 public func buildApplication<Store: HeraldStore>(
     store: Store,
     configuration: HeraldConfiguration,
+    dependencies: HeraldDependencies = HeraldDependencies(),
     logger: Logger,
-    resolver: any HostResolver = SystemResolver(),
-    signal: WakeSignal = WakeSignal(),
-    services extra: [any Service] = [],
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
-) -> some ApplicationProtocol {
+) -> Application<RouterResponder<HeraldRequestContext>> {
+    let sender = HTTPSender(timeouts: configuration.timeouts)
     var runtime = DeliveryRuntime(
-        sender: HTTPSender(timeouts: configuration.timeouts),
-        targets: DeliveryTargets(policy: configuration.targetPolicy, resolver: resolver), signal: signal)
-    // Services stop in reverse order: the dispatcher finishes its sends before the clients go.
-    var services: [any Service] = extra + [HTTPClientService(sender: runtime.sender)]
+        courier: Courier(
+            sender: sender,
+            targets: DeliveryTargets(policy: configuration.targetPolicy, resolver: dependencies.resolver)),
+        clock: dependencies.clock)
+    // Services stop in reverse order.
+    var services: [any Service] = store.companions.map(CompanionService.init) + [HTTPClientService(sender: sender)]
     if configuration.runsDispatcher {
         let dispatcher = Dispatcher(
-            queue: store, sender: runtime.sender, targets: runtime.targets, signal: runtime.signal,
-            configuration: configuration.dispatcher, logger: logger)
+            queue: store, courier: runtime.courier, configuration: configuration.dispatcher, clock: dependencies.clock,
+            logger: logger)
         runtime.dispatcherHeartbeat = { dispatcher.lastHeartbeat }
         services.append(dispatcher)
     }
@@ -57,8 +66,15 @@ public func buildApplication<Store: HeraldStore>(
     )
 }
 
-/// The router alone (tests drive it without a socket).
-public func buildRouter<Store: HeraldStore>(
+/// Runs a store companion as a service of the application.
+struct CompanionService: Service {
+    let companion: any StoreCompanion
+
+    func run() async throws { try await companion.run() }
+}
+
+/// Every route and middleware.
+func buildRouter<Store: HeraldStore>(
     store: Store, runtime: DeliveryRuntime, configuration: HeraldConfiguration
 ) -> Router<HeraldRequestContext> {
     let router = Router(context: HeraldRequestContext.self)
@@ -72,7 +88,7 @@ public func buildRouter<Store: HeraldStore>(
         } catch {
             return JSONResponse(status: .serviceUnavailable, body: ["status": "database unreachable"])
         }
-        if let heartbeat = runtime.dispatcherHeartbeat?(), Date().timeIntervalSince(heartbeat) > 30 {
+        if let heartbeat = runtime.dispatcherHeartbeat?(), runtime.clock.now().timeIntervalSince(heartbeat) > 30 {
             return JSONResponse(status: .serviceUnavailable, body: ["status": "dispatcher stalled"])
         }
         return JSONResponse(body: ["status": "ready"])
@@ -97,26 +113,27 @@ public func buildRouter<Store: HeraldStore>(
     guard configuration.servesAPI else { return router }
     let limits = configuration.limits
     // One limiter for both dialects: a key has one budget.
-    let rateLimiter = RateLimitMiddleware(limits: configuration.rateLimits)
+    let clock = runtime.clock
+    let rateLimiter = RateLimitMiddleware(limits: configuration.rateLimits, clock: clock)
     let api = router.group("api/v1")
-        .add(middleware: AuthMiddleware(store: store))
+        .add(middleware: AuthMiddleware(store: store, clock: clock))
         .add(middleware: rateLimiter)
-    api.addRoutes(TenantController(store: store, limits: limits).endpoints, atPath: "tenants")
-    api.addRoutes(APIKeyController(store: store, limits: limits).endpoints, atPath: "api_keys")
-    api.addRoutes(PropertyController(store: store, limits: limits).endpoints, atPath: "properties")
+    api.addRoutes(TenantController(store: store, clock: clock, limits: limits).endpoints, atPath: "tenants")
+    api.addRoutes(APIKeyController(store: store, clock: clock, limits: limits).endpoints, atPath: "api_keys")
+    api.addRoutes(PropertyController(store: store, clock: clock, limits: limits).endpoints, atPath: "properties")
     api.addRoutes(
         WebhookController(
-            store: store, limits: limits, sender: runtime.sender, targets: runtime.targets, signal: runtime.signal,
+            store: store, clock: clock, limits: limits, courier: runtime.courier,
             secretGracePeriod: configuration.secretGracePeriod
         ).endpoints, atPath: "webhooks")
-    api.addRoutes(
-        EventController(store: store, limits: limits, signal: runtime.signal).endpoints, atPath: "events")
-    api.addRoutes(DeliveryController(store: store, signal: runtime.signal).endpoints, atPath: "deliveries")
+    api.addRoutes(EventController(store: store, clock: clock, limits: limits).endpoints, atPath: "events")
+    api.addRoutes(DeliveryController(store: store, clock: clock).endpoints, atPath: "deliveries")
 
     let octo = router.group("octo")
-        .add(middleware: AuthMiddleware(store: store))
+        .add(middleware: AuthMiddleware(store: store, clock: clock))
         .add(middleware: rateLimiter)
     octo.addRoutes(
-        OctoWebhookController(store: store, limits: limits, targets: runtime.targets).endpoints, atPath: "webhooks")
+        OctoWebhookController(store: store, clock: clock, limits: limits, targets: runtime.courier.targets).endpoints,
+        atPath: "webhooks")
     return router
 }

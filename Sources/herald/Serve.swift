@@ -3,6 +3,7 @@ import Foundation
 import HeraldCore
 import HeraldDelivery
 import HeraldPostgres
+import HeraldSQLite
 import HeraldServer
 import Hummingbird
 import Logging
@@ -79,29 +80,25 @@ struct Serve: AsyncParsableCommand {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let configuration = try configuration(registry: registry, logger: logger)
         if store.isPostgres {
-            try await store.withPostgres(logger: logger) { database in
-                let signal = WakeSignal()
-                let listener = PostgresWakeListener(client: database.client, logger: logger) { signal.wake() }
-                try await serve(
-                    database, configuration: configuration, logger: logger, signal: signal, services: [listener])
-            }
+            // Migrations and the first key with a short-lived client; the served store's client
+            // runs among the application's services.
+            try await store.withPostgres(logger: logger) { try await announceAdminKey(in: $0) }
+            let database = PostgresStore(client: try PostgresStore.client(url: store.databaseLocation), logger: logger)
+            try await buildApplication(store: database, configuration: configuration, logger: logger).runService()
         } else {
-            try await serve(try store.openStore(logger: logger), configuration: configuration, logger: logger)
+            let database = try store.openStore(logger: logger)
+            try await announceAdminKey(in: database)
+            try await buildApplication(store: database, configuration: configuration, logger: logger).runService()
         }
     }
 
-    func serve<Store: HeraldStore>(
-        _ database: Store, configuration: HeraldConfiguration, logger: Logger, signal: WakeSignal = WakeSignal(),
-        services: [any Service] = []
-    ) async throws {
+    /// Creates the first platform admin key of an empty database and prints it once.
+    func announceAdminKey(in database: some TenantStore) async throws {
         if let key = try await AdminBootstrap.ensureAdminKey(in: database, seed: Environment.value("HERALD_ADMIN_KEY"))
         {
             // Unbuffered, so a script reading our output sees the key before the server starts.
             FileHandle.standardOutput.write(Data("Platform admin key (shown once, keep it safe): \(key)\n".utf8))
         }
-        let app = buildApplication(
-            store: database, configuration: configuration, logger: logger, signal: signal, services: services)
-        try await app.runService()
     }
 
     func configuration(registry: PrometheusCollectorRegistry, logger: Logger) throws -> HeraldConfiguration {

@@ -58,15 +58,18 @@ struct StoreOptions: ParsableArguments {
         throw ValidationError("no migrations/\(backend) directory found; pass --migrations DIR")
     }
 
-    /// Connects to PostgreSQL (the client runs until `body` returns) and applies pending migrations.
-    func withPostgres<T>(logger: Logger, _ body: (PostgresStore) async throws -> T) async throws -> T {
+    /// Connects to PostgreSQL with a client of its own that runs until `body` returns, and applies
+    /// pending migrations first.
+    func withPostgres<T: Sendable>(logger: Logger, _ body: (PostgresStore) async throws -> T) async throws -> T {
         let client = try PostgresStore.client(url: databaseLocation)
-        let running = Task { await client.run() }
-        defer { running.cancel() }
-        let store = PostgresStore(client: client, logger: logger)
-        let applied = try await store.migrate(from: try migrationsDirectory(backend: "postgres"))
-        for name in applied { logger.info("applied migration", metadata: ["migration": "\(name)"]) }
-        return try await body(store)
+        return try await withThrowingTaskGroup(of: Void.self, returning: T.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            let store = PostgresStore(client: client, logger: logger)
+            let applied = try await store.migrate(from: try migrationsDirectory(backend: "postgres"))
+            for name in applied { logger.info("applied migration", metadata: ["migration": "\(name)"]) }
+            return try await body(store)
+        }
     }
 
     func openStore(logger: Logger) throws -> SQLiteStore {

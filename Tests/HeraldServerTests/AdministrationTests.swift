@@ -104,6 +104,6 @@ import Testing
         let herald = try await TestHerald()
         // The test database was seeded with a known key, so no new one is made.
         #expect(try await AdminBootstrap.ensureAdminKey(in: herald.store, seed: nil) == nil)
-        try FileManager.default.removeItem(at: herald.directory)
+        herald.removeDatabase()
     }
 }

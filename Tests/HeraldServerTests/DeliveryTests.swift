@@ -237,7 +237,7 @@ import Testing
         let delivery = try await store.delivery(id: id)
         #expect(delivery?.status == .succeeded)
         #expect(delivery?.leaseOwner == nil)
-        try? FileManager.default.removeItem(at: herald.directory)
+        herald.removeDatabase()
         await receiver.stop()
     }
 }

@@ -172,11 +172,13 @@ import Testing
         let key = try await herald.run(keepDatabase: true) { api in
             try await api.key(.admin, in: try await api.tenant())
         }
-        let bytes = try Data(contentsOf: herald.directory.appendingPathComponent("herald.sqlite"))
-        let wal = (try? Data(contentsOf: herald.directory.appendingPathComponent("herald.sqlite-wal"))) ?? Data()
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: herald.location).appendingPathComponent("herald.sqlite"))
+        let wal =
+            (try? Data(contentsOf: URL(fileURLWithPath: herald.location).appendingPathComponent("herald.sqlite-wal")))
+            ?? Data()
         #expect(bytes.range(of: Data(key.utf8)) == nil)
         #expect(wal.range(of: Data(key.utf8)) == nil)
         #expect((bytes + wal).range(of: Data(KeyMaterial.hash(apiKey: key).utf8)) != nil)
-        try? FileManager.default.removeItem(at: herald.directory)
+        herald.removeDatabase()
     }
 }

@@ -190,10 +190,10 @@ import Testing
             #expect(try await store.delivery(id: jobs[1].delivery.id)?.status == .inFlight)
             #expect(try await store.attempts(deliveryId: jobs[1].delivery.id).map(\.statusCode) == [200])
             #expect(try await store.nextDueDate() != nil)
-            try await store.release(deliveryIds: [jobs[1].delivery.id], owner: "w")
-            #expect(try await store.delivery(id: jobs[1].delivery.id)?.status == .pending)
+            // Past the retry and the lost lease, both come due again.
             let disabling = try await store.claimDue(
-                owner: "w", now: Date().addingTimeInterval(31), lease: 60, limit: 10)
+                owner: "w", now: Date().addingTimeInterval(61), lease: 60, limit: 10)
+            #expect(disabling.count == 2)
             try await store.settle(
                 disabling.map {
                     Settlement(

@@ -93,4 +93,16 @@ public struct Settlement: Sendable, Hashable {
         self.next = next
         self.effect = effect
     }
+
+    /// When the attempt ended.
+    public var endedAt: Date { attempt.startedAt.addingTimeInterval(Double(attempt.durationMs) / 1000) }
+
+    /// The delivery row's new state: its status, when it is due again, when it settled.
+    public var row: (status: Delivery.Status, nextAttemptAt: Date?, settledAt: Date?) {
+        switch next {
+        case .succeeded: (.succeeded, nil, endedAt)
+        case .failed: (.failed, nil, endedAt)
+        case .retry(let date): (.pending, date, nil)
+        }
+    }
 }

@@ -51,6 +51,11 @@ public struct Delivery: Sendable, Hashable {
         self.settledAt = settledAt
     }
 
+    /// ``ariFilters`` as stored: a JSON array, or nil for none.
+    public var ariFiltersText: String? {
+        ariFilters.isEmpty ? nil : JSONValue.array(ariFilters.map(\.json)).encodedString()
+    }
+
     /// A new message id: `msg_` and 32 hex digits (no `.`, as Standard Webhooks asks).
     public static func newId() -> String {
         "msg_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")

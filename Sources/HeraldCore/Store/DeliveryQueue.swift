@@ -9,10 +9,11 @@ public protocol DeliveryQueue: Sendable {
     /// Records attempts and moves deliveries on, in one transaction; rows whose lease `owner` lost
     /// keep their state (their attempts are still logged).
     func settle(_ settlements: [Settlement]) async throws
-    /// Gives leased rows back, due at once (graceful shutdown).
-    func release(deliveryIds: [String], owner: String) async throws
     /// When the earliest pending delivery or lease comes due, if any.
     func nextDueDate() async throws -> Date?
+    /// Yields whenever a commit made deliveries due (ingest, redelivery, recovery), in this
+    /// process or, where the store is shared, in any other.
+    func workAvailable() -> AsyncStream<Void>
 }
 
 /// A claimed delivery and everything needed to send it.
@@ -27,6 +28,22 @@ public struct DispatchJob: Sendable {
         self.event = event
         self.webhook = webhook
         self.tenant = tenant
+    }
+
+    /// The jobs of claimed `deliveries`, given the rows they refer to; a delivery whose event,
+    /// webhook or tenant is gone makes no job.
+    public static func assemble(
+        _ deliveries: [Delivery], events: [Event], webhooks: [Webhook], tenants: [Tenant]
+    ) -> [DispatchJob] {
+        let events = Dictionary(events.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let webhooks = Dictionary(webhooks.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let tenants = Dictionary(tenants.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        return deliveries.compactMap { delivery in
+            guard let event = events[delivery.eventId], let webhook = webhooks[delivery.webhookId],
+                let tenant = tenants[delivery.tenantId]
+            else { return nil }
+            return DispatchJob(delivery: delivery, event: event, webhook: webhook, tenant: tenant)
+        }
     }
 }
 

@@ -5,6 +5,7 @@ import Hummingbird
 /// `/api/v1/api_keys`: admins make keys (shown once) and revoke them.
 struct APIKeyController<Store: TenantStore> {
     let store: Store
+    let clock: HeraldClock
     let limits: BodyLimits
 
     var endpoints: RouteCollection<HeraldRequestContext> {
@@ -61,7 +62,7 @@ struct APIKeyController<Store: TenantStore> {
         let material = KeyMaterial.newAPIKey()
         let key = APIKey(
             tenantId: tenantId, role: role, propertyIds: scope.map { Array(Set($0)).sorted { $0.text < $1.text } },
-            title: title.value ?? nil, prefix: material.prefix, hash: material.hash, createdAt: Timestamp.now())
+            title: title.value ?? nil, prefix: material.prefix, hash: material.hash, createdAt: clock.timestamp())
         try await store.insertAPIKey(key)
         return JSONResponse(
             status: .created, body: ChannexEnvelope.single(ChannexEnvelope.apiKey(key, secret: material.key)))
@@ -83,7 +84,7 @@ struct APIKeyController<Store: TenantStore> {
         guard let key = try await store.apiKey(id: id),
             principal.isPlatformAdmin || (key.tenantId != nil && key.tenantId == principal.tenantId)
         else { throw ChannexError.notFound }
-        try await store.revokeAPIKey(id: id, at: Timestamp.now())
+        try await store.revokeAPIKey(id: id, at: clock.timestamp())
         return JSONResponse(body: ChannexEnvelope.success)
     }
 }

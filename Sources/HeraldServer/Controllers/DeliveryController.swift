@@ -1,12 +1,11 @@
 import Foundation
 import HeraldCore
-import HeraldDelivery
 import Hummingbird
 
 /// `/api/v1/deliveries/{id}`: one delivery with its attempts, and manual redelivery.
 struct DeliveryController<Store: WebhookStore & DeliveryLog> {
     let store: Store
-    let signal: WakeSignal
+    let clock: HeraldClock
 
     var endpoints: RouteCollection<HeraldRequestContext> {
         RouteCollection(context: HeraldRequestContext.self)
@@ -22,11 +21,10 @@ struct DeliveryController<Store: WebhookStore & DeliveryLog> {
 
     @Sendable func retry(_ request: Request, context: HeraldRequestContext) async throws -> JSONResponse {
         let delivery = try await visibleDelivery(context)
-        guard let requeued = try await store.requeue(deliveryId: delivery.id, now: Timestamp.now()) else {
+        guard let requeued = try await store.requeue(deliveryId: delivery.id, now: clock.timestamp()) else {
             throw ChannexError.validation(
                 "status", "is \(delivery.status.rawValue); only settled deliveries can be retried")
         }
-        signal.wake()
         return JSONResponse(status: .accepted, body: ChannexEnvelope.single(ChannexEnvelope.delivery(requeued)))
     }
 

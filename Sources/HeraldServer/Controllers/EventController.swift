@@ -1,6 +1,5 @@
 import Foundation
 import HeraldCore
-import HeraldDelivery
 import Hummingbird
 
 /// `/api/v1/events`: publishers (and tenant admins) post events; each is stored with its fan-out
@@ -9,8 +8,8 @@ struct EventController<Store: TenantStore & EventStore> {
     static var maxBatch: Int { 1000 }
 
     let store: Store
+    let clock: HeraldClock
     let limits: BodyLimits
-    let signal: WakeSignal
 
     var endpoints: RouteCollection<HeraldRequestContext> {
         RouteCollection(context: HeraldRequestContext.self)
@@ -59,7 +58,7 @@ struct EventController<Store: TenantStore & EventStore> {
         return JSONResponse(status: .accepted, body: ["data": .array(results.map(ChannexEnvelope.event))])
     }
 
-    /// Checks the properties, stores the events with their deliveries, wakes the dispatcher.
+    /// Checks the properties, then stores the events with their deliveries (the store wakes the workers).
     func ingest(_ models: [EventWriteModel], tenantId: UUID, context: HeraldRequestContext) async throws
         -> [IngestResult]
     {
@@ -79,11 +78,9 @@ struct EventController<Store: TenantStore & EventStore> {
             }
         }
         if !errors.isEmpty { throw ChannexError.validation(errors) }
-        let now = Timestamp.now()
-        let results = try await store.ingest(
+        let now = clock.timestamp()
+        return try await store.ingest(
             models.map { $0.event(tenantId: tenantId, now: now) }, tenantId: tenantId, now: now)
-        if results.contains(where: { $0.deliveries > 0 && !$0.replayed }) { signal.wake() }
-        return results
     }
 
     func publisherTenant(_ context: HeraldRequestContext) throws -> UUID {

@@ -8,6 +8,7 @@ import Hummingbird
 /// tenant-wide; errors come in the OCTO shape.
 struct OctoWebhookController<Store: TenantStore & WebhookStore> {
     let store: Store
+    let clock: HeraldClock
     let limits: BodyLimits
     let targets: DeliveryTargets
 
@@ -35,7 +36,7 @@ struct OctoWebhookController<Store: TenantStore & WebhookStore> {
             capabilities: OctoWebhookWriteModel.capabilities(
                 header: capabilities, body: model.bodyCapabilities, event: event),
             retryOnError: model.retryOnError ?? true, useContactLanguage: model.useContactLanguage ?? true)
-        let now = Timestamp.now()
+        let now = clock.timestamp()
         let webhook = Webhook(
             tenantId: tenantId, propertyId: nil, isGlobal: true, dialect: .octo, callbackURL: url,
             eventMask: try EventMask(parsing: event), headers: model.headers.value ?? nil, isActive: true,
@@ -72,7 +73,7 @@ struct OctoWebhookController<Store: TenantStore & WebhookStore> {
             header: capabilities, body: model.bodyCapabilities, event: settings.event)
         webhook.octo = settings
         webhook.retryPolicy = settings.retryOnError ? nil : RetryPolicy.none
-        webhook.updatedAt = Timestamp.now()
+        webhook.updatedAt = clock.timestamp()
         try await store.updateWebhook(webhook)
         return answer(OctoPayload.webhook(webhook), request: request)
     }

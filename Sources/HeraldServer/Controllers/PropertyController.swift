@@ -5,6 +5,7 @@ import Hummingbird
 /// `/api/v1/properties`: admins create and delete them; keys see the ones in their scope.
 struct PropertyController<Store: TenantStore> {
     let store: Store
+    let clock: HeraldClock
     let limits: BodyLimits
 
     var endpoints: RouteCollection<HeraldRequestContext> {
@@ -30,7 +31,7 @@ struct PropertyController<Store: TenantStore> {
         guard try await store.tenant(id: tenantId) != nil else {
             throw ChannexError.validation("tenant_id", "not found")
         }
-        let property = Property(tenantId: tenantId, title: title!, createdAt: Timestamp.now())
+        let property = Property(tenantId: tenantId, title: title!, createdAt: clock.timestamp())
         try await store.insertProperty(property)
         return JSONResponse(status: .created, body: ChannexEnvelope.single(ChannexEnvelope.property(property)))
     }

@@ -5,6 +5,7 @@ import Hummingbird
 /// `/api/v1/tenants`: platform admins create tenants; everyone sees their own.
 struct TenantController<Store: TenantStore> {
     let store: Store
+    let clock: HeraldClock
     let limits: BodyLimits
 
     var endpoints: RouteCollection<HeraldRequestContext> {
@@ -29,7 +30,7 @@ struct TenantController<Store: TenantStore> {
         }
         try reader.errors.check()
         let tenant = Tenant(
-            name: name!, demoMode: demoMode.or(false), octoSupplier: supplier, createdAt: Timestamp.now())
+            name: name!, demoMode: demoMode.or(false), octoSupplier: supplier, createdAt: clock.timestamp())
         try await store.insertTenant(tenant)
         return JSONResponse(status: .created, body: ChannexEnvelope.single(ChannexEnvelope.tenant(tenant)))
     }

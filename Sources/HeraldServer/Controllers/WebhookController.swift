@@ -6,10 +6,9 @@ import Hummingbird
 /// `/api/v1/webhooks`: the Channex webhook collection, field for field, plus Herald's secret routes.
 struct WebhookController<Store: TenantStore & WebhookStore & DeliveryLog> {
     let store: Store
+    let clock: HeraldClock
     let limits: BodyLimits
-    let sender: HTTPSender
-    let targets: DeliveryTargets
-    let signal: WakeSignal
+    let courier: Courier
     /// How long a rotated-out secret keeps signing.
     let secretGracePeriod: TimeInterval
     /// At most this many retired secrets sign beside the current one.
@@ -71,7 +70,7 @@ struct WebhookController<Store: TenantStore & WebhookStore & DeliveryLog> {
         let model = try WebhookWriteModel.parse(
             try await request.wrappedObject("webhook", limits: limits), mode: .create)
         let tenantId = try await tenant(for: model, principal: principal)
-        guard let webhook = model.newWebhook(tenantId: tenantId, now: Timestamp.now()) else {
+        guard let webhook = model.newWebhook(tenantId: tenantId, now: clock.timestamp()) else {
             throw ChannexError.validation("webhook", "can't be blank")
         }
         try await check(webhook, by: principal)
@@ -90,7 +89,7 @@ struct WebhookController<Store: TenantStore & WebhookStore & DeliveryLog> {
         if case .given(let requested?) = model.tenantId, requested != current.tenantId {
             throw ChannexError.validation("tenant_id", "cannot be changed")
         }
-        let updated = model.applied(to: current, now: Timestamp.now())
+        let updated = model.applied(to: current, now: clock.timestamp())
         try await check(updated, by: principal)
         if updated.callbackURL != current.callbackURL { try await checkTarget(updated.callbackURL) }
         try await store.updateWebhook(updated)
@@ -105,12 +104,13 @@ struct WebhookController<Store: TenantStore & WebhookStore & DeliveryLog> {
 
     @Sendable func secret(_ request: Request, context: HeraldRequestContext) async throws -> JSONResponse {
         let webhook = try await visibleWebhook(context)
-        return JSONResponse(body: ChannexEnvelope.single(ChannexEnvelope.webhookSecret(webhook, now: Timestamp.now())))
+        return JSONResponse(
+            body: ChannexEnvelope.single(ChannexEnvelope.webhookSecret(webhook, now: clock.timestamp())))
     }
 
     @Sendable func rotateSecret(_ request: Request, context: HeraldRequestContext) async throws -> JSONResponse {
         var webhook = try await modifiableWebhook(context)
-        let now = Timestamp.now()
+        let now = clock.timestamp()
         let expiry = now.addingTimeInterval(secretGracePeriod)
         let retired = webhook.signingSecrets(at: now).map { secret in
             SigningSecret(value: secret.value, expiresAt: secret.expiresAt ?? expiry)
@@ -140,37 +140,34 @@ struct WebhookController<Store: TenantStore & WebhookStore & DeliveryLog> {
             throw ChannexError.validation("webhook", "can't be blank")
         }
         let propertyId = (model.propertyId.value ?? nil) ?? UUID()
-        let now = Timestamp.now()
+        let now = clock.timestamp()
         let name = SampleEvents.name(for: mask)
+        let tenantId = principal.tenantId ?? UUID()
         let event = Event(
-            tenantId: principal.tenantId ?? UUID(), propertyId: propertyId, name: name,
+            tenantId: tenantId, propertyId: propertyId, name: name,
             payload: SampleEvents.payload(for: name, propertyId: propertyId), occurredAt: now, isTest: true,
             createdAt: now)
-        let body = ChannexPayload.body(
-            event: event, deliveredName: mask.match(name)?.deliveredName ?? name, ariFilters: [],
-            sendData: model.sendData.or(false))
-        let outbound = try OutboundRequest.build(
-            callbackURL: url, requestParams: model.requestParams.value ?? nil,
-            customHeaders: model.headers.value ?? nil,
-            secrets: [secret], messageId: Delivery.newId(), timestamp: now, body: body)
-        let result: HTTPSender.Result
-        do {
-            let target = try await targets.check(url)
-            result = await sender.send(outbound, to: target)
-        } catch .unresolvable(let host) {
-            result = HTTPSender.Result(
-                statusCode: nil, body: nil, error: "host \(host) does not resolve", retryAfter: nil, durationMs: 0)
-        } catch {
-            throw ChannexError.validation("callback_url", error.description)
+        let webhook = Webhook(
+            tenantId: tenantId, propertyId: propertyId, isGlobal: false, callbackURL: url, eventMask: mask,
+            requestParams: model.requestParams.value ?? nil, headers: model.headers.value ?? nil, isActive: true,
+            sendData: model.sendData.or(false), secrets: [SigningSecret(value: secret)], createdAt: now, updatedAt: now)
+        let job = DispatchJob(
+            delivery: Delivery(
+                eventId: event.id, webhookId: webhook.id, tenantId: tenantId,
+                eventName: mask.match(name)?.deliveredName ?? name, nextAttemptAt: now, createdAt: now),
+            event: event, webhook: webhook, tenant: Tenant(id: tenantId, name: "", createdAt: now))
+        let outcome = await courier.attempt(job, secrets: [secret], at: now)
+        if case .refused(let refusal) = outcome, refusal.isFinal {
+            throw ChannexError.validation("callback_url", refusal.description)
         }
         var answer: [String: JSONValue] = [
-            "status_code": .int(Int64(result.statusCode ?? 0)),
-            "body": .string(result.body ?? ""),
-            "duration_ms": .int(Int64(result.durationMs)),
-            "webhook_id": .string(outbound.header("webhook-id") ?? ""),
+            "status_code": .int(Int64(outcome.statusCode ?? 0)),
+            "body": .string(outcome.responseBody ?? ""),
+            "duration_ms": .int(Int64(outcome.durationMs)),
+            "webhook_id": .string(job.delivery.id),
         ]
         if object["signing_secret"] == nil { answer["signing_secret"] = .string(secret) }
-        if let error = result.error { answer["error"] = .string(error) }
+        if let error = outcome.failure { answer["error"] = .string(error) }
         return JSONResponse(body: .object(answer))
     }
 
@@ -196,7 +193,7 @@ struct WebhookController<Store: TenantStore & WebhookStore & DeliveryLog> {
         guard case .object(let top) = body else { throw ChannexError.badRequest("Request body must be a JSON object") }
         let object = top["recover"]?.objectValue ?? top
         var reader = FieldReader(object)
-        let now = Timestamp.now()
+        let now = clock.timestamp()
         var since: Date?
         var until = now
         switch reader.string("since", maxLength: 64) {
@@ -216,7 +213,6 @@ struct WebhookController<Store: TenantStore & WebhookStore & DeliveryLog> {
         if let since, since > until { reader.fail("since", "must be before until") }
         try reader.errors.check()
         let count = try await store.recover(webhookId: webhook.id, since: since!, until: until, now: now)
-        if count > 0 { signal.wake() }
         return JSONResponse(body: ["meta": ["message": "Success", "requeued": .int(Int64(count))]])
     }
 
@@ -272,7 +268,7 @@ struct WebhookController<Store: TenantStore & WebhookStore & DeliveryLog> {
     /// accepted: every delivery checks again before it connects.
     func checkTarget(_ url: String) async throws {
         do {
-            _ = try await targets.check(url)
+            _ = try await courier.targets.check(url)
         } catch .unresolvable {
             return
         } catch {

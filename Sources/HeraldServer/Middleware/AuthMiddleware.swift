@@ -9,6 +9,7 @@ struct AuthMiddleware<Store: TenantStore>: RouterMiddleware {
     typealias Context = HeraldRequestContext
 
     let store: Store
+    let clock: HeraldClock
     /// How stale `last_used_at` may get before a request refreshes it (saves a write per request).
     var touchInterval: TimeInterval = 60
 
@@ -22,7 +23,7 @@ struct AuthMiddleware<Store: TenantStore>: RouterMiddleware {
         guard let stored = try await store.apiKey(hash: hash), KeyMaterial.constantTimeEquals(stored.hash, hash),
             stored.revokedAt == nil
         else { throw ChannexError.unauthorized }
-        let now = Timestamp.now()
+        let now = clock.timestamp()
         if stored.lastUsedAt.map({ now.timeIntervalSince($0) > touchInterval }) ?? true {
             try? await store.touchAPIKey(id: stored.id, at: now)
         }

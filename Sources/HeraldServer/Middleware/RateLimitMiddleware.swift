@@ -8,17 +8,19 @@ final class RateLimitMiddleware: RouterMiddleware, Sendable {
     typealias Context = HeraldRequestContext
 
     let limits: RateLimits
+    let clock: HeraldClock
     private let buckets = Mutex<[UUID: TokenBucket]>([:])
 
-    init(limits: RateLimits) {
+    init(limits: RateLimits, clock: HeraldClock) {
         self.limits = limits
+        self.clock = clock
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
         let principal = try context.requirePrincipal()
-        let now = Date()
+        let now = clock.now()
         let wait = buckets.withLock { buckets -> TimeInterval? in
             var bucket = buckets[principal.keyId] ?? TokenBucket(rate: limits.rate(for: principal.role), now: now)
             let wait = bucket.take(now: now)

@@ -4,6 +4,7 @@ import GRDB
 import HTTPTypes
 import HeraldCore
 import HeraldDelivery
+import HeraldPostgres
 import HeraldSQLite
 import HeraldServer
 import Hummingbird
@@ -11,12 +12,16 @@ import HummingbirdTesting
 import Logging
 import Synchronization
 
-/// A Herald on a fresh SQLite file in a temporary directory, with a known platform admin key.
+/// A Herald on a fresh database of `backend` (a SQLite file in a temporary directory, or a new
+/// PostgreSQL database), with a known platform admin key, built by the same `buildApplication`
+/// that `herald serve` runs.
 struct TestHerald {
     static let adminKey = "hrld_test-platform-admin-key-0000000000000000000"
 
-    let store: SQLiteStore
-    let directory: URL
+    let backend: Backend
+    let store: any HeraldStore
+    /// The SQLite file's directory, or the PostgreSQL database's URL.
+    let location: String
     var configuration = HeraldConfiguration(
         port: 0, timeouts: .init(connect: .seconds(2), total: .seconds(5)),
         dispatcher: DispatcherConfiguration(concurrency: 16, batchSize: 16, lease: 30, idlePoll: .milliseconds(100)),
@@ -25,6 +30,8 @@ struct TestHerald {
             perKey: .init(perSecond: 10_000, burst: 10_000), publisher: .init(perSecond: 10_000, burst: 10_000)))
     /// Names tests may use: the build machines have no DNS.
     var resolver = StubResolver(["localhost": ["127.0.0.1"], "hooks.example.com": ["93.184.215.14"]])
+    /// Where Herald's time comes from.
+    var clock = HeraldClock.system
     /// Whether a dispatcher delivers while the test runs.
     var delivering = true
     /// Where the application and the dispatcher log (warnings only, unless a test captures more).
@@ -40,25 +47,52 @@ struct TestHerald {
             .deletingLastPathComponent().appendingPathComponent("migrations/sqlite")
     }
 
-    init() async throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("herald-test-\(UUID().text)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        store = try SQLiteStore(path: directory.appendingPathComponent("herald.sqlite").path)
-        try store.migrate(from: Self.migrations)
-        _ = try await AdminBootstrap.ensureAdminKey(in: store, seed: Self.adminKey)
+    init(_ backend: Backend = .sqlite) async throws {
+        self.backend = backend
+        switch backend {
+        case .sqlite:
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("herald-test-\(UUID().text)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let store = try SQLiteStore(path: directory.appendingPathComponent("herald.sqlite").path)
+            try store.migrate(from: Self.migrations)
+            _ = try await AdminBootstrap.ensureAdminKey(in: store, seed: Self.adminKey)
+            self.store = store
+            location = directory.path
+        case .postgres:
+            let url = try await TestPostgres.shared.freshDatabase()
+            let logger = self.logger
+            try await TestPostgres.with(try PostgresStore.client(url: url, maxConnections: 1)) { client in
+                let setup = PostgresStore(client: client, logger: logger)
+                try await setup.migrate(from: TestPostgres.migrations)
+                _ = try await AdminBootstrap.ensureAdminKey(in: setup, seed: Self.adminKey)
+            }
+            store = Self.postgresStore(url, logger: logger)
+            location = url
+        }
     }
 
     private init(reopening other: TestHerald) throws {
-        directory = other.directory
-        store = try SQLiteStore(path: directory.appendingPathComponent("herald.sqlite").path)
+        backend = other.backend
+        location = other.location
+        switch backend {
+        case .sqlite: store = try SQLiteStore(path: location + "/herald.sqlite")
+        case .postgres: store = Self.postgresStore(location, logger: other.logger)
+        }
         configuration = other.configuration
         delivering = other.delivering
         resolver = other.resolver
+        clock = other.clock
     }
 
-    /// Every row of every table, as text: equal snapshots mean nothing changed.
+    /// A store whose client runs among the application's services (once: a client runs once).
+    private static func postgresStore(_ url: String, logger: Logger) -> PostgresStore {
+        PostgresStore(client: try! PostgresStore.client(url: url, maxConnections: 8), logger: logger)
+    }
+
+    /// Every row of every table, as text: equal snapshots mean nothing changed (SQLite).
     func snapshot() throws -> String {
-        let queue = try DatabaseQueue(path: directory.appendingPathComponent("herald.sqlite").path)
+        guard backend == .sqlite else { throw TestFailure("snapshots read the SQLite file") }
+        let queue = try DatabaseQueue(path: location + "/herald.sqlite")
         return try queue.read { db in
             var text = ""
             for table in ["tenants", "api_keys", "properties", "webhooks", "events", "deliveries", "attempts"] {
@@ -74,37 +108,28 @@ struct TestHerald {
     /// The same database opened anew, as a restarted process would.
     func reopen() throws -> TestHerald { try TestHerald(reopening: self) }
 
-    /// Runs `body` against the application without a socket (and, unless `delivering` is off, a
-    /// dispatcher delivering for real), then removes the database.
+    /// Removes the SQLite file (a PostgreSQL database is dropped with the test cluster).
+    func removeDatabase() {
+        if backend == .sqlite { try? FileManager.default.removeItem(atPath: location) }
+    }
+
+    /// Runs `body` against the application that `buildApplication` makes (its services running:
+    /// the store's companions and, unless `delivering` is off, a dispatcher delivering for real),
+    /// then removes the database.
     func run<Value: Sendable>(
         keepDatabase: Bool = false, resolver: (any HostResolver)? = nil,
         _ body: @Sendable (TestAPI) async throws -> Value
     ) async throws -> Value {
-        let runtime = DeliveryRuntime(
-            sender: HTTPSender(timeouts: configuration.timeouts),
-            targets: DeliveryTargets(policy: configuration.targetPolicy, resolver: resolver ?? self.resolver),
-            signal: WakeSignal())
-        let dispatcher = Dispatcher(
-            queue: store, sender: runtime.sender, targets: runtime.targets, signal: runtime.signal,
-            configuration: configuration.dispatcher, logger: logger)
-        let delivering = self.delivering
-        let worker = Task { if delivering { try? await dispatcher.run() } }
-        defer { if !keepDatabase { try? FileManager.default.removeItem(at: directory) } }
-        let app = Application(
-            router: buildRouter(store: store, runtime: runtime, configuration: configuration), logger: logger)
-        let result: Result<Value, any Error>
-        do {
-            result = .success(
-                try await app.test(.router) { client in
-                    try await body(TestAPI(client: client, store: store, snapshot: { try self.snapshot() }))
-                })
-        } catch {
-            result = .failure(error)
+        var configuration = self.configuration
+        configuration.runsDispatcher = delivering
+        let app = buildApplication(
+            store: store, configuration: configuration,
+            dependencies: HeraldDependencies(clock: clock, resolver: resolver ?? self.resolver), logger: logger)
+        defer { if !keepDatabase { removeDatabase() } }
+        let store = self.store
+        return try await app.test(.router) { client in
+            try await body(TestAPI(client: client, store: store, snapshot: { try self.snapshot() }))
         }
-        runtime.signal.stop()
-        await worker.value
-        try await runtime.sender.shutdown()
-        return try result.get()
     }
 }
 
@@ -125,7 +150,7 @@ struct Reply: Sendable {
 /// One-line helpers over the HTTP API, so tests read like the feature's documentation.
 struct TestAPI: Sendable {
     let client: any TestClientProtocol
-    let store: SQLiteStore
+    let store: any HeraldStore
     /// Every row of the database as text (see ``TestHerald/snapshot()``).
     let snapshot: @Sendable () throws -> String
     let admin = TestHerald.adminKey

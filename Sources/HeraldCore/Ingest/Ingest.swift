@@ -1,0 +1,145 @@
+import Foundation
+
+/// Ingest: how posted events become stored events, entity snapshots and deliveries. Written once
+/// here; a store runs it inside one transaction:
+///
+/// 1. ``reads(for:tenantId:)`` names what must be read;
+/// 2. the store reads it into ``Facts`` with its primitives (the tenant's demo flag, earlier events
+///    by idempotency key, entity snapshots, active webhooks by property);
+/// 3. ``plan(_:facts:now:)`` decides, without I/O;
+/// 4. the store writes the ``Plan`` (inserts events and deliveries, upserts snapshots) and commits.
+public enum Ingest {
+    /// What the decision needs from the database.
+    public struct Reads: Sendable, Hashable {
+        public var tenantId: UUID
+        /// Keys to look earlier events up by.
+        public var idempotencyKeys: [String]
+        /// OCTO entities whose last state the diffs are computed against.
+        public var entities: [EntityKey]
+        /// Properties whose active webhooks (with the tenant's global ones) are candidates; nil
+        /// stands for events without a property (global webhooks only).
+        public var propertyIds: [UUID?]
+    }
+
+    /// What the store read for ``Reads``.
+    public struct Facts: Sendable {
+        /// nil: the tenant does not exist.
+        public var demoMode: Bool?
+        /// Events stored before, by idempotency key, with the deliveries each made.
+        public var earlier: [String: IngestResult]
+        /// The last state of each entity seen.
+        public var snapshots: [EntityKey: JSONValue]
+        /// Active candidate webhooks for each of ``Reads/propertyIds``: that property's and the global ones.
+        public var webhooks: [UUID?: [Webhook]]
+
+        public init(
+            demoMode: Bool?, earlier: [String: IngestResult] = [:], snapshots: [EntityKey: JSONValue] = [:],
+            webhooks: [UUID?: [Webhook]] = [:]
+        ) {
+            self.demoMode = demoMode
+            self.earlier = earlier
+            self.snapshots = snapshots
+            self.webhooks = webhooks
+        }
+    }
+
+    /// What to write, and what to answer.
+    public struct Plan: Sendable {
+        /// One per posted event, in order.
+        public var results: [IngestResult] = []
+        public var events: [Event] = []
+        public var deliveries: [Delivery] = []
+        /// The new last state of each entity the events were about, one per entity.
+        public var snapshots: [EntitySnapshot] = []
+
+        /// Whether the commit makes deliveries due, so that workers are to be woken.
+        public var makesWork: Bool { !deliveries.isEmpty }
+    }
+
+    /// What to read before deciding about `events`.
+    public static func reads(for events: [Event], tenantId: UUID) -> Reads {
+        var keys: [String] = []
+        var entities: [EntityKey] = []
+        var properties: [UUID?] = []
+        var seenKeys = Set<String>()
+        var seenEntities = Set<EntityKey>()
+        var seenProperties = Set<UUID?>()
+        for event in events {
+            if let key = event.idempotencyKey, seenKeys.insert(key).inserted { keys.append(key) }
+            if let entity = EntityKey(of: event), seenEntities.insert(entity).inserted { entities.append(entity) }
+            if seenProperties.insert(event.propertyId).inserted { properties.append(event.propertyId) }
+        }
+        return Reads(tenantId: tenantId, idempotencyKeys: keys, entities: entities, propertyIds: properties)
+    }
+
+    /// The events, snapshots and deliveries that `events` make, given what the store read.
+    ///
+    /// - An event whose idempotency key was used before (in an earlier request, or earlier in this
+    ///   batch) is not stored again: its result is the first event's, marked replayed.
+    /// - An OCTO entity event without a `diff` gets one against the entity's last state, which it
+    ///   then becomes; test events keep states of their own.
+    /// - A tenant in demo mode stores its events but makes no deliveries.
+    public static func plan(_ events: [Event], facts: Facts, now: Date) throws(StoreError) -> Plan {
+        guard let demoMode = facts.demoMode else { throw .notFound }
+        var plan = Plan()
+        var snapshots = facts.snapshots
+        var touched: [EntityKey] = []
+        var firstByKey: [String: IngestResult] = [:]
+        for var event in events {
+            if let key = event.idempotencyKey, let first = firstByKey[key] ?? facts.earlier[key] {
+                plan.results.append(IngestResult(event: first.event, deliveries: first.deliveries, replayed: true))
+                continue
+            }
+            if let entity = OctoEntity.of(event: event.name, payload: event.payload) {
+                let key = EntityKey(entity, isTest: event.isTest)
+                event.payload = OctoEntity.withDiff(event.payload, entity: entity, previous: snapshots[key])
+                if !touched.contains(key) { touched.append(key) }
+                snapshots[key] = entity.body
+            }
+            let deliveries =
+                demoMode ? [] : FanOut.deliveries(of: event, among: facts.webhooks[event.propertyId] ?? [], now: now)
+            plan.events.append(event)
+            plan.deliveries += deliveries
+            let result = IngestResult(event: event, deliveries: deliveries.count, replayed: false)
+            if let key = event.idempotencyKey { firstByKey[key] = result }
+            plan.results.append(result)
+        }
+        plan.snapshots = touched.compactMap { key in
+            snapshots[key].map { EntitySnapshot(key: key, body: $0, updatedAt: now) }
+        }
+        return plan
+    }
+}
+
+/// Which entity a snapshot is of, within a tenant: its kind (`test:` first for test events) and id.
+public struct EntityKey: Sendable, Hashable {
+    public var kind: String
+    public var id: String
+
+    public init(kind: String, id: String) {
+        self.kind = kind
+        self.id = id
+    }
+
+    init(_ entity: OctoEntity, isTest: Bool) {
+        self.init(kind: (isTest ? "test:" : "") + entity.kind, id: entity.id)
+    }
+
+    init?(of event: Event) {
+        guard let entity = OctoEntity.of(event: event.name, payload: event.payload) else { return nil }
+        self.init(entity, isTest: event.isTest)
+    }
+}
+
+/// The last state of an entity, to diff the next event about it against.
+public struct EntitySnapshot: Sendable, Hashable {
+    public var key: EntityKey
+    public var body: JSONValue
+    public var updatedAt: Date
+
+    public init(key: EntityKey, body: JSONValue, updatedAt: Date) {
+        self.key = key
+        self.body = body
+        self.updatedAt = updatedAt
+    }
+}

@@ -1,0 +1,131 @@
+import Foundation
+import HeraldCore
+import Testing
+
+/// The ingest rules, decided without a database: what is read, what is written, what is answered.
+@Suite struct IngestTests {
+    let tenant = UUID()
+    let property = UUID()
+    let now = Date(timeIntervalSince1970: 1_700_000_000)
+
+    func event(
+        _ name: String = "booking_new", key: String? = nil, payload: JSONValue = ["booking_id": "b-1"],
+        test: Bool = false, property: UUID?? = .none
+    ) -> Event {
+        Event(
+            tenantId: tenant, propertyId: property ?? self.property, name: name, payload: payload, occurredAt: now,
+            idempotencyKey: key, isTest: test, createdAt: now)
+    }
+
+    func webhook(receivesTests: Bool = false, global: Bool = false) throws -> Webhook {
+        Webhook(
+            tenantId: tenant, propertyId: global ? nil : property, isGlobal: global,
+            callbackURL: "https://a.example/\(UUID().text)", eventMask: try EventMask(parsing: "*"), isActive: true,
+            secrets: [], receivesTestEvents: receivesTests, createdAt: now, updatedAt: now)
+    }
+
+    func facts(demo: Bool = false, webhooks: [Webhook] = []) -> Ingest.Facts {
+        Ingest.Facts(demoMode: demo, webhooks: [property: webhooks, nil: webhooks.filter(\.isGlobal)])
+    }
+
+    @Test func readsNameEachKeyEntityAndPropertyOnce() {
+        let booking: JSONValue = ["booking": ["uuid": "b-1"]]
+        let reads = Ingest.reads(
+            for: [
+                event(key: "k1"), event(key: "k1"), event("booking_update", payload: booking),
+                event("booking_update", payload: booking, test: true), event(property: .some(nil)),
+            ], tenantId: tenant)
+        #expect(reads.idempotencyKeys == ["k1"])
+        #expect(reads.entities == [EntityKey(kind: "booking", id: "b-1"), EntityKey(kind: "test:booking", id: "b-1")])
+        #expect(reads.propertyIds == [property, nil])
+    }
+
+    @Test func eachEventIsStoredWithADeliveryPerMatchingWebhook() throws {
+        let hooks = [try webhook(), try webhook(global: true)]
+        let plan = try Ingest.plan([event(), event(property: .some(nil))], facts: facts(webhooks: hooks), now: now)
+        #expect(plan.events.count == 2)
+        #expect(plan.results.map(\.deliveries) == [2, 1])
+        #expect(plan.deliveries.allSatisfy { $0.nextAttemptAt == now && $0.status == .pending })
+        #expect(plan.makesWork)
+    }
+
+    @Test func anUnknownTenantIsNotFound() {
+        #expect(throws: StoreError.notFound) {
+            try Ingest.plan([event()], facts: Ingest.Facts(demoMode: nil), now: now)
+        }
+    }
+
+    @Test func aKeyUsedBeforeReplaysTheFirstEventAndStoresNothing() throws {
+        let first = IngestResult(event: event(key: "k1"), deliveries: 3, replayed: false)
+        var known = facts(webhooks: [try webhook()])
+        known.earlier = ["k1": first]
+        let plan = try Ingest.plan([event(key: "k1")], facts: known, now: now)
+        #expect(plan.results == [IngestResult(event: first.event, deliveries: 3, replayed: true)])
+        #expect(plan.events.isEmpty && plan.deliveries.isEmpty && !plan.makesWork)
+    }
+
+    @Test func aKeyRepeatedInOneBatchIsStoredOnce() throws {
+        let plan = try Ingest.plan(
+            [event(key: "k1"), event(key: "k1"), event(key: "k2")], facts: facts(webhooks: [try webhook()]), now: now)
+        #expect(plan.events.count == 2)
+        #expect(plan.deliveries.count == 2)
+        #expect(plan.results.map(\.replayed) == [false, true, false])
+        #expect(plan.results[1].event.id == plan.results[0].event.id)
+        #expect(plan.results[1].deliveries == 1)
+    }
+
+    @Test func aDemoTenantStoresEventsButMakesNoDeliveries() throws {
+        let plan = try Ingest.plan([event()], facts: facts(demo: true, webhooks: [try webhook()]), now: now)
+        #expect(plan.events.count == 1)
+        #expect(plan.deliveries.isEmpty && !plan.makesWork)
+        #expect(plan.results.map(\.deliveries) == [0])
+    }
+
+    @Test func testEventsReachOnlyTestEndpoints() throws {
+        let live = try webhook()
+        let test = try webhook(receivesTests: true)
+        let plan = try Ingest.plan([event(test: true)], facts: facts(webhooks: [live, test]), now: now)
+        #expect(plan.deliveries.map(\.webhookId) == [test.id])
+    }
+
+    @Test func anEntityEventIsDiffedAgainstTheLastStateWhichItThenBecomes() throws {
+        let key = EntityKey(kind: "booking", id: "b-1")
+        var known = facts()
+        known.snapshots = [key: ["uuid": "b-1", "status": "ON_HOLD"]]
+        let confirmed: JSONValue = ["booking": ["uuid": "b-1", "status": "CONFIRMED"]]
+        let cancelled: JSONValue = ["booking": ["uuid": "b-1", "status": "CANCELLED"]]
+        let plan = try Ingest.plan(
+            [event("booking_update", payload: confirmed), event("booking_update", payload: cancelled)], facts: known,
+            now: now)
+        #expect(
+            plan.events[0].payload["diff"]
+                == [["op": "replace", "path": "/status", "was": "ON_HOLD", "value": "CONFIRMED"]])
+        // The second event of the batch diffs against the first.
+        #expect(
+            plan.events[1].payload["diff"]
+                == [["op": "replace", "path": "/status", "was": "CONFIRMED", "value": "CANCELLED"]])
+        #expect(plan.snapshots == [EntitySnapshot(key: key, body: cancelled["booking"]!, updatedAt: now)])
+    }
+
+    @Test func aFirstSightingHasAnEmptyDiffAndAPublishersDiffIsKept() throws {
+        let given: JSONValue = ["booking": ["uuid": "b-2"], "diff": [["op": "add", "path": "/x", "value": 1]]]
+        let plan = try Ingest.plan(
+            [
+                event("booking_update", payload: ["booking": ["uuid": "b-1"]]),
+                event("booking_update", payload: given),
+            ], facts: facts(), now: now)
+        #expect(plan.events[0].payload["diff"] == [])
+        #expect(plan.events[1].payload["diff"] == given["diff"])
+        #expect(plan.snapshots.map(\.key.id) == ["b-1", "b-2"])
+    }
+
+    @Test func testEventsKeepEntityStatesOfTheirOwn() throws {
+        var known = facts()
+        known.snapshots = [EntityKey(kind: "booking", id: "b-1"): ["uuid": "b-1", "status": "ON_HOLD"]]
+        let plan = try Ingest.plan(
+            [event("booking_update", payload: ["booking": ["uuid": "b-1", "status": "CONFIRMED"]], test: true)],
+            facts: known, now: now)
+        #expect(plan.events[0].payload["diff"] == [])
+        #expect(plan.snapshots.map(\.key) == [EntityKey(kind: "test:booking", id: "b-1")])
+    }
+}
