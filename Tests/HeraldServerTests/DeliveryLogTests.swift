@@ -3,11 +3,12 @@ import HeraldCore
 import Testing
 
 @Suite struct DeliveryLogTests {
-    @Test func deliveryLogListsFiltersAndShowsAttempts() async throws {
+    @Test(arguments: Backend.allCases)
+    func deliveryLogListsFiltersAndShowsAttempts(_ backend: Backend) async throws {
         let receiver = try await TestReceiver.start { _, request in
             request.path == "/bad" ? .init(status: .badRequest) : .init()
         }
-        try await TestHerald().run { api in
+        try await TestHerald(backend).run { api in
             let world = try await api.world()
             let hook = try await api.activeWebhook(in: world, url: receiver.url + "/bad")
             for _ in 0..<3 { _ = try await api.publish(world, "booking_new") }
@@ -26,9 +27,10 @@ import Testing
         await receiver.stop()
     }
 
-    @Test func manualRetryRedeliversASettledDelivery() async throws {
+    @Test(arguments: Backend.allCases)
+    func manualRetryRedeliversASettledDelivery(_ backend: Backend) async throws {
         let receiver = try await TestReceiver.start { number, _ in number == 1 ? .init(status: .badRequest) : .init() }
-        try await TestHerald().run { api in
+        try await TestHerald(backend).run { api in
             let world = try await api.world()
             let hook = try await api.activeWebhook(in: world, url: receiver.url)
             _ = try await api.publish(world, "booking_new")
@@ -44,9 +46,10 @@ import Testing
         await receiver.stop()
     }
 
-    @Test func recoverRequeuesFailedDeliveriesInTheWindow() async throws {
+    @Test(arguments: Backend.allCases)
+    func recoverRequeuesFailedDeliveriesInTheWindow(_ backend: Backend) async throws {
         let receiver = try await TestReceiver.start { number, _ in number <= 2 ? .init(status: .notFound) : .init() }
-        try await TestHerald().run { api in
+        try await TestHerald(backend).run { api in
             let world = try await api.world()
             let hook = try await api.activeWebhook(in: world, url: receiver.url)
             let since = Timestamp.iso(Date().addingTimeInterval(-60))
@@ -72,9 +75,10 @@ import Testing
         await receiver.stop()
     }
 
-    @Test func anotherTenantsDeliveriesAreNotFound() async throws {
+    @Test(arguments: Backend.allCases)
+    func anotherTenantsDeliveriesAreNotFound(_ backend: Backend) async throws {
         let receiver = try await TestReceiver.start()
-        try await TestHerald().run { api in
+        try await TestHerald(backend).run { api in
             let world = try await api.world()
             let hook = try await api.activeWebhook(in: world, url: receiver.url)
             _ = try await api.publish(world, "booking_new")

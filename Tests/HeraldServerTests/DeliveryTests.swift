@@ -4,9 +4,10 @@ import HeraldCore
 import Testing
 
 @Suite struct DeliveryTests {
-    @Test func eventReachesItsWebhookSignedPerStandardWebhooks() async throws {
+    @Test(arguments: Backend.allCases)
+    func eventReachesItsWebhookSignedPerStandardWebhooks(_ backend: Backend) async throws {
         let receiver = try await TestReceiver.start()
-        try await TestHerald().run { api in
+        try await TestHerald(backend).run { api in
             let world = try await api.world()
             let url = receiver.url.replacingOccurrences(of: "http://", with: "http://pms:s3cret@") + "/hooks?x=1"
             let hook = try await api.activeWebhook(
@@ -37,9 +38,10 @@ import Testing
         await receiver.stop()
     }
 
-    @Test func sendDataFalseDropsThePayload() async throws {
+    @Test(arguments: Backend.allCases)
+    func sendDataFalseDropsThePayload(_ backend: Backend) async throws {
         let receiver = try await TestReceiver.start()
-        try await TestHerald().run { api in
+        try await TestHerald(backend).run { api in
             let world = try await api.world()
             _ = try await api.activeWebhook(in: world, url: receiver.url, ["send_data": false])
             _ = try await api.publish(world, "booking_new")
@@ -51,11 +53,12 @@ import Testing
         await receiver.stop()
     }
 
-    @Test func retriesOn500ThenSucceedsWithTheSameWebhookId() async throws {
+    @Test(arguments: Backend.allCases)
+    func retriesOn500ThenSucceedsWithTheSameWebhookId(_ backend: Backend) async throws {
         let receiver = try await TestReceiver.start { number, _ in
             number < 3 ? .init(status: .internalServerError, body: "boom \(number)") : .init()
         }
-        try await TestHerald().run { api in
+        try await TestHerald(backend).run { api in
             let world = try await api.world()
             let hook = try await api.activeWebhook(
                 in: world, url: receiver.url, ["retry_policy": ["schedule_seconds": [1, 1]]])
@@ -73,9 +76,10 @@ import Testing
         await receiver.stop()
     }
 
-    @Test func a400IsFinalAndNotRetried() async throws {
+    @Test(arguments: Backend.allCases)
+    func a400IsFinalAndNotRetried(_ backend: Backend) async throws {
         let receiver = try await TestReceiver.start { _, _ in .init(status: .badRequest, body: "nope") }
-        try await TestHerald().run { api in
+        try await TestHerald(backend).run { api in
             let world = try await api.world()
             let hook = try await api.activeWebhook(
                 in: world, url: receiver.url, ["retry_policy": ["schedule_seconds": [1]]])
@@ -89,9 +93,10 @@ import Testing
         await receiver.stop()
     }
 
-    @Test func a410DisablesTheWebhookWithAReason() async throws {
+    @Test(arguments: Backend.allCases)
+    func a410DisablesTheWebhookWithAReason(_ backend: Backend) async throws {
         let receiver = try await TestReceiver.start { _, _ in .init(status: .gone) }
-        try await TestHerald().run { api in
+        try await TestHerald(backend).run { api in
             let world = try await api.world()
             let hook = try await api.activeWebhook(in: world, url: receiver.url)
             _ = try await api.publish(world, "booking_new")
@@ -106,12 +111,13 @@ import Testing
         await receiver.stop()
     }
 
-    @Test func redirectsAreNotFollowed() async throws {
+    @Test(arguments: Backend.allCases)
+    func redirectsAreNotFollowed(_ backend: Backend) async throws {
         let receiver = try await TestReceiver.start { _, request in
             request.path == "/elsewhere"
                 ? .init() : .init(status: .found, headers: [.location: "/elsewhere"])
         }
-        try await TestHerald().run { api in
+        try await TestHerald(backend).run { api in
             let world = try await api.world()
             let hook = try await api.activeWebhook(in: world, url: receiver.url + "/start")
             _ = try await api.publish(world, "booking_new")
@@ -124,11 +130,12 @@ import Testing
         await receiver.stop()
     }
 
-    @Test func aSlowEndpointTimesOutAndIsRetried() async throws {
+    @Test(arguments: Backend.allCases)
+    func aSlowEndpointTimesOutAndIsRetried(_ backend: Backend) async throws {
         let receiver = try await TestReceiver.start { number, _ in
             number == 1 ? .init(delay: .seconds(4)) : .init()
         }
-        var herald = try await TestHerald()
+        var herald = try await TestHerald(backend)
         herald.configuration.timeouts = .init(connect: .seconds(1), total: .seconds(1))
         try await herald.run { api in
             let world = try await api.world()
@@ -145,11 +152,12 @@ import Testing
         await receiver.stop()
     }
 
-    @Test func a429WaitsForRetryAfter() async throws {
+    @Test(arguments: Backend.allCases)
+    func a429WaitsForRetryAfter(_ backend: Backend) async throws {
         let receiver = try await TestReceiver.start { number, _ in
             number == 1 ? .init(status: .tooManyRequests, headers: [.retryAfter: "2"]) : .init()
         }
-        try await TestHerald().run { api in
+        try await TestHerald(backend).run { api in
             let world = try await api.world()
             _ = try await api.activeWebhook(in: world, url: receiver.url, ["retry_policy": ["schedule_seconds": [1]]])
             _ = try await api.publish(world, "booking_new")
@@ -159,9 +167,10 @@ import Testing
         await receiver.stop()
     }
 
-    @Test func aWebhookFailingLongerThanTheLimitIsDisabled() async throws {
+    @Test(arguments: Backend.allCases)
+    func aWebhookFailingLongerThanTheLimitIsDisabled(_ backend: Backend) async throws {
         let receiver = try await TestReceiver.start { _, _ in .init(status: .serviceUnavailable) }
-        var herald = try await TestHerald()
+        var herald = try await TestHerald(backend)
         herald.configuration.dispatcher.lifecycle = DeliveryLifecycle(disableAfter: 0.5)
         try await herald.run { api in
             let world = try await api.world()
@@ -178,9 +187,10 @@ import Testing
         await receiver.stop()
     }
 
-    @Test func rotatedSecretSignsBesideTheNewOneDuringTheGracePeriod() async throws {
+    @Test(arguments: Backend.allCases)
+    func rotatedSecretSignsBesideTheNewOneDuringTheGracePeriod(_ backend: Backend) async throws {
         let receiver = try await TestReceiver.start()
-        try await TestHerald().run { api in
+        try await TestHerald(backend).run { api in
             let world = try await api.world()
             let hook = try await api.activeWebhook(in: world, url: receiver.url)
             let rotated = try await api.call(.post, "/api/v1/webhooks/\(hook.id.text)/secret/rotate", key: world.admin)

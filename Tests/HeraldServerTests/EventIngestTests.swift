@@ -3,9 +3,10 @@ import HeraldCore
 import Testing
 
 @Suite struct EventIngestTests {
-    @Test func repeatedIdempotencyKeyAnswersTheFirstEventAndCreatesNothing() async throws {
+    @Test(arguments: Backend.allCases)
+    func repeatedIdempotencyKeyAnswersTheFirstEventAndCreatesNothing(_ backend: Backend) async throws {
         let receiver = try await TestReceiver.start()
-        try await TestHerald().run { api in
+        try await TestHerald(backend).run { api in
             let world = try await api.world()
             let hook = try await api.activeWebhook(in: world, url: receiver.url)
             let first = try await api.publish(world, "booking_new", ["idempotency_key": "rev-1"])
@@ -27,9 +28,10 @@ import Testing
         await receiver.stop()
     }
 
-    @Test func demoModeTenantsStoreEventsButDeliverNothing() async throws {
+    @Test(arguments: Backend.allCases)
+    func demoModeTenantsStoreEventsButDeliverNothing(_ backend: Backend) async throws {
         let receiver = try await TestReceiver.start()
-        try await TestHerald().run { api in
+        try await TestHerald(backend).run { api in
             let world = try await api.world(demoMode: true)
             _ = try await api.activeWebhook(in: world, url: receiver.url)
             let reply = try await api.publish(world, "booking_new")
@@ -43,9 +45,10 @@ import Testing
         await receiver.stop()
     }
 
-    @Test func batchStoresEveryEventAndAnswersEach() async throws {
+    @Test(arguments: Backend.allCases)
+    func batchStoresEveryEventAndAnswersEach(_ backend: Backend) async throws {
         let receiver = try await TestReceiver.start()
-        try await TestHerald().run { api in
+        try await TestHerald(backend).run { api in
             let world = try await api.world()
             _ = try await api.activeWebhook(in: world, url: receiver.url, mask: "booking_new")
             let events: [JSONValue] = (0..<50).map { n in
@@ -64,8 +67,9 @@ import Testing
         await receiver.stop()
     }
 
-    @Test func aBatchWithOneBadEventStoresNothing() async throws {
-        try await TestHerald().run { api in
+    @Test(arguments: Backend.allCases)
+    func aBatchWithOneBadEventStoresNothing(_ backend: Backend) async throws {
+        try await TestHerald(backend).run { api in
             let world = try await api.world()
             let events: [JSONValue] = [
                 ["name": "booking_new", "property_id": .string(world.property.text)],
@@ -82,8 +86,9 @@ import Testing
         }
     }
 
-    @Test func eventsAreValidated() async throws {
-        try await TestHerald().run { api in
+    @Test(arguments: Backend.allCases)
+    func eventsAreValidated(_ backend: Backend) async throws {
+        try await TestHerald(backend).run { api in
             let world = try await api.world()
             let foreign = try await api.property(in: try await api.tenant("Other"))
             let unknown = try await api.publish(world, "bogus")
@@ -97,8 +102,9 @@ import Testing
         }
     }
 
-    @Test func onlyPublishersAndTenantAdminsPostEvents() async throws {
-        try await TestHerald().run { api in
+    @Test(arguments: Backend.allCases)
+    func onlyPublishersAndTenantAdminsPostEvents(_ backend: Backend) async throws {
+        try await TestHerald(backend).run { api in
             let world = try await api.world()
             let user = try await api.key(.user, in: world.tenant)
             let body: JSONValue = ["event": ["name": "booking_new", "property_id": .string(world.property.text)]]

@@ -4,9 +4,10 @@ import Testing
 
 /// Matching rules, end to end: events in over HTTP, deliveries out to a real receiver.
 @Suite struct FanOutTests {
-    @Test func bookingUmbrellaDeliversAsBooking() async throws {
+    @Test(arguments: Backend.allCases)
+    func bookingUmbrellaDeliversAsBooking(_ backend: Backend) async throws {
         let receiver = try await TestReceiver.start()
-        try await TestHerald().run { api in
+        try await TestHerald(backend).run { api in
             let world = try await api.world()
             _ = try await api.activeWebhook(in: world, url: receiver.url, mask: "booking")
             _ = try await api.publish(world, "booking_cancellation")
@@ -16,9 +17,10 @@ import Testing
         await receiver.stop()
     }
 
-    @Test func globalAndPropertyWebhookOnSameEndpointDeliverOnce() async throws {
+    @Test(arguments: Backend.allCases)
+    func globalAndPropertyWebhookOnSameEndpointDeliverOnce(_ backend: Backend) async throws {
         let receiver = try await TestReceiver.start()
-        try await TestHerald().run { api in
+        try await TestHerald(backend).run { api in
             let world = try await api.world()
             let property = try await api.activeWebhook(in: world, url: receiver.url + "/same", mask: "booking_new")
             _ = try await api.activeWebhook(in: world, url: receiver.url + "/same", mask: "*", property: .some(nil))
@@ -35,9 +37,10 @@ import Testing
         await receiver.stop()
     }
 
-    @Test func onlyActiveWebhooksOfTheEventsPropertyAndMaskReceive() async throws {
+    @Test(arguments: Backend.allCases)
+    func onlyActiveWebhooksOfTheEventsPropertyAndMaskReceive(_ backend: Backend) async throws {
         let receiver = try await TestReceiver.start()
-        try await TestHerald().run { api in
+        try await TestHerald(backend).run { api in
             let world = try await api.world()
             let other = try await api.property(in: world.tenant)
             _ = try await api.activeWebhook(in: world, url: receiver.url + "/match", mask: "booking_new;ari")
@@ -55,11 +58,12 @@ import Testing
         await receiver.stop()
     }
 
-    @Test func ariFilterTrimsThePayloadAndSkipsWebhooksItLeavesEmpty() async throws {
+    @Test(arguments: Backend.allCases)
+    func ariFilterTrimsThePayloadAndSkipsWebhooksItLeavesEmpty(_ backend: Backend) async throws {
         let room = "27e24739-239c-4619-9c30-0dc390f5d7ac"
         let plan = "04c607e4-644d-45ea-ab1a-da920ee36e50"
         let receiver = try await TestReceiver.start()
-        try await TestHerald().run { api in
+        try await TestHerald(backend).run { api in
             let world = try await api.world()
             _ = try await api.activeWebhook(in: world, url: receiver.url + "/rates", mask: "ari:rate:*:\(plan)")
             _ = try await api.activeWebhook(in: world, url: receiver.url + "/stops", mask: "ari:stop_sell:*:*")
@@ -77,9 +81,10 @@ import Testing
         await receiver.stop()
     }
 
-    @Test func tenantWideEventsReachOnlyGlobalWebhooks() async throws {
+    @Test(arguments: Backend.allCases)
+    func tenantWideEventsReachOnlyGlobalWebhooks(_ backend: Backend) async throws {
         let receiver = try await TestReceiver.start()
-        try await TestHerald().run { api in
+        try await TestHerald(backend).run { api in
             let world = try await api.world()
             _ = try await api.activeWebhook(in: world, url: receiver.url + "/property")
             _ = try await api.activeWebhook(in: world, url: receiver.url + "/global", property: .some(nil))

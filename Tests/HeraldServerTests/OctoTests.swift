@@ -46,8 +46,9 @@ extension TestAPI {
         ]
     }
 
-    @Test func createAppliesDefaultsAndTakesCapabilitiesFromTheHeader() async throws {
-        try await TestHerald().run { api in
+    @Test(arguments: Backend.allCases)
+    func createAppliesDefaultsAndTakesCapabilitiesFromTheHeader(_ backend: Backend) async throws {
+        try await TestHerald(backend).run { api in
             let world = try await api.octoWorld()
             let reply = try await api.octo(
                 .post, "/octo/webhooks", key: world.admin,
@@ -68,8 +69,9 @@ extension TestAPI {
         }
     }
 
-    @Test func orderUpdateAlwaysAddsCart() async throws {
-        try await TestHerald().run { api in
+    @Test(arguments: Backend.allCases)
+    func orderUpdateAlwaysAddsCart(_ backend: Backend) async throws {
+        try await TestHerald(backend).run { api in
             let world = try await api.octoWorld()
             let reply = try await api.octo(
                 .post, "/octo/webhooks/", key: world.admin,
@@ -78,8 +80,9 @@ extension TestAPI {
         }
     }
 
-    @Test func errorsComeInTheOctoShape() async throws {
-        try await TestHerald().run { api in
+    @Test(arguments: Backend.allCases)
+    func errorsComeInTheOctoShape(_ backend: Backend) async throws {
+        try await TestHerald(backend).run { api in
             let world = try await api.octoWorld()
             let body: JSONValue = ["event": "booking_update", "url": "https://hooks.example.com/b"]
             let noCapability = try await api.octo(
@@ -114,8 +117,9 @@ extension TestAPI {
         }
     }
 
-    @Test func listPatchAndDeleteStayWithinTheTenant() async throws {
-        try await TestHerald().run { api in
+    @Test(arguments: Backend.allCases)
+    func listPatchAndDeleteStayWithinTheTenant(_ backend: Backend) async throws {
+        try await TestHerald(backend).run { api in
             let world = try await api.octoWorld()
             let stranger = try await api.octoWorld()
             let created = try await api.octo(
@@ -142,8 +146,9 @@ extension TestAPI {
         }
     }
 
-    @Test func deleteByURLWithOptionalEventFromBodyOrQuery() async throws {
-        try await TestHerald().run { api in
+    @Test(arguments: Backend.allCases)
+    func deleteByURLWithOptionalEventFromBodyOrQuery(_ backend: Backend) async throws {
+        try await TestHerald(backend).run { api in
             let world = try await api.octoWorld()
             for event in ["booking_update", "availability_update"] {
                 _ = try await api.octo(
@@ -166,8 +171,9 @@ extension TestAPI {
         }
     }
 
-    @Test func octoWebhooksShowReadOnlyInTheChannexList() async throws {
-        try await TestHerald().run { api in
+    @Test(arguments: Backend.allCases)
+    func octoWebhooksShowReadOnlyInTheChannexList(_ backend: Backend) async throws {
+        try await TestHerald(backend).run { api in
             let world = try await api.octoWorld()
             let created = try await api.octo(
                 .post, "/octo/webhooks", key: world.admin,
@@ -184,9 +190,10 @@ extension TestAPI {
         }
     }
 
-    @Test func bookingUpdatesCarryWebhookBookingDiffAndSupplier() async throws {
+    @Test(arguments: Backend.allCases)
+    func bookingUpdatesCarryWebhookBookingDiffAndSupplier(_ backend: Backend) async throws {
         let receiver = try await TestReceiver.start()
-        try await TestHerald().run { api in
+        try await TestHerald(backend).run { api in
             let world = try await api.octoWorld()
             let url = receiver.url.replacingOccurrences(of: "http://", with: "http://user:pass@") + "/octo"
             let created = try await api.octo(
@@ -219,9 +226,10 @@ extension TestAPI {
         await receiver.stop()
     }
 
-    @Test func aPublishersDiffIsKeptAndAvailabilityCarriesProductAndOption() async throws {
+    @Test(arguments: Backend.allCases)
+    func aPublishersDiffIsKeptAndAvailabilityCarriesProductAndOption(_ backend: Backend) async throws {
         let receiver = try await TestReceiver.start()
-        try await TestHerald().run { api in
+        try await TestHerald(backend).run { api in
             let world = try await api.octoWorld()
             _ = try await api.octo(
                 .post, "/octo/webhooks", key: world.admin,
@@ -243,9 +251,10 @@ extension TestAPI {
         await receiver.stop()
     }
 
-    @Test func retryOnErrorFalseMeansASingleTry() async throws {
+    @Test(arguments: Backend.allCases)
+    func retryOnErrorFalseMeansASingleTry(_ backend: Backend) async throws {
         let receiver = try await TestReceiver.start { _, _ in .init(status: .internalServerError) }
-        try await TestHerald().run { api in
+        try await TestHerald(backend).run { api in
             let world = try await api.octoWorld()
             let created = try await api.octo(
                 .post, "/octo/webhooks", key: world.admin,
@@ -260,9 +269,10 @@ extension TestAPI {
         await receiver.stop()
     }
 
-    @Test func useContactLanguagePicksTheContactsLocale() async throws {
+    @Test(arguments: Backend.allCases)
+    func useContactLanguagePicksTheContactsLocale(_ backend: Backend) async throws {
         let receiver = try await TestReceiver.start()
-        try await TestHerald().run { api in
+        try await TestHerald(backend).run { api in
             let world = try await api.octoWorld()
             _ = try await api.octo(
                 .post, "/octo/webhooks", key: world.admin,
@@ -293,9 +303,10 @@ extension TestAPI {
 }
 
 @Suite struct FareHarborOptionTests {
-    @Test func testEventsReachOnlyTestEndpointsAndLiveEventsNeverDo() async throws {
+    @Test(arguments: Backend.allCases)
+    func testEventsReachOnlyTestEndpointsAndLiveEventsNeverDo(_ backend: Backend) async throws {
         let receiver = try await TestReceiver.start()
-        try await TestHerald().run { api in
+        try await TestHerald(backend).run { api in
             let world = try await api.world()
             _ = try await api.activeWebhook(in: world, url: receiver.url + "/live")
             _ = try await api.activeWebhook(in: world, url: receiver.url + "/test", ["receives_test_events": true])
@@ -310,9 +321,10 @@ extension TestAPI {
         await receiver.stop()
     }
 
-    @Test func creationsOnlyAndCancellationsOnlyAreEventMasks() async throws {
+    @Test(arguments: Backend.allCases)
+    func creationsOnlyAndCancellationsOnlyAreEventMasks(_ backend: Backend) async throws {
         let receiver = try await TestReceiver.start()
-        try await TestHerald().run { api in
+        try await TestHerald(backend).run { api in
             let world = try await api.world()
             _ = try await api.activeWebhook(in: world, url: receiver.url + "/creations", mask: "booking_new")
             _ = try await api.activeWebhook(
@@ -328,8 +340,9 @@ extension TestAPI {
         await receiver.stop()
     }
 
-    @Test func threeRetriesSixtySecondsApartIsARetryPolicy() async throws {
-        try await TestHerald().run { api in
+    @Test(arguments: Backend.allCases)
+    func threeRetriesSixtySecondsApartIsARetryPolicy(_ backend: Backend) async throws {
+        try await TestHerald(backend).run { api in
             let world = try await api.world()
             let reply = try await api.webhook(
                 key: world.admin, property: world.property, ["retry_policy": ["schedule_seconds": [60, 60, 60]]])

@@ -3,8 +3,9 @@ import HeraldCore
 import Testing
 
 @Suite struct WebhookAPITests {
-    @Test func createAnswers201WithChannexDefaultsAndASigningSecret() async throws {
-        try await TestHerald().run { api in
+    @Test(arguments: Backend.allCases)
+    func createAnswers201WithChannexDefaultsAndASigningSecret(_ backend: Backend) async throws {
+        try await TestHerald(backend).run { api in
             let tenant = try await api.tenant()
             let property = try await api.property(in: tenant)
             let reply = try await api.webhook(key: api.admin, property: property, mask: "booking")
@@ -25,8 +26,9 @@ import Testing
         }
     }
 
-    @Test func secretIsShownOnceThenOnlyThroughTheSecretRoute() async throws {
-        try await TestHerald().run { api in
+    @Test(arguments: Backend.allCases)
+    func secretIsShownOnceThenOnlyThroughTheSecretRoute(_ backend: Backend) async throws {
+        try await TestHerald(backend).run { api in
             let property = try await api.property(in: try await api.tenant())
             let created = try await api.webhook(key: api.admin, property: property)
             let id = try #require(created.id)
@@ -38,8 +40,9 @@ import Testing
         }
     }
 
-    @Test func createWithEveryFieldEchoesThem() async throws {
-        try await TestHerald().run { api in
+    @Test(arguments: Backend.allCases)
+    func createWithEveryFieldEchoesThem(_ backend: Backend) async throws {
+        try await TestHerald(backend).run { api in
             let property = try await api.property(in: try await api.tenant())
             let reply = try await api.webhook(
                 key: api.admin, property: property, url: "https://pms.example.com/push?x=1",
@@ -58,8 +61,9 @@ import Testing
         }
     }
 
-    @Test func listPaginatesWithChannexMeta() async throws {
-        try await TestHerald().run { api in
+    @Test(arguments: Backend.allCases)
+    func listPaginatesWithChannexMeta(_ backend: Backend) async throws {
+        try await TestHerald(backend).run { api in
             let property = try await api.property(in: try await api.tenant())
             for _ in 0..<12 { _ = try await api.webhook(key: api.admin, property: property) }
             let first = try await api.call(.get, "/api/v1/webhooks", key: api.admin)
@@ -77,8 +81,9 @@ import Testing
         }
     }
 
-    @Test func listFiltersByPropertyActiveAndGlobal() async throws {
-        try await TestHerald().run { api in
+    @Test(arguments: Backend.allCases)
+    func listFiltersByPropertyActiveAndGlobal(_ backend: Backend) async throws {
+        try await TestHerald(backend).run { api in
             let tenant = try await api.tenant()
             let first = try await api.property(in: tenant)
             let second = try await api.property(in: tenant)
@@ -99,8 +104,9 @@ import Testing
         }
     }
 
-    @Test func updateChangesOnlyTheGivenFields() async throws {
-        try await TestHerald().run { api in
+    @Test(arguments: Backend.allCases)
+    func updateChangesOnlyTheGivenFields(_ backend: Backend) async throws {
+        try await TestHerald(backend).run { api in
             let property = try await api.property(in: try await api.tenant())
             let id = try #require(try await api.webhook(key: api.admin, property: property, mask: "booking").id)
             let reply = try await api.call(
@@ -118,8 +124,9 @@ import Testing
         }
     }
 
-    @Test func deleteAnswersSuccessMetaAndTheWebhookIsGone() async throws {
-        try await TestHerald().run { api in
+    @Test(arguments: Backend.allCases)
+    func deleteAnswersSuccessMetaAndTheWebhookIsGone(_ backend: Backend) async throws {
+        try await TestHerald(backend).run { api in
             let property = try await api.property(in: try await api.tenant())
             let id = try #require(try await api.webhook(key: api.admin, property: property).id)
             let reply = try await api.call(.delete, "/api/v1/webhooks/\(id.text)", key: api.admin)
@@ -131,8 +138,9 @@ import Testing
         }
     }
 
-    @Test func globalWebhookNeedsNullPropertyAndIsGlobal() async throws {
-        try await TestHerald().run { api in
+    @Test(arguments: Backend.allCases)
+    func globalWebhookNeedsNullPropertyAndIsGlobal(_ backend: Backend) async throws {
+        try await TestHerald(backend).run { api in
             let tenant = try await api.tenant()
             let property = try await api.property(in: tenant)
             let admin = try await api.key(.admin, in: tenant)
@@ -149,8 +157,9 @@ import Testing
         }
     }
 
-    @Test func deletingAPropertyDeletesItsWebhooks() async throws {
-        try await TestHerald().run { api in
+    @Test(arguments: Backend.allCases)
+    func deletingAPropertyDeletesItsWebhooks(_ backend: Backend) async throws {
+        try await TestHerald(backend).run { api in
             let property = try await api.property(in: try await api.tenant())
             let id = try #require(try await api.webhook(key: api.admin, property: property).id)
             let deleted = try await api.call(.delete, "/api/v1/properties/\(property.text)", key: api.admin)

@@ -3,11 +3,12 @@ import HeraldCore
 import Testing
 
 @Suite struct WebhookTestRouteTests {
-    @Test func testMessageAnswersTheEndpointsStatusAndBody() async throws {
+    @Test(arguments: Backend.allCases)
+    func testMessageAnswersTheEndpointsStatusAndBody(_ backend: Backend) async throws {
         let receiver = try await TestReceiver.start { _, _ in
             .init(status: .accepted, body: "{\n  \"success\": true\n}")
         }
-        try await TestHerald().run { api in
+        try await TestHerald(backend).run { api in
             let world = try await api.world()
             let reply = try await api.call(
                 .post, "/api/v1/webhooks/test", key: world.admin,
@@ -37,11 +38,12 @@ import Testing
         await receiver.stop()
     }
 
-    @Test func unreachableEndpointAnswers200WithStatusZeroAndTheCause() async throws {
+    @Test(arguments: Backend.allCases)
+    func unreachableEndpointAnswers200WithStatusZeroAndTheCause(_ backend: Backend) async throws {
         let receiver = try await TestReceiver.start()
         let closedPort = receiver.port
         await receiver.stop()
-        try await TestHerald().run { api in
+        try await TestHerald(backend).run { api in
             let world = try await api.world()
             let reply = try await api.call(
                 .post, "/api/v1/webhooks/test", key: world.admin,
@@ -52,9 +54,10 @@ import Testing
         }
     }
 
-    @Test func testMessageWithoutSendDataCarriesNoPayload() async throws {
+    @Test(arguments: Backend.allCases)
+    func testMessageWithoutSendDataCarriesNoPayload(_ backend: Backend) async throws {
         let receiver = try await TestReceiver.start()
-        try await TestHerald().run { api in
+        try await TestHerald(backend).run { api in
             let world = try await api.world()
             let reply = try await api.call(
                 .post, "/api/v1/webhooks/test", key: world.admin,
@@ -69,8 +72,9 @@ import Testing
         await receiver.stop()
     }
 
-    @Test func invalidTestWebhookIs422() async throws {
-        try await TestHerald().run { api in
+    @Test(arguments: Backend.allCases)
+    func invalidTestWebhookIs422(_ backend: Backend) async throws {
+        try await TestHerald(backend).run { api in
             let world = try await api.world()
             let reply = try await api.call(
                 .post, "/api/v1/webhooks/test", key: world.admin, body: ["webhook": ["callback_url": "gopher://x"]])

@@ -3,8 +3,9 @@ import HeraldCore
 import Testing
 
 @Suite struct WebhookValidationTests {
-    @Test func missingRequiredFieldsAreEachReported() async throws {
-        try await TestHerald().run { api in
+    @Test(arguments: Backend.allCases)
+    func missingRequiredFieldsAreEachReported(_ backend: Backend) async throws {
+        try await TestHerald(backend).run { api in
             let reply = try await api.call(.post, "/api/v1/webhooks", key: api.admin, body: ["webhook": [:]])
             #expect(reply.status == .unprocessableContent)
             #expect(reply.errorCode == "validation_error")
@@ -25,8 +26,9 @@ import Testing
         }
     }
 
-    @Test func eventMaskFollowsTheGrammar() async throws {
-        try await TestHerald().run { api in
+    @Test(arguments: Backend.allCases)
+    func eventMaskFollowsTheGrammar(_ backend: Backend) async throws {
+        try await TestHerald(backend).run { api in
             let property = try await api.property(in: try await api.tenant())
             for mask in [
                 "*", "ari", "booking;ari", "ari:rate:*:96a44e07-2158-43e4-8baa-8f6f56922ba8", "booking_update",
@@ -41,8 +43,9 @@ import Testing
         }
     }
 
-    @Test func propertyMustBelongToTheTenant() async throws {
-        try await TestHerald().run { api in
+    @Test(arguments: Backend.allCases)
+    func propertyMustBelongToTheTenant(_ backend: Backend) async throws {
+        try await TestHerald(backend).run { api in
             let tenant = try await api.tenant()
             let other = try await api.property(in: try await api.tenant("Other"))
             let admin = try await api.key(.admin, in: tenant)
@@ -71,8 +74,9 @@ import Testing
         }
     }
 
-    @Test func requestParamsAndHeadersMustMapStringsToStrings() async throws {
-        try await TestHerald().run { api in
+    @Test(arguments: Backend.allCases)
+    func requestParamsAndHeadersMustMapStringsToStrings(_ backend: Backend) async throws {
+        try await TestHerald(backend).run { api in
             let property = try await api.property(in: try await api.tenant())
             let reply = try await api.webhook(
                 key: api.admin, property: property, ["request_params": ["n": 1], "headers": ["X-A": true]])
@@ -83,8 +87,9 @@ import Testing
         }
     }
 
-    @Test func wrongTypesAreValidationErrorsNamingTheField() async throws {
-        try await TestHerald().run { api in
+    @Test(arguments: Backend.allCases)
+    func wrongTypesAreValidationErrorsNamingTheField(_ backend: Backend) async throws {
+        try await TestHerald(backend).run { api in
             let property = try await api.property(in: try await api.tenant())
             let reply = try await api.webhook(
                 key: api.admin, property: property,
@@ -97,8 +102,9 @@ import Testing
         }
     }
 
-    @Test func refusedWritesChangeNothing() async throws {
-        try await TestHerald().run { api in
+    @Test(arguments: Backend.allCases)
+    func refusedWritesChangeNothing(_ backend: Backend) async throws {
+        try await TestHerald(backend).run { api in
             let property = try await api.property(in: try await api.tenant())
             _ = try await api.webhook(key: api.admin, property: property, mask: "nope")
             _ = try await api.webhook(key: api.admin, property: property, ["headers": ["Host": "x"]])
