@@ -16,8 +16,7 @@ import Testing
             let all = try await api.deliveries(of: hook.id)
             #expect(all.count == 3)
             let id = try #require(all.first?["id"]?.stringValue)
-            _ = try await api.waitForDelivery(id) { $0["status"] == "failed" }
-            try await Task.sleep(for: .milliseconds(200))
+            try await api.waitUntilSettled()
             #expect(try await api.deliveries(of: hook.id, status: "failed").count == 3)
             #expect(try await api.deliveries(of: hook.id, status: "succeeded").isEmpty)
             let bad = try await api.call(

@@ -1,3 +1,4 @@
+import Clocks
 import Foundation
 import HTTPTypes
 import HeraldCore
@@ -58,20 +59,31 @@ import Testing
         let receiver = try await TestReceiver.start { number, _ in
             number < 3 ? .init(status: .internalServerError, body: "boom \(number)") : .init()
         }
-        try await TestHerald(backend).run { api in
+        var herald = try await TestHerald(backend)
+        let clock = herald.withTestClock()
+        try await herald.run { api in
             let world = try await api.world()
             let hook = try await api.activeWebhook(
-                in: world, url: receiver.url, ["retry_policy": ["schedule_seconds": [1, 1]]])
+                in: world, url: receiver.url, ["retry_policy": ["schedule_seconds": [60, 60]]])
             _ = try await api.publish(world, "booking_new")
-            let requests = try await receiver.waitFor(3, timeout: .seconds(15))
-            #expect(Set(requests.map { $0.header("webhook-id") }).count == 1)
-            for request in requests { try StandardWebhooksVerifier.verify(request, secret: hook.secret) }
             let id = try #require(try await api.deliveries(of: hook.id).first?["id"]?.stringValue)
+            for tries in 1...2 {
+                let pending = try await api.waitForDelivery(id) {
+                    $0["attempts"] == .int(Int64(tries)) && $0["status"] == "pending"
+                }
+                #expect(pending["next_attempt_at"] != .null)
+                // A minute (and its jitter) later, the next try goes out.
+                await clock.advance(by: .seconds(70))
+            }
             let delivery = try await api.waitForDelivery(id) { $0["status"] == "succeeded" }
             #expect(delivery["attempts"] == 3)
             let log = try #require(delivery["attempt_log"]?.arrayValue)
             #expect(log.map { $0["status_code"] } == [500, 500, 200])
             #expect(log[0]["response_body"] == "boom 1")
+            let requests = receiver.requests
+            #expect(requests.count == 3)
+            #expect(Set(requests.map { $0.header("webhook-id") }).count == 1)
+            for request in requests { try StandardWebhooksVerifier.verify(request, secret: hook.secret) }
         }
         await receiver.stop()
     }
@@ -87,7 +99,9 @@ import Testing
             let id = try #require(try await api.deliveries(of: hook.id).first?["id"]?.stringValue)
             let delivery = try await api.waitForDelivery(id) { $0["status"] == "failed" }
             #expect(delivery["last_status_code"] == 400)
-            try await Task.sleep(for: .milliseconds(1500))
+            #expect(delivery["next_attempt_at"] == .null)
+            // Nothing is due any more, so nothing more will be sent.
+            #expect(try await api.store.nextDueDate() == nil)
             #expect(receiver.requests.count == 1)
         }
         await receiver.stop()
@@ -137,13 +151,16 @@ import Testing
         }
         var herald = try await TestHerald(backend)
         herald.configuration.timeouts = .init(connect: .seconds(1), total: .seconds(1))
+        let clock = herald.withTestClock()
         try await herald.run { api in
             let world = try await api.world()
             let hook = try await api.activeWebhook(
-                in: world, url: receiver.url, ["retry_policy": ["schedule_seconds": [1]]])
+                in: world, url: receiver.url, ["retry_policy": ["schedule_seconds": [60]]])
             _ = try await api.publish(world, "booking_new")
             let id = try #require(try await api.deliveries(of: hook.id).first?["id"]?.stringValue)
-            let delivery = try await api.waitForDelivery(id, timeout: .seconds(15)) { $0["status"] == "succeeded" }
+            _ = try await api.waitForDelivery(id) { $0["attempts"] == 1 && $0["status"] == "pending" }
+            await clock.advance(by: .seconds(70))
+            let delivery = try await api.waitForDelivery(id) { $0["status"] == "succeeded" }
             let log = try #require(delivery["attempt_log"]?.arrayValue)
             #expect(log.count == 2)
             #expect(log[0]["status_code"] == .null)
@@ -155,14 +172,25 @@ import Testing
     @Test(arguments: Backend.allCases)
     func a429WaitsForRetryAfter(_ backend: Backend) async throws {
         let receiver = try await TestReceiver.start { number, _ in
-            number == 1 ? .init(status: .tooManyRequests, headers: [.retryAfter: "2"]) : .init()
+            number == 1 ? .init(status: .tooManyRequests, headers: [.retryAfter: "600"]) : .init()
         }
-        try await TestHerald(backend).run { api in
+        var herald = try await TestHerald(backend)
+        let clock = herald.withTestClock()
+        try await herald.run { api in
             let world = try await api.world()
-            _ = try await api.activeWebhook(in: world, url: receiver.url, ["retry_policy": ["schedule_seconds": [1]]])
+            let hook = try await api.activeWebhook(
+                in: world, url: receiver.url, ["retry_policy": ["schedule_seconds": [1]]])
             _ = try await api.publish(world, "booking_new")
-            let requests = try await receiver.waitFor(2, timeout: .seconds(10))
-            #expect(requests[1].at.timeIntervalSince(requests[0].at) >= 1.9)
+            let id = try #require(try await api.deliveries(of: hook.id).first?["id"]?.stringValue)
+            let waiting = try await api.waitForDelivery(id) { $0["attempts"] == 1 && $0["status"] == "pending" }
+            let tried = try #require(waiting["attempt_log"]?.arrayValue?.first?["started_at"]?.stringValue)
+            let next = try #require(waiting["next_attempt_at"]?.stringValue)
+            // The schedule says a second; the receiver asked for ten minutes.
+            let wait = try #require(Timestamp.parse(next)).timeIntervalSince(try #require(Timestamp.parse(tried)))
+            #expect(wait >= 600 && wait < 700)
+            await clock.advance(by: .seconds(700))
+            _ = try await api.waitForDelivery(id) { $0["status"] == "succeeded" }
+            #expect(receiver.requests.count == 2)
         }
         await receiver.stop()
     }
@@ -171,14 +199,17 @@ import Testing
     func aWebhookFailingLongerThanTheLimitIsDisabled(_ backend: Backend) async throws {
         let receiver = try await TestReceiver.start { _, _ in .init(status: .serviceUnavailable) }
         var herald = try await TestHerald(backend)
-        herald.configuration.dispatcher.lifecycle = DeliveryLifecycle(disableAfter: 0.5)
+        herald.configuration.dispatcher.lifecycle = DeliveryLifecycle(disableAfter: 3600)
+        let clock = herald.withTestClock()
         try await herald.run { api in
             let world = try await api.world()
             let hook = try await api.activeWebhook(
-                in: world, url: receiver.url, ["retry_policy": ["schedule_seconds": [1, 1, 1]]])
+                in: world, url: receiver.url, ["retry_policy": ["schedule_seconds": [3700, 60, 60]]])
             _ = try await api.publish(world, "booking_new")
             let id = try #require(try await api.deliveries(of: hook.id).first?["id"]?.stringValue)
-            let delivery = try await api.waitForDelivery(id, timeout: .seconds(15)) { $0["status"] == "failed" }
+            _ = try await api.waitForDelivery(id) { $0["attempts"] == 1 && $0["status"] == "pending" }
+            await clock.advance(by: .seconds(4100))
+            let delivery = try await api.waitForDelivery(id) { $0["status"] == "failed" }
             #expect(delivery["attempts"] == 2)
             let webhook = try await api.call(.get, "/api/v1/webhooks/\(hook.id.text)", key: api.admin)
             #expect(webhook.attributes?["is_active"] == false)
@@ -212,6 +243,7 @@ import Testing
         let receiver = try await TestReceiver.start()
         var herald = try await TestHerald()
         herald.delivering = false
+        let clock = herald.withTestClock()
         let store = herald.store
         let ids = try await herald.run(keepDatabase: true) { api in
             let world = try await api.world()
@@ -220,12 +252,13 @@ import Testing
             return try await api.deliveries(of: hook.id).compactMap { $0["id"]?.stringValue }
         }
         // A worker claims everything and dies mid-flight: its rows stay leased, nothing is sent.
-        let claimed = try await store.claimDue(owner: "dead-worker", now: Date(), lease: 1, limit: 100)
+        let claimed = try await store.claimDue(owner: "dead-worker", now: herald.clock.now(), lease: 60, limit: 100)
         #expect(claimed.count == 20)
-        #expect(try await store.claimDue(owner: "other", now: Date(), lease: 1, limit: 100).isEmpty)
+        #expect(try await store.claimDue(owner: "other", now: herald.clock.now(), lease: 60, limit: 100).isEmpty)
         // A new worker starts; once the leases expire it delivers every event.
         herald.delivering = true
         try await herald.reopen().run { _ in
+            await clock.advance(by: .seconds(61))
             let requests = try await receiver.waitFor(20, timeout: .seconds(15))
             #expect(Set(requests.compactMap { $0.header("webhook-id") }) == Set(ids))
         }

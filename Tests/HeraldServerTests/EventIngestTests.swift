@@ -17,7 +17,7 @@ import Testing
             #expect(again.attributes?["replayed"] == true)
             #expect(again.attributes?["deliveries"] == 1)
             try await receiver.waitFor(1)
-            try await Task.sleep(for: .milliseconds(300))
+            try await api.waitUntilSettled()
             #expect(receiver.requests.count == 1)
             #expect(try await api.deliveries(of: hook.id).count == 1)
             // Keys are per tenant: another tenant may use the same one.
@@ -33,13 +33,15 @@ import Testing
         let receiver = try await TestReceiver.start()
         try await TestHerald(backend).run { api in
             let world = try await api.world(demoMode: true)
-            _ = try await api.activeWebhook(in: world, url: receiver.url)
+            let hook = try await api.activeWebhook(in: world, url: receiver.url)
             let reply = try await api.publish(world, "booking_new")
             #expect(reply.status == .accepted)
             #expect(reply.attributes?["deliveries"] == 0)
             let stored = try await api.store.event(id: try #require(reply.id))
             #expect(stored?.name == "booking_new")
-            try await Task.sleep(for: .milliseconds(300))
+            // No delivery exists and none is due: nothing can be sent.
+            #expect(try await api.deliveries(of: hook.id).isEmpty)
+            #expect(try await api.store.nextDueDate() == nil)
             #expect(receiver.requests.isEmpty)
         }
         await receiver.stop()

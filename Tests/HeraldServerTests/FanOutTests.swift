@@ -52,7 +52,7 @@ import Testing
             let reply = try await api.publish(world, "booking_new")
             #expect(reply.attributes?["deliveries"] == 1)
             try await receiver.waitFor(1)
-            try await Task.sleep(for: .milliseconds(300))
+            try await api.waitUntilSettled()
             #expect(receiver.requests.map(\.path) == ["/match"])
         }
         await receiver.stop()

@@ -124,15 +124,16 @@ final class HeraldProcess: @unchecked Sendable {
                 "POST", "/api/v1/api_keys", key: admin,
                 body: ["api_key": ["role": "publisher", "tenant_id": .string(tenant)]])[
                     "data"]?["attributes"]?["key"]?.stringValue)
-        _ = try await first.call(
-            "POST", "/api/v1/webhooks", key: admin,
-            body: [
-                "webhook": [
-                    "property_id": .string(property), "callback_url": .string(receiver.url + "/multi"),
-                    "event_mask": "*",
-                    "is_active": true, "send_data": true,
-                ]
-            ])
+        let hook = try #require(
+            try await first.call(
+                "POST", "/api/v1/webhooks", key: admin,
+                body: [
+                    "webhook": [
+                        "property_id": .string(property), "callback_url": .string(receiver.url + "/multi"),
+                        "event_mask": "*",
+                        "is_active": true, "send_data": true,
+                    ]
+                ])["data"]?["id"]?.stringValue)
 
         func publish(_ count: Int, batch: Int = 100) async throws -> Int {
             var made = 0
@@ -158,12 +159,13 @@ final class HeraldProcess: @unchecked Sendable {
         // Every process alive: each delivery exactly once.
         let phaseOne = try await publish(1000)
         #expect(phaseOne == 1000)
-        let received = try await receiver.waitFor(1000, timeout: .seconds(60))
-        try await Task.sleep(for: .seconds(1))
+        try await receiver.waitFor(1000, timeout: .seconds(60))
+        // Once every delivery has settled, each after exactly one attempt, none can be sent again.
+        let settled = try await waitForSettledDeliveries(1000, hook: hook, via: first)
+        #expect(settled.allSatisfy { $0["attributes"]?["attempts"] == 1 }, "a delivery was tried more than once")
         let ids = receiver.requests.compactMap { $0.header("webhook-id") }
         #expect(ids.count == 1000, "duplicates while every process lived: \(ids.count - Set(ids).count)")
-        #expect(Set(ids).count == 1000)
-        #expect(received.count >= 1000)
+        #expect(Set(ids) == Set(settled.compactMap { $0["id"]?.stringValue }))
 
         // Kill one process mid-run: every delivery still made at least once, under the same webhook-id.
         let before = receiver.requests.count
@@ -188,5 +190,26 @@ final class HeraldProcess: @unchecked Sendable {
         processes.forEach { $0.stop() }
         await receiver.stop()
 
+    }
+
+    /// Waits until `count` deliveries of `hook` have succeeded; returns them as resources.
+    func waitForSettledDeliveries(_ count: Int, hook: String, via process: HeraldProcess) async throws -> [JSONValue] {
+        func page(_ number: Int, limit: Int) async throws -> JSONValue {
+            try await process.call(
+                "GET",
+                "/api/v1/webhooks/\(hook)/deliveries?filter%5Bstatus%5D=succeeded&pagination%5Blimit%5D=\(limit)"
+                    + "&pagination%5Bpage%5D=\(number)",
+                key: TestHerald.adminKey)
+        }
+        let deadline = ContinuousClock.now + .seconds(90)
+        while try await page(1, limit: 1)["meta"]?["total"] != .int(Int64(count)) {
+            guard ContinuousClock.now < deadline else {
+                throw TestFailure("fewer than \(count) deliveries succeeded in time")
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        var all: [JSONValue] = []
+        for number in 1...((count + 99) / 100) { all += try await page(number, limit: 100)["data"]?.arrayValue ?? [] }
+        return all
     }
 }

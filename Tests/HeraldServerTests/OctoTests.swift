@@ -333,7 +333,7 @@ extension TestAPI {
             _ = try await api.publish(world, "booking_modification")
             _ = try await api.publish(world, "booking_cancellation")
             let requests = try await receiver.waitFor(2)
-            try await Task.sleep(for: .milliseconds(300))
+            try await api.waitUntilSettled()
             #expect(Set(receiver.requests.map(\.path)) == ["/creations", "/cancellations"])
             #expect(requests.count == 2)
         }

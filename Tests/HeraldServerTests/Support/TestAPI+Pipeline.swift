@@ -58,6 +58,17 @@ extension TestAPI {
         throw TestFailure("delivery \(id) did not reach the expected state")
     }
 
+    /// Waits until no delivery is pending or in flight: from then on nothing more is sent, so a
+    /// test can assert what was not.
+    func waitUntilSettled(timeout: Duration = .seconds(10)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if try await store.nextDueDate() == nil { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw TestFailure("deliveries were still pending or in flight")
+    }
+
     /// The webhook's deliveries, newest first.
     func deliveries(of webhook: UUID, status: String? = nil) async throws -> [JSONValue] {
         let filter = status.map { "&filter[status]=\($0)" } ?? ""

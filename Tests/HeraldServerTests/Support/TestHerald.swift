@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Clocks
 import Foundation
 import GRDB
 import HTTPTypes
@@ -30,8 +31,16 @@ struct TestHerald {
             perKey: .init(perSecond: 10_000, burst: 10_000), publisher: .init(perSecond: 10_000, burst: 10_000)))
     /// Names tests may use: the build machines have no DNS.
     var resolver = StubResolver(["localhost": ["127.0.0.1"], "hooks.example.com": ["93.184.215.14"]])
-    /// Where Herald's time comes from.
+    /// Where Herald's time comes from: the system's, unless a test moves time itself
+    /// (``withTestClock()``).
     var clock = HeraldClock.system
+
+    /// Makes Herald's time a test clock that starts now and moves only when the test advances it.
+    mutating func withTestClock() -> TestClock<Duration> {
+        let testClock = TestClock()
+        clock = HeraldClock(testClock, startingAt: Date())
+        return testClock
+    }
     /// Whether a dispatcher delivers while the test runs.
     var delivering = true
     /// Where the application and the dispatcher log (warnings only, unless a test captures more).
