@@ -1,7 +1,7 @@
 import HeraldCore
 import Testing
 
-@Suite struct JSONDiffTests {
+@Suite struct OctoUnitTests {
     @Test func replaceAddAndRemoveWithPointerPaths() {
         let old: JSONValue = ["status": "ON_HOLD", "notes": "x", "units": [["id": 1], ["id": 2]], "a/b": 1]
         let new: JSONValue = ["status": "CONFIRMED", "units": [["id": 1]], "contact": ["name": "Jane"], "a/b": 2]

@@ -3,28 +3,7 @@ import HeraldCore
 import Hummingbird
 import NIOCore
 
-/// Reads JSON request bodies with a size and nesting bound, as the dialect's errors.
-public struct BodyLimits: Sendable {
-    /// Bodies of ordinary writes.
-    public var maxBytes: Int
-    /// Bodies of `POST /events`.
-    public var maxEventBytes: Int
-    /// Bodies of `POST /events/batch`.
-    public var maxBatchBytes: Int
-    /// How deeply arrays and objects may nest.
-    public var maxDepth: Int
-
-    public init(
-        maxBytes: Int = 64 * 1024, maxEventBytes: Int = 1024 * 1024, maxBatchBytes: Int = 16 * 1024 * 1024,
-        maxDepth: Int = 32
-    ) {
-        self.maxBytes = maxBytes
-        self.maxEventBytes = maxEventBytes
-        self.maxBatchBytes = maxBatchBytes
-        self.maxDepth = maxDepth
-    }
-}
-
+/// Reads JSON request bodies within ``BodyLimits``, refusing in the dialect's error shapes.
 extension Request {
     /// The body as JSON, refused with 413 past `limit` bytes and 400 when it is not JSON.
     mutating func jsonBody(limit: Int, maxDepth: Int, buffer collected: ByteBuffer? = nil) async throws -> JSONValue {

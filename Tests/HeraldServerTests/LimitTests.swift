@@ -1,0 +1,51 @@
+import Foundation
+import HTTPTypes
+import HeraldCore
+import HeraldServer
+import Testing
+
+@Suite struct LimitTests {
+    @Test func rateLimitAnswers429WithRetryAfterPerKey() async throws {
+        var herald = try await TestHerald()
+        herald.configuration.rateLimits = RateLimits(
+            perKey: .init(perSecond: 0.5, burst: 3), publisher: .init(perSecond: 0.5, burst: 5))
+        // Time stands still: no token comes back while the test runs, however slow the machine.
+        _ = herald.withTestClock()
+        try await herald.run { api in
+            let tenant = try await api.tenant()
+            let user = try await api.key(.user, in: tenant)
+            let publisher = try await api.key(.publisher, in: tenant)
+            for _ in 0..<3 {
+                #expect(try await api.call(.get, "/api/v1/webhooks", key: user).status == .ok)
+            }
+            let limited = try await api.call(.get, "/api/v1/webhooks", key: user)
+            #expect(limited.status == .tooManyRequests)
+            #expect(limited.json == ["errors": ["code": "http_too_many_requests", "title": "Too Many Requests"]])
+            #expect(Int(limited.headers[.retryAfter] ?? "") ?? 0 >= 1)
+            // Another key has its own budget; publishers a larger one.
+            for _ in 0..<5 {
+                #expect(try await api.call(.get, "/api/v1/properties", key: publisher).status == .ok)
+            }
+            #expect(try await api.call(.get, "/api/v1/properties", key: publisher).status == .tooManyRequests)
+        }
+    }
+
+    @Test func eventBodiesHaveTheirOwnLimit() async throws {
+        var herald = try await TestHerald()
+        herald.configuration.limits = BodyLimits(maxBytes: 2048, maxEventBytes: 8192)
+        try await herald.run { api in
+            let world = try await api.world()
+            let fits = try await api.publish(
+                world, "booking_new", payload: ["note": .string(String(repeating: "x", count: 4000))])
+            #expect(fits.status == .accepted)
+            let tooBig = try await api.publish(
+                world, "booking_new", payload: ["note": .string(String(repeating: "x", count: 9000))])
+            #expect(tooBig.status == .contentTooLarge)
+            #expect(tooBig.errorCode == "payload_too_large")
+            let webhook = try await api.webhook(
+                key: world.admin, property: world.property,
+                ["headers": ["X-Big": .string(String(repeating: "y", count: 3000))]])
+            #expect(webhook.status == .contentTooLarge)
+        }
+    }
+}
