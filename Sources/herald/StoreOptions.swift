@@ -2,46 +2,31 @@ import ArgumentParser
 import Foundation
 import HeraldPostgres
 import HeraldSQLite
+import HeraldServer
 import Logging
 
-/// Options every subcommand that opens the database shares; each falls back to a `HERALD_*`
-/// variable, then to a default.
-struct StoreOptions: ParsableArguments {
-    @Option(
-        name: .long,
-        help:
-            "SQLite file path or sqlite:// URL, or postgres://user:pass@host:port/db (env HERALD_DATABASE_URL or HERALD_DATABASE; default ./herald.sqlite)."
-    )
-    var database: String?
+/// The database settings every subcommand that opens the database shares (``HeraldSettings/store``).
+struct StoreOptions {
+    let location: String
+    let migrations: String?
+    let level: Logger.Level
 
-    @Option(name: .long, help: "Directory holding sqlite/*.sql migrations (env HERALD_MIGRATIONS).")
-    var migrations: String?
-
-    @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical (env HERALD_LOG_LEVEL).")
-    var logLevel: String?
-
-    /// The database named by the option or the environment.
-    var databaseLocation: String {
-        database ?? Environment.value("HERALD_DATABASE_URL") ?? Environment.value("HERALD_DATABASE") ?? "herald.sqlite"
+    init(_ settings: SettingsReader) throws {
+        location = try settings.text(HeraldSettings.database) ?? "herald.sqlite"
+        migrations = try settings.text(HeraldSettings.migrations)
+        level = Logger.Level(rawValue: try settings.text(HeraldSettings.logLevel) ?? "info") ?? .info
     }
 
-    var isPostgres: Bool { databaseLocation.hasPrefix("postgres://") || databaseLocation.hasPrefix("postgresql://") }
+    var isPostgres: Bool { location.hasPrefix("postgres://") || location.hasPrefix("postgresql://") }
 
     var databasePath: String {
-        let value = databaseLocation
-        if value.hasPrefix("sqlite://") { return String(value.dropFirst("sqlite://".count)) }
-        return value
+        location.hasPrefix("sqlite://") ? String(location.dropFirst("sqlite://".count)) : location
     }
 
-    var level: Logger.Level {
-        (logLevel ?? Environment.value("HERALD_LOG_LEVEL")).flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? .info
-    }
-
-    /// The migrations directory: the option, the variable, `./migrations`, or the source tree's.
+    /// The migrations directory: the setting, `./migrations`, or the source tree's.
     func migrationsDirectory(backend: String) throws -> URL {
         let candidates =
-            [migrations, Environment.value("HERALD_MIGRATIONS")].compactMap { $0 }
-            .map { URL(fileURLWithPath: $0) }
+            [migrations].compactMap { $0 }.map { URL(fileURLWithPath: $0) }
             + [
                 URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("migrations"),
                 URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -61,7 +46,7 @@ struct StoreOptions: ParsableArguments {
     /// Connects to PostgreSQL with a client of its own that runs until `body` returns, and applies
     /// pending migrations first.
     func withPostgres<T: Sendable>(logger: Logger, _ body: (PostgresStore) async throws -> T) async throws -> T {
-        let client = try PostgresStore.client(url: databaseLocation)
+        let client = try PostgresStore.client(url: location)
         return try await withThrowingTaskGroup(of: Void.self, returning: T.self) { group in
             group.addTask { await client.run() }
             defer { group.cancelAll() }

@@ -1,0 +1,93 @@
+/// Every setting `herald` reads, declared once. `herald serve --help`, `herald migrate --help` and
+/// the README's settings table are generated from this list (a test holds the README to it).
+public enum HeraldSettings {
+    // The store.
+    public static let database = Setting(
+        ["database", "databaseUrl"], .text, default: "herald.sqlite",
+        help: "SQLite file path or sqlite:// URL, or postgres://user:pass@host:port/db.")
+    public static let migrations = Setting(
+        ["migrations"], .text, default: nil,
+        help: "Directory holding sqlite/ and postgres/ migrations (default: ./migrations, then the source tree's).")
+    public static let logLevel = Setting(
+        ["logLevel"], .choice(["trace", "debug", "info", "notice", "warning", "error", "critical"]), default: "info",
+        help: "Least severe log level written.")
+    public static let config = Setting(
+        ["config"], .text, default: nil,
+        help: "A JSON file of settings by key (e.g. {\"port\": 8080}); flags and variables take precedence.")
+
+    // The server.
+    public static let host = Setting(["host"], .text, default: "127.0.0.1", help: "Address to listen on.")
+    public static let port = Setting(["port"], .int(0...65535), default: "8080", help: "Port to listen on.")
+    public static let role = Setting(
+        ["role"], .choice(["api", "worker", "all"]), default: "all",
+        help: "api serves the API only, worker delivers only, all does both.")
+    public static let maxBodyBytes = Setting(
+        ["maxBodyBytes"], .int(1024...(64 << 20)), default: "65536", help: "Largest request body in bytes.")
+    public static let maxEventBytes = Setting(
+        ["maxEventBytes"], .int(1024...(256 << 20)), default: "1048576", help: "Largest event body in bytes.")
+    public static let rateLimit = Setting(
+        ["rateLimit"], .double(0.01...1_000_000), default: "20",
+        help: "Requests per second per API key (bursts of 5 times as many).")
+    public static let publisherRateLimit = Setting(
+        ["publisherRateLimit"], .double(0.01...1_000_000), default: "500",
+        help: "Requests per second per publisher key (bursts of 4 times as many).")
+    public static let adminKey = Setting(
+        ["adminKey"], .text, default: nil,
+        help: "Platform admin key to seed an empty database with (else one is generated and printed once).",
+        isSecret: true)
+
+    // Delivery.
+    public static let deliveryConcurrency = Setting(
+        ["deliveryConcurrency", "concurrency"], .int(1...10_000), default: "64", help: "Deliveries sent at once.")
+    public static let connectTimeout = Setting(
+        ["connectTimeout"], .int(1...300), default: "5", help: "Seconds a callback may take to accept the connection.")
+    public static let requestTimeout = Setting(
+        ["requestTimeout"], .int(1...600), default: "15", help: "Seconds a delivery may take in all.")
+    public static let leaseSeconds = Setting(
+        ["leaseSeconds"], .double(1...86400), default: "60",
+        help: "Seconds a claimed delivery stays leased to this process; longer than the request timeout.")
+    public static let disableAfterHours = Setting(
+        ["disableAfterHours"], .double(0.001...100_000), default: "72",
+        help: "Hours a webhook may fail without a success before it is disabled.")
+    public static let secretGraceHours = Setting(
+        ["secretGraceHours"], .double(0...10_000), default: "24", help: "Hours a rotated-out secret keeps signing.")
+    public static let allowTargets = Setting(
+        ["allowTargets"], .text, default: nil,
+        help: "Address ranges callbacks may reach despite the target policy, e.g. 127.0.0.0/8,::1.")
+
+    /// What every command that opens the database reads.
+    public static let store: [Setting] = [database, migrations, logLevel, config]
+
+    /// What `herald serve` reads.
+    public static let serve: [Setting] =
+        store + [
+            host, port, role, maxBodyBytes, maxEventBytes, rateLimit, publisherRateLimit, adminKey,
+            deliveryConcurrency, connectTimeout, requestTimeout, leaseSeconds, disableAfterHours, secretGraceHours,
+            allowTargets,
+        ]
+
+    /// The help a command prints after its usage: one entry per setting.
+    public static func help(_ settings: [Setting]) -> String {
+        settings.map { setting in
+            let name = setting.isSecret ? setting.variable : "\(setting.flag) <\(setting.valueText)>"
+            var line =
+                "\(name)\n  \(setting.help) (\(setting.isSecret ? "environment only" : "env \(setting.variable)")"
+            if let value = setting.defaultText { line += "; default \(value)" }
+            return line + ")"
+        }.joined(separator: "\n")
+    }
+
+    /// The README's table of settings.
+    public static func markdownTable(_ settings: [Setting] = serve) -> String {
+        var lines = [
+            "| flag | variable | config file key | values | default | meaning |", "|---|---|---|---|---|---|",
+        ]
+        for setting in settings {
+            let values = setting.valueText.replacingOccurrences(of: "|", with: "\\|")
+            lines.append(
+                "| \(setting.isSecret ? "" : "`\(setting.flag)`") | `\(setting.variable)` | `\(setting.key)` | \(values) | \(setting.defaultText.map { "`\($0)`" } ?? "") | \(setting.help) |"
+            )
+        }
+        return lines.joined(separator: "\n")
+    }
+}
