@@ -30,7 +30,8 @@ public final class Dispatcher<Queue: DeliveryQueue>: Service, Sendable {
         self.decision = DeliveryDecision(lifecycle: configuration.lifecycle, owner: configuration.owner)
         self.clock = clock
         self.logger = logger
-        self.heartbeat = Mutex(clock.now())
+        // Not ready until the loop has gone round once.
+        self.heartbeat = Mutex(Date.distantPast)
     }
 
     /// When the loop last went round (for `/ready`).

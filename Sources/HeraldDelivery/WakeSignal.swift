@@ -33,12 +33,21 @@ final class WakeSignal: Sendable {
 
     var isStopped: Bool { state.withLock { $0.stopped } }
 
-    /// Returns at the next wake, or once `deadline` has come on `clock`, whichever is first.
+    /// Returns at the next wake, once `deadline` has come on `clock`, or when the task is
+    /// cancelled, whichever is first.
     func wait(until deadline: Date, on clock: HeraldClock) async {
         let timer = Task {
             if (try? await clock.sleepUntil(deadline)) != nil { self.wake() }
         }
         defer { timer.cancel() }
+        await withTaskCancellationHandler {
+            await suspend()
+        } onCancel: {
+            self.wake()
+        }
+    }
+
+    private func suspend() async {
         await withCheckedContinuation { continuation in
             let resumeNow = state.withLock { state -> Bool in
                 if state.pending || state.stopped {

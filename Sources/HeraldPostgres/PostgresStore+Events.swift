@@ -7,14 +7,14 @@ extension PostgresStore: EventStore {
         do {
             return try await ingestOnce(events, tenantId: tenantId, now: now)
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
-            // Another process stored the same idempotency key meanwhile: the retry replays it.
+            // Another request stored the same idempotency key meanwhile: the retry replays it.
             return try await ingestOnce(events, tenantId: tenantId, now: now)
         }
     }
 
     func ingestOnce(_ events: [Event], tenantId: UUID, now: Date) async throws -> [IngestResult] {
         let logger = self.logger
-        return try await client.withTransaction(logger: logger) { connection in
+        return try await transaction { connection in
             let facts = try await Self.facts(Ingest.reads(for: events, tenantId: tenantId), connection, logger: logger)
             let plan = try Ingest.plan(events, facts: facts, now: now)
             try await Self.write(plan, tenantId: tenantId, connection, logger: logger)
@@ -56,6 +56,7 @@ extension PostgresStore: EventStore {
                 SELECT kind, entity_id, body FROM entity_snapshots WHERE tenant_id = \(tenantId)
                     AND (kind, entity_id) IN (SELECT * FROM UNNEST(\(reads.entities.map(\.kind))::text[],
                         \(reads.entities.map(\.id))::text[]))
+                ORDER BY kind, entity_id
                 FOR UPDATE
                 """, logger: logger
             ).all { row in

@@ -39,7 +39,7 @@ extension PostgresStore: DeliveryQueue {
     public func settle(_ settlements: [Settlement]) async throws {
         guard !settlements.isEmpty else { return }
         let logger = self.logger
-        try await client.withTransaction(logger: logger) { connection in
+        try await transaction { connection in
             for settlement in settlements {
                 let attempt = settlement.attempt
                 try await connection.query(

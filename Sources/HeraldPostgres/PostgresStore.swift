@@ -39,6 +39,18 @@ public struct PostgresStore: HeraldStore, Sendable {
         return PostgresClient(configuration: configuration)
     }
 
+    /// Runs `body` in a transaction; an error from inside comes out as itself, not wrapped in
+    /// PostgresNIO's `PostgresTransactionError`, so callers can tell a unique violation apart.
+    func transaction<T: Sendable>(
+        isolation: isolated (any Actor)? = #isolation, _ body: (PostgresConnection) async throws -> sending T
+    ) async throws -> sending T {
+        do {
+            return try await client.withTransaction(logger: logger, isolation: isolation, body)
+        } catch let error as PostgresTransactionError {
+            throw error.closureError ?? error.commitError ?? error.beginError ?? error
+        }
+    }
+
     public func ping() async throws {
         try await client.query("SELECT 1", logger: logger)
     }
@@ -54,7 +66,7 @@ public struct PostgresStore: HeraldStore, Sendable {
             ($0.deletingPathExtension().lastPathComponent, try String(contentsOf: $0, encoding: .utf8))
         }
         let logger = self.logger
-        return try await client.withTransaction(logger: logger) { connection in
+        return try await transaction { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(4242001)", logger: logger)
             try await connection.query(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at bigint NOT NULL)",

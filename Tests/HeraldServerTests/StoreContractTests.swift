@@ -110,6 +110,30 @@ import Testing
     }
 
     @Test(arguments: Backend.allCases)
+    func concurrentRequestsWithOneIdempotencyKeyStoreOneEvent(backend: Backend) async throws {
+        try await backend.withStore { store in
+            let (tenant, property) = try await world(store)
+            try await store.insertWebhook(try webhook(tenant, property))
+            // Connections open first, so that the requests really overlap.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<8 { group.addTask { try await store.ping() } }
+                try await group.waitForAll()
+            }
+            let results = try await withThrowingTaskGroup(of: IngestResult.self) { group in
+                for _ in 0..<8 {
+                    group.addTask {
+                        try await store.ingest([event(tenant, property, key: "race")], tenantId: tenant.id, now: now)[0]
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(results.filter { !$0.replayed }.count == 1)
+            #expect(Set(results.map(\.event.id)).count == 1)
+            #expect(results.allSatisfy { $0.deliveries == 1 })
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
     func octoEntitiesGetADiffAgainstTheirLastState(backend: Backend) async throws {
         try await backend.withStore { store in
             let (tenant, _) = try await world(store)

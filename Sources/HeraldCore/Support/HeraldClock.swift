@@ -28,7 +28,9 @@ public struct HeraldClock: Sendable {
     public init<C: Clock & Sendable>(_ clock: C, startingAt origin: Date) where C.Duration == Duration {
         let start = clock.now
         self.now = { origin.addingTimeInterval(start.duration(to: clock.now).seconds) }
+        let now = self.now
         self.sleepUntil = { date in
+            guard date > now() else { return }
             try await clock.sleep(until: start.advanced(by: .seconds(date.timeIntervalSince(origin))), tolerance: nil)
         }
     }
