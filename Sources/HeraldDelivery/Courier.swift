@@ -14,7 +14,19 @@ public struct Courier: Sendable {
     }
 
     /// Sends `job` as message `job.delivery.id`, stamped `timestamp` and signed with `secrets`.
+    /// Name lookup, connect, request, headers and body all run under one deadline (the request
+    /// timeout); at it the attempt is cancelled and ends as a timeout.
     public func attempt(_ job: DispatchJob, secrets: [String], at timestamp: Date) async -> AttemptOutcome {
+        let started = ContinuousClock.now
+        let outcome = await withDeadline(sender.timeouts.total) {
+            await self.attemptUnbounded(job, secrets: secrets, at: timestamp)
+        }
+        return outcome
+            ?? .transportError(
+                HTTPSender.timeoutError, durationMs: (ContinuousClock.now - started).milliseconds)
+    }
+
+    func attemptUnbounded(_ job: DispatchJob, secrets: [String], at timestamp: Date) async -> AttemptOutcome {
         let target: CheckedTarget
         do {
             target = try await targets.check(job.webhook.callbackURL)
@@ -31,5 +43,22 @@ public struct Courier: Sendable {
             return .unsendable(error.description)
         }
         return await sender.send(request, to: target)
+    }
+}
+
+/// Runs `operation` until it ends or `limit` passes, whichever is first; then cancels it (it must
+/// stop promptly when cancelled) and answers nil if the limit came first.
+func withDeadline<Value: Sendable>(_ limit: Duration, _ operation: @escaping @Sendable () async -> Value) async
+    -> Value?
+{
+    await withTaskGroup(of: Value?.self) { group in
+        group.addTask { await operation() }
+        group.addTask {
+            try? await Task.sleep(for: limit)
+            return nil
+        }
+        let first = await group.next() ?? nil
+        group.cancelAll()
+        return first
     }
 }

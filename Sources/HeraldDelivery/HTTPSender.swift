@@ -7,7 +7,8 @@ import NIOHTTP1
 import Synchronization
 
 /// Sends deliveries over HTTP: no redirects followed, a connect timeout and a total deadline,
-/// at most 4 KiB of each response kept, and only to addresses the target policy checked.
+/// at most 4 KiB of each response kept and no more than 64 KiB read, and only to addresses the
+/// target policy checked. ``Courier`` bounds a whole attempt, body included, by the same deadline.
 public final class HTTPSender: Sendable {
     public struct Timeouts: Sendable {
         public var connect: Duration
@@ -127,11 +128,14 @@ public final class HTTPSender: Sendable {
         return max(0, date.timeIntervalSinceNow)
     }
 
+    /// What the attempt log says of an attempt that hit its deadline.
+    static let timeoutError = "timeout: no complete response in time"
+
     /// A short cause for the attempt log.
     static func describe(_ error: any Error) -> String {
         switch error {
         case let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout:
-            return "timeout: no complete response in time"
+            return timeoutError
         case let error as HTTPClientError where error == .connectTimeout:
             return "connect timeout"
         case let error as HTTPClientError where error == .remoteConnectionClosed:
@@ -140,9 +144,7 @@ public final class HTTPSender: Sendable {
             let text = String(describing: error)
             if text.contains("connectTimeout") { return "connect timeout" }
             if text.contains("Connection refused") || text.contains("connectionRefused") { return "connection refused" }
-            if text.contains("deadlineExceeded") || text.contains("readTimeout") {
-                return "timeout: no complete response in time"
-            }
+            if text.contains("deadlineExceeded") || text.contains("readTimeout") { return timeoutError }
             return String(text.prefix(300))
         }
     }

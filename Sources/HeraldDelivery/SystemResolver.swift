@@ -1,6 +1,7 @@
 import Foundation
 import HeraldCore
 import NIOPosix
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -14,8 +15,18 @@ import NIOPosix
 public struct SystemResolver: HostResolver {
     public init() {}
 
+    /// `getaddrinfo` cannot be interrupted: when the caller is cancelled (its attempt's deadline
+    /// passed) the answer is abandoned at once rather than waited for.
     public func resolve(host: String) async throws -> [IPAddress] {
-        try await NIOThreadPool.singleton.runIfActive { try Self.lookup(host) }
+        let answer = OneAnswer<[IPAddress]>()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                answer.await(continuation)
+                NIOThreadPool.singleton.submit { _ in answer.give(Result { try Self.lookup(host) }) }
+            }
+        } onCancel: {
+            answer.give(.failure(CancellationError()))
+        }
     }
 
     static func lookup(_ host: String) throws -> [IPAddress] {
@@ -59,5 +70,41 @@ public struct SystemResolver: HostResolver {
     struct ResolutionError: Error, CustomStringConvertible {
         var host: String
         var description: String { "host \(host) does not resolve" }
+    }
+}
+
+/// A continuation resumed by whichever comes first: the answer or the cancellation.
+final class OneAnswer<Value: Sendable>: Sendable {
+    private struct State {
+        var continuation: CheckedContinuation<Value, any Error>?
+        var early: Result<Value, any Error>?
+        var done = false
+    }
+
+    private let state = Mutex(State())
+
+    func await(_ continuation: CheckedContinuation<Value, any Error>) {
+        let early = state.withLock { state -> Result<Value, any Error>? in
+            guard let early = state.early else {
+                state.continuation = continuation
+                return nil
+            }
+            return early
+        }
+        if let early { continuation.resume(with: early) }
+    }
+
+    func give(_ result: Result<Value, any Error>) {
+        let continuation = state.withLock { state -> CheckedContinuation<Value, any Error>? in
+            guard !state.done else { return nil }
+            state.done = true
+            guard let continuation = state.continuation else {
+                state.early = result
+                return nil
+            }
+            state.continuation = nil
+            return continuation
+        }
+        continuation?.resume(with: result)
     }
 }

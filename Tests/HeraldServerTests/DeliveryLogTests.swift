@@ -15,7 +15,6 @@ import Testing
             try await receiver.waitFor(3)
             let all = try await api.deliveries(of: hook.id)
             #expect(all.count == 3)
-            let id = try #require(all.first?["id"]?.stringValue)
             try await api.waitUntilSettled()
             #expect(try await api.deliveries(of: hook.id, status: "failed").count == 3)
             #expect(try await api.deliveries(of: hook.id, status: "succeeded").isEmpty)

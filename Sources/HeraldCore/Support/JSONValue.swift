@@ -21,6 +21,11 @@ public enum JSONValue: Sendable, Hashable {
         return nil
     }
 
+    public var intValue: Int? {
+        if case .int(let value) = self { return Int(value) }
+        return nil
+    }
+
     public var boolValue: Bool? {
         if case .bool(let value) = self { return value }
         return nil

@@ -6,6 +6,12 @@ import NIOCore
 import ServiceLifecycle
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// A real HTTP endpoint on a random loopback port that records what it receives and answers as
 /// the test scripts it.
 final class TestReceiver: Sendable {
@@ -27,6 +33,8 @@ final class TestReceiver: Sendable {
         var headers: HTTPFields = [:]
         var body: String = #"{"ok":true}"#
         var delay: Duration?
+        /// Sends the headers at once, then the body one byte per `trickle`.
+        var trickle: Duration?
     }
 
     typealias Script = @Sendable (_ number: Int, _ request: Received) -> Answer
@@ -62,6 +70,18 @@ final class TestReceiver: Sendable {
             }
             let answer = script(number, item)
             if let delay = answer.delay { try? await Task.sleep(for: delay) }
+            if let gap = answer.trickle {
+                let bytes = Array(answer.body.utf8)
+                return Response(
+                    status: answer.status, headers: answer.headers,
+                    body: ResponseBody(contentLength: bytes.count) { writer in
+                        for byte in bytes {
+                            try await writer.write(ByteBuffer(bytes: [byte]))
+                            try await Task.sleep(for: gap)
+                        }
+                        try await writer.finish(nil)
+                    })
+            }
             return Response(
                 status: answer.status, headers: answer.headers,
                 body: ResponseBody(byteBuffer: ByteBuffer(string: answer.body)))
@@ -101,5 +121,45 @@ final class TestReceiver: Sendable {
         await group?.triggerGracefulShutdown()
         let task = task.withLock { $0 }
         await task?.value
+    }
+}
+
+/// An endpoint that takes connections and never reads or answers: a listening socket that
+/// never accepts (the kernel completes the handshakes).
+final class BlackHole: Sendable {
+    let port: Int
+    private let descriptor: Int32
+
+    var url: String { "http://127.0.0.1:\(port)" }
+
+    init() throws {
+        #if canImport(Glibc)
+            let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #else
+            let descriptor = socket(AF_INET, SOCK_STREAM, 0)
+        #endif
+        guard descriptor >= 0 else { throw TestFailure("socket failed") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) }
+        }
+        guard bound == 0, listen(descriptor, 64) == 0 else { throw TestFailure("bind or listen failed") }
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+        }
+        self.descriptor = descriptor
+        self.port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    func close() {
+        #if canImport(Glibc)
+            _ = Glibc.close(descriptor)
+        #else
+            _ = Darwin.close(descriptor)
+        #endif
     }
 }
