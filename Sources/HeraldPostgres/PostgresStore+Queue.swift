@@ -53,14 +53,18 @@ extension PostgresStore: DeliveryQueue {
                     """, logger: logger)
                 let row = settlement.row
                 let settledAt = Timestamp.millis(settlement.endedAt)
-                try await connection.query(
+                let held = try await connection.query(
                     """
                     UPDATE deliveries SET status = \(row.status.rawValue), attempts = \(attempt.number),
                         next_attempt_at = \(row.nextAttemptAt.map(Timestamp.millis)), lease_owner = NULL,
                         lease_until = NULL, last_status_code = \(attempt.statusCode), last_error = \(attempt.error),
                         settled_at = \(row.settledAt.map(Timestamp.millis))
                     WHERE id = \(settlement.deliveryId) AND lease_owner = \(settlement.leaseOwner) AND status = 'in_flight'
-                    """, logger: logger)
+                    RETURNING id
+                    """, logger: logger
+                ).all { _ in true }
+                // A worker that lost the lease logs its attempt but no longer speaks for the webhook.
+                guard !held.isEmpty else { continue }
                 switch settlement.effect {
                 case .recovered:
                     try await connection.query(

@@ -62,6 +62,8 @@ extension SQLiteStore: DeliveryQueue {
                         attempt.error, row.settledAt.map(Timestamp.millis), settlement.deliveryId,
                         settlement.leaseOwner,
                     ])
+                // A worker that lost the lease logs its attempt but no longer speaks for the webhook.
+                guard db.changesCount > 0 else { continue }
                 try Self.apply(
                     settlement.effect, to: settlement.webhookId, at: Timestamp.millis(settlement.endedAt), db)
             }

@@ -8,13 +8,21 @@ public struct SQLiteStore: HeraldStore, Sendable {
     /// Announces commits that make deliveries due to this process's workers.
     let work = WorkSignal()
 
+    /// How commits reach the disk.
+    public enum Synchronous: String, Sendable, CaseIterable {
+        /// Every commit is on disk before it returns: a 202 survives a power cut. The default.
+        case full
+        /// Commits survive a crash of the process, but a power cut or an operating system crash
+        /// may lose the last ones (events already answered 202 among them). Faster.
+        case normal
+    }
+
     /// Opens (creating if needed) the database at `path`. Call ``migrate(from:)`` before use.
-    public init(path: String) throws {
+    public init(path: String, synchronous: Synchronous = .full) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
-            // WAL + NORMAL survives a process crash with every committed transaction.
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            try db.execute(sql: "PRAGMA synchronous = \(synchronous.rawValue.uppercased())")
         }
         pool = try DatabasePool(path: path, configuration: configuration)
     }

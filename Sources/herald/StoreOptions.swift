@@ -9,11 +9,14 @@ import Logging
 struct StoreOptions {
     let location: String
     let migrations: String?
+    let synchronous: SQLiteStore.Synchronous
     let level: Logger.Level
 
     init(_ settings: SettingsReader) throws {
         location = try settings.text(HeraldSettings.database) ?? "herald.sqlite"
         migrations = try settings.text(HeraldSettings.migrations)
+        synchronous =
+            SQLiteStore.Synchronous(rawValue: try settings.text(HeraldSettings.sqliteSynchronous) ?? "") ?? .full
         level = Logger.Level(rawValue: try settings.text(HeraldSettings.logLevel) ?? "info") ?? .info
     }
 
@@ -58,7 +61,7 @@ struct StoreOptions {
     }
 
     func openStore(logger: Logger) throws -> SQLiteStore {
-        let store = try SQLiteStore(path: databasePath)
+        let store = try SQLiteStore(path: databasePath, synchronous: synchronous)
         let applied = try store.migrate(from: try migrationsDirectory(backend: "sqlite"))
         for name in applied { logger.info("applied migration", metadata: ["migration": "\(name)"]) }
         return store

@@ -34,8 +34,9 @@ import Testing
             let attempt = try await firstAttempt(api, url: receiver.url)
             #expect(attempt["status_code"] == .null)
             #expect(attempt["error"] == "timeout: no complete response in time")
+            // Cut off at 1 s (with room for a loaded machine), not after the body's 20 s.
             let took = try #require(attempt["duration_ms"]?.intValue)
-            #expect(took >= 900 && took < 3000)
+            #expect(took >= 900 && took < 10_000)
         }
         await receiver.stop()
     }
@@ -47,7 +48,7 @@ import Testing
             let attempt = try await firstAttempt(api, url: hole.url)
             #expect(attempt["status_code"] == .null)
             #expect(attempt["error"]?.stringValue?.contains("timeout") == true)
-            #expect(try #require(attempt["duration_ms"]?.intValue) < 3000)
+            #expect(try #require(attempt["duration_ms"]?.intValue) < 10_000)
         }
     }
 
@@ -61,7 +62,7 @@ import Testing
             let reply = try await api.call(
                 .post, "/api/v1/webhooks/test", key: world.admin,
                 body: ["webhook": ["callback_url": .string(receiver.url), "event_mask": "*"]])
-            #expect(ContinuousClock.now - started < .seconds(3))
+            #expect(ContinuousClock.now - started < .seconds(10))
             #expect(reply.json["status_code"] == 0)
             #expect(reply.json["error"] == "timeout: no complete response in time")
         }

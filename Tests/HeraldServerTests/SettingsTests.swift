@@ -57,6 +57,11 @@ import Testing
         #expect(error?.description == message)
     }
 
+    @Test func sqliteCommitsReachTheDiskUnlessTheOperatorChoosesOtherwise() async throws {
+        #expect(try await read([]).text(HeraldSettings.sqliteSynchronous) == "full")
+        #expect(try await read(["--sqlite-synchronous", "NORMAL"]).text(HeraldSettings.sqliteSynchronous) == "normal")
+    }
+
     @Test func anEmptyVariableCountsAsUnset() async throws {
         #expect(try await read([], ["HERALD_PORT": ""]).serverConfiguration().port == 8080)
     }

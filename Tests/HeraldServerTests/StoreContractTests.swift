@@ -208,8 +208,8 @@ import Testing
             #expect(retried?.nextAttemptAt == retryAt)
             #expect(retried?.attempts == 1)
             #expect(retried?.lastError == "timeout")
-            // The second attempt really reached the endpoint, so its success counts for the webhook.
-            #expect(try await store.webhook(id: hook.id)?.failingSince == nil)
+            // A worker that lost its lease does not speak for the webhook: it is still failing.
+            #expect(try await store.webhook(id: hook.id)?.failingSince == now)
             // A settlement from a worker that lost the lease is logged but moves no delivery.
             #expect(try await store.delivery(id: jobs[1].delivery.id)?.status == .inFlight)
             #expect(try await store.attempts(deliveryId: jobs[1].delivery.id).map(\.statusCode) == [200])

@@ -11,6 +11,10 @@ public enum HeraldSettings {
     public static let logLevel = Setting(
         ["logLevel"], .choice(["trace", "debug", "info", "notice", "warning", "error", "critical"]), default: "info",
         help: "Least severe log level written.")
+    public static let sqliteSynchronous = Setting(
+        ["sqliteSynchronous"], .choice(["full", "normal"]), default: "full",
+        help: "full: every commit is on disk before Herald answers, so a 202 survives a power cut. "
+            + "normal: faster, survives a crash of Herald but a power cut may lose the last events answered 202.")
     public static let config = Setting(
         ["config"], .text, default: nil,
         help: "A JSON file of settings by key (e.g. {\"port\": 8080}); flags and variables take precedence.")
@@ -56,7 +60,7 @@ public enum HeraldSettings {
         help: "Address ranges callbacks may reach despite the target policy, e.g. 127.0.0.0/8,::1.")
 
     /// What every command that opens the database reads.
-    public static let store: [Setting] = [database, migrations, logLevel, config]
+    public static let store: [Setting] = [database, migrations, sqliteSynchronous, logLevel, config]
 
     /// What `herald serve` reads.
     public static let serve: [Setting] =
