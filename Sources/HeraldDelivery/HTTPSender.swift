@@ -24,48 +24,26 @@ public final class HTTPSender: Sendable {
     public let timeouts: Timeouts
     /// Clients that connect a host name to one checked address (`dnsOverride`), so a name cannot
     /// resolve to something else between the check and the connection. Keyed by `host|address`.
-    private let pinned = Mutex<[String: HTTPClient]>([:])
-    static var maxPinnedClients: Int { 256 }
+    private let pinned: PinnedClients
 
-    public init(client: HTTPClient, timeouts: Timeouts) {
+    public init(client: HTTPClient, timeouts: Timeouts, maxPinnedClients: Int = 256) {
         self.client = client
         self.timeouts = timeouts
+        self.pinned = PinnedClients(capacity: maxPinnedClients)
     }
 
     /// A sender with its own client.
-    public convenience init(timeouts: Timeouts) {
-        self.init(client: Self.makeClient(timeouts: timeouts), timeouts: timeouts)
+    public convenience init(timeouts: Timeouts, maxPinnedClients: Int = 256) {
+        self.init(client: Self.makeClient(timeouts: timeouts), timeouts: timeouts, maxPinnedClients: maxPinnedClients)
     }
+
+    /// How many pinned clients are kept now.
+    public var pinnedClientCount: Int { pinned.count }
 
     /// Shuts every client down.
     public func shutdown() async throws {
-        let clients = pinned.withLock { clients in
-            defer { clients.removeAll() }
-            return Array(clients.values)
-        }
-        for pinnedClient in clients { try? await pinnedClient.shutdown() }
+        for pinnedClient in pinned.removeAll() { try? await pinnedClient.shutdown() }
         try await client.shutdown()
-    }
-
-    /// The client that reaches `target`: the shared one for address literals, a pinned one for names.
-    func client(for target: CheckedTarget?) -> HTTPClient {
-        guard let target, !target.isLiteral else { return client }
-        let key = "\(target.host)|\(target.address)"
-        let (chosen, evicted) = pinned.withLock { clients -> (HTTPClient, [HTTPClient]) in
-            if let existing = clients[key] { return (existing, []) }
-            var evicted: [HTTPClient] = []
-            if clients.count >= Self.maxPinnedClients {
-                evicted = Array(clients.values)
-                clients.removeAll()
-            }
-            let made = Self.makeClient(timeouts: timeouts, dnsOverride: [target.host: target.address.description])
-            clients[key] = made
-            return (made, evicted)
-        }
-        if !evicted.isEmpty {
-            Task { for old in evicted { try? await old.shutdown() } }
-        }
-        return chosen
     }
 
     /// A client configured the way every delivery must be sent.
@@ -79,8 +57,22 @@ public final class HTTPSender: Sendable {
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
-    /// Sends `outbound`; with a `target`, connects only to its checked address.
+    /// Sends `outbound`; with a `target`, connects only to its checked address (through a client
+    /// pinned to it when the URL names a host).
     public func send(_ outbound: OutboundRequest, to target: CheckedTarget? = nil) async -> AttemptOutcome {
+        guard let target, !target.isLiteral else { return await send(outbound, with: client) }
+        let key = "\(target.host.lowercased())|\(target.address)"
+        let (pinnedClient, evicted) = pinned.checkOut(key) {
+            Self.makeClient(timeouts: timeouts, dnsOverride: [target.host: target.address.description])
+        }
+        // The evicted client was idle: nothing of ours is on its connections.
+        if let evicted { try? await evicted.shutdown() }
+        let outcome = await send(outbound, with: pinnedClient)
+        pinned.checkIn(key)
+        return outcome
+    }
+
+    func send(_ outbound: OutboundRequest, with httpClient: HTTPClient) async -> AttemptOutcome {
         let started = ContinuousClock.now
         func elapsed() -> Int { (ContinuousClock.now - started).milliseconds }
         var request = HTTPClientRequest(url: outbound.url)
@@ -90,7 +82,7 @@ public final class HTTPSender: Sendable {
         request.body = .bytes(ByteBuffer(bytes: outbound.body))
         let deadline = NIODeadline.now() + TimeAmount(timeouts.total)
         do {
-            let response = try await client(for: target).execute(request, deadline: deadline)
+            let response = try await httpClient.execute(request, deadline: deadline)
             var kept = ByteBuffer()
             var seen = 0
             for try await chunk in response.body {

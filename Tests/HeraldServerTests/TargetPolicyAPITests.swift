@@ -13,8 +13,25 @@ import Testing
         return herald
     }
 
+    @Test func addressesInOtherSpellingsAreRefusedAndNamesAreStoredInASCII() async throws {
+        try await TestHerald().run { api in
+            let world = try await api.world()
+            for url in ["http://2130706433/", "http://0x7f.1/"] {
+                let reply = try await api.webhook(key: world.admin, property: world.property, url: url)
+                #expect(reply.status == .unprocessableContent)
+                #expect(
+                    reply.details?["callback_url"]
+                        == ["names an address in a non-canonical form; write it as 127.0.0.1"])
+            }
+            let reply = try await api.webhook(
+                key: world.admin, property: world.property, url: "https://bücher.example/x")
+            #expect(reply.status == .created)
+            #expect(reply.attributes?["callback_url"] == "https://xn--bcher-kva.example/x")
+        }
+    }
+
     @Test(arguments: [
-        "http://127.0.0.1/", "http://2130706433/", "http://0x7f.1/", "http://[::1]/", "http://[::ffff:127.0.0.1]/",
+        "http://127.0.0.1/", "http://[::1]/", "http://[::ffff:127.0.0.1]/",
         "http://169.254.169.254/latest/meta-data", "http://10.0.0.1:8080/", "http://[fd00::1]/", "http://100.64.1.1/",
         "http://[64:ff9b::a9fe:a9fe]/", "http://internal.example/", "http://localhost:9000/",
     ])

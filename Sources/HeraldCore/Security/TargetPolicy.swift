@@ -123,6 +123,12 @@ public struct CheckedTarget: Sendable, Hashable {
     public var address: IPAddress
     /// Whether the URL named the address itself (no pinning needed).
     public var isLiteral: Bool
+
+    public init(host: String, address: IPAddress, isLiteral: Bool) {
+        self.host = host
+        self.address = address
+        self.isLiteral = isLiteral
+    }
 }
 
 extension TargetPolicy {

@@ -17,6 +17,35 @@ public enum CallbackURL {
         guard scheme == "http" || scheme == "https" else { return "must use http or https" }
         guard let host = components.host, !host.isEmpty else { return "must name a host" }
         if components.fragment != nil { return "must not have a fragment" }
+        return literalProblem(host)
+    }
+
+    /// The URL as Herald stores and calls it: an internationalised host in its ASCII (punycode)
+    /// form, so that the name checked, pinned and shown is the one DNS knows.
+    public static func normalized(_ text: String) -> String {
+        guard var components = URLComponents(string: text), let ascii = components.encodedHost,
+            ascii != components.percentEncodedHost
+        else { return text }
+        components.encodedHost = ascii
+        return components.string ?? text
+    }
+
+    /// Refuses an address written in any but its canonical form (`1.2.3.4.`, `+1.2.3.4`,
+    /// `2130706433`, `0x7f.1`) and IPv6 zone ids: such spellings mean different things to
+    /// different parsers.
+    static func literalProblem(_ host: String) -> String? {
+        var bare = host
+        if bare.hasPrefix("["), bare.hasSuffix("]") { bare = String(bare.dropFirst().dropLast()) }
+        if bare.contains("%") { return "must not name an IPv6 zone" }
+        if bare.contains(":") { return IPAddress(host: bare) == nil ? "must name a valid IPv6 address" : nil }
+        // A top-level domain never starts with a digit or a sign: such a host is an address.
+        guard let last = bare.split(separator: ".").last, let first = last.first,
+            first.isASCII && (first.isNumber || first == "+" || first == "-")
+        else { return nil }
+        guard let address = IPAddress(host: bare) else { return "must name a valid IPv4 address" }
+        if address.description != bare {
+            return "names an address in a non-canonical form; write it as \(address)"
+        }
         return nil
     }
 }

@@ -39,7 +39,7 @@ public struct OctoWebhookWriteModel: Sendable {
         switch object["url"] {
         case .string(let url)?:
             if let problem = CallbackURL.problem(with: url) { return fail("url \(problem)") }
-            model.url = url
+            model.url = CallbackURL.normalized(url)
         case nil where creating: return fail("url is required")
         case nil: break
         default: return fail("url must be a string")

@@ -38,7 +38,7 @@ public struct WebhookWriteModel: Sendable {
             if let problem = CallbackURL.problem(with: url) {
                 reader.fail("callback_url", problem)
             } else {
-                model.callbackURL = .given(url)
+                model.callbackURL = .given(CallbackURL.normalized(url))
             }
         case .absent where mode != .update && object["callback_url"] == nil:
             reader.fail("callback_url", "can't be blank")
