@@ -53,6 +53,9 @@ public final class HTTPSender: Sendable {
         configuration.timeout = .init(connect: TimeAmount(timeouts.connect), read: TimeAmount(timeouts.total))
         configuration.decompression = .disabled
         configuration.connectionPool = .init(idleTimeout: .seconds(60))
+        // A refused connection ends the attempt at once instead of being retried until the connect
+        // timeout: the delivery's own retry schedule tries again, and the slot goes to others.
+        configuration.connectionPool.retryConnectionEstablishment = false
         configuration.dnsOverride = dnsOverride
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }

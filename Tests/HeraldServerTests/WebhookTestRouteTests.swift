@@ -43,14 +43,18 @@ import Testing
         let receiver = try await TestReceiver.start()
         let closedPort = receiver.port
         await receiver.stop()
-        try await TestHerald(backend).run { api in
+        var herald = try await TestHerald(backend)
+        herald.configuration.timeouts = .init(connect: .seconds(20), total: .seconds(30))
+        try await herald.run { api in
             let world = try await api.world()
             let reply = try await api.call(
                 .post, "/api/v1/webhooks/test", key: world.admin,
                 body: ["webhook": ["callback_url": .string("http://127.0.0.1:\(closedPort)/"), "event_mask": "*"]])
             #expect(reply.status == .ok)
             #expect(reply.json["status_code"] == 0)
-            #expect(reply.json["error"]?.stringValue?.isEmpty == false)
+            #expect(reply.json["error"] == "connection refused")
+            // Refused at once, not retried until the 20 s connect timeout.
+            #expect(try #require(reply.json["duration_ms"]?.intValue) < 10_000)
         }
     }
 
