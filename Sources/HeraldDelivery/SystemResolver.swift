@@ -13,16 +13,31 @@ import Synchronization
 
 /// Resolves host names with the system resolver (`getaddrinfo`), off the cooperative pool.
 public struct SystemResolver: HostResolver {
+    /// Lookups under way or queued in this process.
+    static let outstanding = Atomic<Int>(0)
+    static let maxOutstanding = 64
+
     public init() {}
 
     /// `getaddrinfo` cannot be interrupted: when the caller is cancelled (its attempt's deadline
     /// passed) the answer is abandoned at once rather than waited for.
     public func resolve(host: String) async throws -> [IPAddress] {
+        // Lookups abandoned but still running are bounded: past the bound a name fails at once
+        // (and is retried later) rather than queueing behind a slow resolver.
+        guard Self.outstanding.add(1, ordering: .relaxed).newValue <= Self.maxOutstanding else {
+            Self.outstanding.subtract(1, ordering: .relaxed)
+            throw ResolutionError(host: host)
+        }
         let answer = OneAnswer<[IPAddress]>()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 answer.await(continuation)
-                NIOThreadPool.singleton.submit { _ in answer.give(Result { try Self.lookup(host) }) }
+                NIOThreadPool.singleton.submit { _ in
+                    defer { Self.outstanding.subtract(1, ordering: .relaxed) }
+                    // Abandoned before its turn: nobody waits for it.
+                    guard !answer.isGiven else { return }
+                    answer.give(Result { try Self.lookup(host) })
+                }
             }
         } onCancel: {
             answer.give(.failure(CancellationError()))
@@ -93,6 +108,8 @@ final class OneAnswer<Value: Sendable>: Sendable {
         }
         if let early { continuation.resume(with: early) }
     }
+
+    var isGiven: Bool { state.withLock { $0.done } }
 
     func give(_ result: Result<Value, any Error>) {
         let continuation = state.withLock { state -> CheckedContinuation<Value, any Error>? in

@@ -18,10 +18,17 @@ import Testing
 
     @Test(arguments: [
         "https://8.8.8.8/hook", "https://[2001:4860:4860::8888]/hook", "https://1password.example/x",
-        "https://api.example.com./x", "https://bücher.example/x",
+        "https://api.example.com./x", "https://bücher.example/x", "http://1password-bridge:8080/", "http://3scale/x",
+        "https://[2001:DB8:0:0:0:0:0:1]/",
     ])
     func canonicalAddressesAndNamesAreAccepted(url: String) {
         #expect(CallbackURL.problem(with: url) == nil)
+    }
+
+    @Test func anInternationalisedNameIsCheckedInItsASCIIForm() throws {
+        for url in ["https://bücher.example/", "https://xn--bcher-kva.example/"] {
+            #expect(try TargetPolicy().checkLiteral(url: url).host == "xn--bcher-kva.example")
+        }
     }
 
     @Test func anInternationalisedNameIsStoredInItsASCIIForm() {

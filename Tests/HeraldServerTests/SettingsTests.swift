@@ -25,10 +25,25 @@ import Testing
         #expect(configuration.dispatcher.concurrency == 64)
     }
 
-    @Test func olderSpellingsAreStillRead() async throws {
-        let settings = try await read(["--concurrency=8"], ["HERALD_DATABASE_URL": "postgres://h@db/herald"])
+    @Test func olderSpellingsAreStillReadInTheirSource() async throws {
+        let settings = try await read(
+            ["--concurrency=8"],
+            [
+                "HERALD_DATABASE_URL": "postgres://h@db/herald", "HERALD_DATABASE": "old.sqlite",
+                "HERALD_DELIVERY_CONCURRENCY": "5",
+            ])
+        // A flag beats a variable, whichever spelling each uses.
         #expect(try settings.serverConfiguration().dispatcher.concurrency == 8)
+        // HERALD_DATABASE_URL wins over HERALD_DATABASE, as it always did.
         #expect(try settings.text(HeraldSettings.database) == "postgres://h@db/herald")
+    }
+
+    @Test func aValueIsTakenWholeCommasAndAll() async throws {
+        let flag = try await read(["--allow-targets", "127.0.0.0/8,::1", "--database=postgres://u:p,w@db/h"])
+        #expect(try flag.serverConfiguration().targetPolicy.allowed.count == 2)
+        #expect(try flag.text(HeraldSettings.database) == "postgres://u:p,w@db/h")
+        let variable = try await read([], ["HERALD_ALLOW_TARGETS": "127.0.0.0/8,::1"])
+        #expect(try variable.serverConfiguration().targetPolicy.allowed.count == 2)
     }
 
     @Test func rolesSplitTheAPIAndDelivery() async throws {
@@ -47,6 +62,10 @@ import Testing
             (["--lease-seconds", "10"], [:], "the lease (10.0 s) must be longer than the request timeout (15 s)"),
             (["--allow-targets", "nowhere"], [:], "--allow-targets: 'nowhere' is not an address or CIDR range"),
             (["--admin-key", "hrld_x"], [:], "unknown option --admin-key"),
+            (["--port", "1", "--port", "2"], [:], "--port is given twice"),
+            (["--port"], [:], "--port needs a value"),
+            (["serve"], [:], "unexpected argument serve"),
+            (["--port", "-1"], [:], "--port (HERALD_PORT) must be within 0–65535"),
         ] as [([String], [String: String], String)])
     func badSettingsAreRefusedNamingTheFlagAndVariable(
         arguments: [String], environment: [String: String], message: String

@@ -54,8 +54,9 @@ public struct TargetPolicy: Sendable, Hashable {
     /// Checks a URL's scheme and, when its host is an address, the address.
     /// Returns the literal address, if the host is one.
     public func checkLiteral(url: String) throws(TargetRefusalError) -> (host: String, address: IPAddress?) {
+        // The host as DNS and the HTTP client know it: an internationalised name in ASCII.
         guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
-            scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty
+            scheme == "http" || scheme == "https", let host = components.encodedHost ?? components.host, !host.isEmpty
         else { throw .scheme }
         guard let address = IPAddress(host: host) else { return (host, nil) }
         if let refusal = refusal(of: address) { throw .refused(refusal) }

@@ -38,14 +38,20 @@ public enum CallbackURL {
         if bare.hasPrefix("["), bare.hasSuffix("]") { bare = String(bare.dropFirst().dropLast()) }
         if bare.contains("%") { return "must not name an IPv6 zone" }
         if bare.contains(":") { return IPAddress(host: bare) == nil ? "must name a valid IPv6 address" : nil }
-        // A top-level domain never starts with a digit or a sign: such a host is an address.
-        guard let last = bare.split(separator: ".").last, let first = last.first,
-            first.isASCII && (first.isNumber || first == "+" || first == "-")
-        else { return nil }
+        // A top-level domain is never a number (decimal, octal, 0x-hex, signed): such a host is an
+        // address. Names whose labels merely start with a digit (`1password-bridge`) are names.
+        guard let last = bare.split(separator: ".").last, Self.isNumber(last) else { return nil }
         guard let address = IPAddress(host: bare) else { return "must name a valid IPv4 address" }
         if address.description != bare {
             return "names an address in a non-canonical form; write it as \(address)"
         }
         return nil
+    }
+
+    static func isNumber(_ label: Substring) -> Bool {
+        var digits = label
+        if let sign = digits.first, sign == "+" || sign == "-" { digits = digits.dropFirst() }
+        if digits.lowercased().hasPrefix("0x") { return digits.dropFirst(2).allSatisfy(\.isHexDigit) }
+        return !digits.isEmpty && digits.allSatisfy { $0.isASCII && $0.isNumber }
     }
 }

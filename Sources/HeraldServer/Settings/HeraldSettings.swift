@@ -3,7 +3,8 @@
 public enum HeraldSettings {
     // The store.
     public static let database = Setting(
-        ["database", "databaseUrl"], .text, default: "herald.sqlite",
+        // HERALD_DATABASE_URL, the older spelling, wins over HERALD_DATABASE as it always did.
+        ["databaseUrl", "database"], shown: "database", .text, default: "herald.sqlite",
         help: "SQLite file path or sqlite:// URL, or postgres://user:pass@host:port/db.")
     public static let migrations = Setting(
         ["migrations"], .text, default: nil,

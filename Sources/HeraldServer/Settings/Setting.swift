@@ -12,9 +12,11 @@ public struct Setting: Sendable, Hashable {
         case choice([String])
     }
 
-    /// Keys in order of precedence; the first names the flag and variable shown, the others are
-    /// older spellings still read.
+    /// Every key it is read under, in order of precedence within one source (flags, variables,
+    /// the config file): ``key`` and older spellings still read.
     public var keys: [String]
+    /// The key that names the flag and variable shown.
+    public var key: String
     public var kind: Kind
     /// The default as the help shows it; nil where there is none.
     public var defaultText: String?
@@ -24,10 +26,12 @@ public struct Setting: Sendable, Hashable {
     public var isSecret: Bool
 
     public init(
-        _ keys: [String], _ kind: Kind, default defaultText: String?, help: String, isSecret: Bool = false
+        _ keys: [String], shown: String? = nil, _ kind: Kind, default defaultText: String?, help: String,
+        isSecret: Bool = false
     ) {
         precondition(!keys.isEmpty)
         self.keys = keys
+        self.key = shown ?? keys[0]
         self.kind = kind
         self.defaultText = defaultText
         self.help = help
@@ -36,8 +40,6 @@ public struct Setting: Sendable, Hashable {
 
     /// The flags that set it: none for a secret.
     public var flags: [String] { isSecret ? [] : keys.map(Self.flag(for:)) }
-
-    public var key: String { keys[0] }
 
     /// `--request-timeout` for `requestTimeout`.
     public var flag: String { Self.flag(for: key) }

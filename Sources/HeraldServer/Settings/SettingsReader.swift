@@ -4,15 +4,17 @@ import HeraldCore
 import HeraldDelivery
 import SystemPackage
 
-/// Reads declared ``Setting``s with swift-configuration: flags first, then `HERALD_*` variables,
-/// then the JSON file `--config` names, then the declared default. A value outside its range or of
-/// the wrong kind is refused, naming the flag and the variable.
+/// Reads declared ``Setting``s with swift-configuration from three sources in order: the flags,
+/// the `HERALD_*` variables, the JSON file `--config` names; then the declared default. Within a
+/// source a setting's keys are tried in their order. A value of the wrong kind or out of range is
+/// refused, naming the flag and the variable.
 public struct SettingsReader: Sendable {
-    let reader: ConfigReader
+    /// One reader per source, in order of precedence.
+    let sources: [ConfigReader]
     let declared: [Setting]
 
-    init(reader: ConfigReader, declared: [Setting]) {
-        self.reader = reader
+    init(sources: [ConfigReader], declared: [Setting]) {
+        self.sources = sources
         self.declared = declared
     }
 
@@ -21,45 +23,78 @@ public struct SettingsReader: Sendable {
         arguments: [String], environment: [String: String] = ProcessInfo.processInfo.environment,
         declared: [Setting]
     ) async throws -> SettingsReader {
-        try check(arguments, against: declared)
         // An empty variable counts as unset, as a shell user means it.
         let variables = environment.filter { !$0.value.isEmpty }
-        var providers: [any ConfigProvider] = [
-            CommandLineArgumentsProvider(arguments: ["herald"] + arguments),
-            EnvironmentVariablesProvider(environmentVariables: variables).prefixKeys(with: "herald"),
+        var sources = [
+            ConfigReader(provider: InMemoryProvider(name: "flags", values: try flags(arguments, declared: declared))),
+            ConfigReader(
+                provider: EnvironmentVariablesProvider(environmentVariables: variables).prefixKeys(with: "herald")),
         ]
-        let withoutFile = SettingsReader(reader: ConfigReader(providers: providers), declared: declared)
-        if declared.contains(HeraldSettings.config), let path = try withoutFile.text(HeraldSettings.config) {
+        if declared.contains(HeraldSettings.config),
+            let path = try SettingsReader(sources: sources, declared: declared).text(HeraldSettings.config)
+        {
             do {
-                providers.append(try await FileProvider<JSONSnapshot>(filePath: FilePath(path)))
+                sources.append(ConfigReader(provider: try await FileProvider<JSONSnapshot>(filePath: FilePath(path))))
             } catch {
                 throw SettingError("cannot read the config file \(path): \(error)")
             }
         }
-        return SettingsReader(reader: ConfigReader(providers: providers), declared: declared)
+        return SettingsReader(sources: sources, declared: declared)
     }
 
-    /// Refuses flags that no declared setting has.
-    static func check(_ arguments: [String], against declared: [Setting]) throws {
-        let known = Set(declared.flatMap(\.flags))
-        for argument in arguments where argument.hasPrefix("-") {
+    /// The flags as values by key: each value whole (commas and leading dashes included), each
+    /// setting at most once; unknown flags refused with the nearest known one.
+    static func flags(_ arguments: [String], declared: [Setting]) throws -> [AbsoluteConfigKey: ConfigValue] {
+        var byFlag: [String: (setting: Setting, key: String)] = [:]
+        for setting in declared where !setting.isSecret {
+            for key in setting.keys { byFlag[Setting.flag(for: key)] = (setting, key) }
+        }
+        var values: [AbsoluteConfigKey: ConfigValue] = [:]
+        var given = Set<String>()
+        var index = arguments.startIndex
+        while index < arguments.endIndex {
+            let argument = arguments[index]
             let name = String(argument.prefix { $0 != "=" })
-            guard known.contains(name) else {
-                let near = known.min { distance($0, name) < distance($1, name) }
+            guard let (setting, key) = byFlag[name] else {
+                guard argument.hasPrefix("-") else { throw SettingError("unexpected argument \(argument)") }
+                let near = byFlag.keys.min { distance($0, name) < distance($1, name) }
                 let hint = near.map { distance($0, name) <= 3 ? "; did you mean \($0)?" : "" } ?? ""
                 throw SettingError("unknown option \(name)\(hint)")
             }
+            var value: String
+            if name.count < argument.count {
+                value = String(argument.dropFirst(name.count + 1))
+            } else {
+                index += 1
+                guard index < arguments.endIndex else { throw SettingError("\(name) needs a value") }
+                value = arguments[index]
+            }
+            guard given.insert(setting.key).inserted else { throw SettingError("\(setting.flag) is given twice") }
+            let content: ConfigContent
+            switch setting.kind {
+            case .int:
+                guard let number = Int(value) else { throw setting.refusal(value) }
+                content = .int(number)
+            case .double:
+                guard let number = Double(value) else { throw setting.refusal(value) }
+                content = .double(number)
+            case .text, .choice:
+                content = .string(value)
+            }
+            values[AbsoluteConfigKey([key])] = ConfigValue(content, isSecret: setting.isSecret)
+            index += 1
         }
+        return values
     }
 
-    /// The value given for `setting` under its first key that has one, through every source; nil
-    /// when none has. A value that is there but not of the kind `read` asks for is refused.
-    func given<Value>(_ setting: Setting, _ read: (ConfigKey, Bool) -> Value?) throws -> Value? {
-        for name in setting.keys {
-            let key = ConfigKey(name)
-            if let value = read(key, setting.isSecret) { return value }
-            if let text = reader.string(forKey: key, isSecret: setting.isSecret) {
-                throw SettingError("\(setting.flag) (\(setting.variable)) takes \(setting.valueText), not \(text)")
+    /// The value given for `setting` by the first source that has one; nil when none has. A value
+    /// that is there but not of the kind `read` asks for is refused.
+    func given<Value>(_ setting: Setting, _ read: (ConfigReader, ConfigKey, Bool) -> Value?) throws -> Value? {
+        for source in sources {
+            for name in setting.keys {
+                let key = ConfigKey(name)
+                if let value = read(source, key, setting.isSecret) { return value }
+                if let text = source.string(forKey: key, isSecret: setting.isSecret) { throw setting.refusal(text) }
             }
         }
         return nil
@@ -67,17 +102,15 @@ public struct SettingsReader: Sendable {
 
     public func text(_ setting: Setting) throws -> String? {
         let value =
-            try given(setting) { reader.string(forKey: $0, isSecret: $1) } ?? setting.defaultText
+            try given(setting) { $0.string(forKey: $1, isSecret: $2) } ?? setting.defaultText
         guard case .choice(let choices) = setting.kind, let value else { return value }
-        guard choices.contains(value.lowercased()) else {
-            throw SettingError("\(setting.flag) (\(setting.variable)) takes \(setting.valueText), not \(value)")
-        }
+        guard choices.contains(value.lowercased()) else { throw setting.refusal(value) }
         return value.lowercased()
     }
 
     public func int(_ setting: Setting) throws -> Int {
         guard case .int(let range) = setting.kind else { preconditionFailure("\(setting.key) is not an int") }
-        let value = try given(setting) { reader.int(forKey: $0, isSecret: $1) } ?? Int(setting.defaultText!)!
+        let value = try given(setting) { $0.int(forKey: $1, isSecret: $2) } ?? Int(setting.defaultText!)!
         guard range.contains(value) else {
             throw SettingError("\(setting.flag) (\(setting.variable)) must be within \(setting.valueText)")
         }
@@ -88,9 +121,9 @@ public struct SettingsReader: Sendable {
         guard case .double(let range) = setting.kind else { preconditionFailure("\(setting.key) is not a number") }
         // A JSON file may give a whole number.
         let value =
-            try given(setting) { key, secret in
-                reader.double(forKey: key, isSecret: secret)
-                    ?? reader.int(forKey: key, isSecret: secret).map(Double.init)
+            try given(setting) { source, key, secret in
+                source.double(forKey: key, isSecret: secret)
+                    ?? source.int(forKey: key, isSecret: secret).map(Double.init)
             } ?? Double(setting.defaultText!)!
         guard range.contains(value) else {
             throw SettingError("\(setting.flag) (\(setting.variable)) must be within \(setting.valueText)")
@@ -130,6 +163,13 @@ public struct SettingsReader: Sendable {
         configuration.limits.maxEventBytes = try int(HeraldSettings.maxEventBytes)
         configuration.limits.maxBatchBytes = max(configuration.limits.maxBatchBytes, configuration.limits.maxEventBytes)
         return configuration
+    }
+}
+
+extension Setting {
+    /// The error for `value`, given where this setting's kind of value belongs.
+    func refusal(_ value: String) -> SettingError {
+        SettingError("\(flag) (\(variable)) takes \(valueText), not \(value)")
     }
 }
 
