@@ -13,20 +13,21 @@ public struct Courier: Sendable {
         self.targets = targets
     }
 
-    /// Sends `job` as message `job.delivery.id`, stamped `timestamp` and signed with `secrets`.
+    /// Sends `job` as message `job.delivery.id`, stamped `timestamp` and signed with every secret of
+    /// its webhook still valid then.
     /// Name lookup, connect, request, headers and body all run under one deadline (the request
     /// timeout); at it the attempt is cancelled and ends as a timeout.
-    public func attempt(_ job: DispatchJob, secrets: [String], at timestamp: Date) async -> AttemptOutcome {
+    public func attempt(_ job: DispatchJob, at timestamp: Date) async -> AttemptOutcome {
         let started = ContinuousClock.now
         let outcome = await withDeadline(sender.timeouts.total) {
-            await self.attemptUnbounded(job, secrets: secrets, at: timestamp)
+            await self.attemptUnbounded(job, at: timestamp)
         }
         return outcome
             ?? .transportError(
                 HTTPSender.timeoutError, durationMs: (ContinuousClock.now - started).milliseconds)
     }
 
-    func attemptUnbounded(_ job: DispatchJob, secrets: [String], at timestamp: Date) async -> AttemptOutcome {
+    func attemptUnbounded(_ job: DispatchJob, at timestamp: Date) async -> AttemptOutcome {
         let target: CheckedTarget
         do {
             target = try await targets.check(job.webhook.callbackURL)
@@ -37,7 +38,8 @@ public struct Courier: Sendable {
         do {
             request = try OutboundRequest.build(
                 callbackURL: job.webhook.callbackURL, requestParams: job.webhook.requestParams,
-                customHeaders: job.webhook.headers, secrets: secrets, messageId: job.delivery.id,
+                customHeaders: job.webhook.headers, secrets: job.webhook.signingSecrets(at: timestamp).map(\.value),
+                messageId: job.delivery.id,
                 timestamp: timestamp, body: DeliveryBody.render(job))
         } catch {
             return .unsendable(error.description)

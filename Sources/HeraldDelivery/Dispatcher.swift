@@ -18,7 +18,8 @@ public final class Dispatcher<Queue: DeliveryQueue>: Service, Sendable {
     let logger: Logger
     private let signal = WakeSignal()
     private let inFlight = Mutex(0)
-    private let heartbeat: Mutex<Date>
+    /// Not ready until the loop has gone round once.
+    private let heartbeat = Mutex(Date.distantPast)
 
     public init(
         queue: Queue, courier: Courier, configuration: DispatcherConfiguration, clock: HeraldClock = .system,
@@ -30,8 +31,6 @@ public final class Dispatcher<Queue: DeliveryQueue>: Service, Sendable {
         self.decision = DeliveryDecision(lifecycle: configuration.lifecycle, owner: configuration.owner)
         self.clock = clock
         self.logger = logger
-        // Not ready until the loop has gone round once.
-        self.heartbeat = Mutex(Date.distantPast)
     }
 
     /// When the loop last went round (for `/ready`).
@@ -101,7 +100,7 @@ public final class Dispatcher<Queue: DeliveryQueue>: Service, Sendable {
         let started = clock.now()
         let outcome =
             job.webhook.isActive
-            ? await courier.attempt(job, secrets: job.webhook.signingSecrets(at: started).map(\.value), at: started)
+            ? await courier.attempt(job, at: started)
             : .inactive
         let settlement = decision.settle(job, outcome: outcome, startedAt: started, now: clock.now())
         Counter(label: "herald_delivery_attempts_total", dimensions: [("outcome", Self.label(settlement.next))])

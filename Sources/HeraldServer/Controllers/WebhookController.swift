@@ -156,7 +156,7 @@ struct WebhookController<Store: TenantStore & WebhookStore & DeliveryLog> {
                 eventId: event.id, webhookId: webhook.id, tenantId: tenantId,
                 eventName: mask.match(name)?.deliveredName ?? name, nextAttemptAt: now, createdAt: now),
             event: event, webhook: webhook, tenant: Tenant(id: tenantId, name: "", createdAt: now))
-        let outcome = await courier.attempt(job, secrets: [secret], at: now)
+        let outcome = await courier.attempt(job, at: now)
         if case .refused(let refusal) = outcome, refusal.isFinal {
             throw ChannexError.validation("callback_url", refusal.description)
         }

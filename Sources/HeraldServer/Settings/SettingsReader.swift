@@ -11,12 +11,6 @@ import SystemPackage
 public struct SettingsReader: Sendable {
     /// One reader per source, in order of precedence.
     let sources: [ConfigReader]
-    let declared: [Setting]
-
-    init(sources: [ConfigReader], declared: [Setting]) {
-        self.sources = sources
-        self.declared = declared
-    }
 
     /// The settings of a command: `arguments` are its flags (`--port 8080` or `--port=8080`).
     public static func load(
@@ -31,7 +25,7 @@ public struct SettingsReader: Sendable {
                 provider: EnvironmentVariablesProvider(environmentVariables: variables).prefixKeys(with: "herald")),
         ]
         if declared.contains(HeraldSettings.config),
-            let path = try SettingsReader(sources: sources, declared: declared).text(HeraldSettings.config)
+            let path = try SettingsReader(sources: sources).text(HeraldSettings.config)
         {
             do {
                 sources.append(ConfigReader(provider: try await FileProvider<JSONSnapshot>(filePath: FilePath(path))))
@@ -39,7 +33,7 @@ public struct SettingsReader: Sendable {
                 throw SettingError("cannot read the config file \(path): \(error)")
             }
         }
-        return SettingsReader(sources: sources, declared: declared)
+        return SettingsReader(sources: sources)
     }
 
     /// The flags as values by key: each value whole (commas and leading dashes included), each
