@@ -5,10 +5,11 @@ import Metrics
 import ServiceLifecycle
 import Synchronization
 
-/// Claims due deliveries in batches, tries them concurrently (bounded) and settles each as
-/// ``DeliveryDecision`` says. Woken when the queue announces work or a send frees a slot;
-/// otherwise it sleeps until the next delivery is due. On graceful shutdown it claims nothing more
-/// and lets the sends under way finish.
+/// Claims due deliveries in batches, shared fairly between tenants and endpoints (``FairClaim``),
+/// tries them concurrently (bounded) and settles each as ``DeliveryDecision`` says. Woken when the
+/// queue announces work or a send frees a slot; otherwise it sleeps until the claim's wake time
+/// (the next delivery due, circuit probe or rate-limit slot). On graceful shutdown it claims
+/// nothing more and lets the sends under way finish.
 public final class Dispatcher<Queue: DeliveryQueue>: Service, Sendable {
     let queue: Queue
     let courier: Courier
@@ -17,7 +18,8 @@ public final class Dispatcher<Queue: DeliveryQueue>: Service, Sendable {
     let clock: HeraldClock
     let logger: Logger
     private let signal = WakeSignal()
-    private let inFlight = Mutex(0)
+    /// Sends under way, per tenant.
+    private let inFlight = Mutex<[UUID: Int]>([:])
     /// Not ready until the loop has gone round once.
     private let heartbeat = Mutex(Date.distantPast)
 
@@ -28,7 +30,8 @@ public final class Dispatcher<Queue: DeliveryQueue>: Service, Sendable {
         self.queue = queue
         self.courier = courier
         self.configuration = configuration
-        self.decision = DeliveryDecision(lifecycle: configuration.lifecycle, owner: configuration.owner)
+        self.decision = DeliveryDecision(
+            lifecycle: configuration.lifecycle, owner: configuration.owner, breaker: configuration.breaker)
         self.clock = clock
         self.logger = logger
     }
@@ -60,39 +63,40 @@ public final class Dispatcher<Queue: DeliveryQueue>: Service, Sendable {
             while !signal.isStopped && !Task.isCancelled {
                 let now = clock.now()
                 heartbeat.withLock { $0 = now }
-                let capacity = configuration.concurrency - inFlight.withLock { $0 }
+                let load = WorkerLoad(concurrency: configuration.concurrency, inFlight: inFlight.withLock { $0 })
+                let capacity = configuration.concurrency - load.inFlight.values.reduce(0, +)
                 let limit = min(configuration.batchSize, capacity)
-                var claimed: [DispatchJob] = []
+                var claim = Claim(jobs: [], wakeAt: nil)
                 if capacity > 0 {
                     do {
-                        claimed = try await queue.claimDue(
-                            owner: configuration.owner, now: now, lease: configuration.lease, limit: limit)
+                        claim = try await queue.claim(
+                            ClaimRequest(
+                                owner: configuration.owner, now: now, lease: configuration.lease, limit: limit,
+                                load: load))
                     } catch {
                         logger.error("claiming deliveries failed", metadata: ["error": "\(error)"])
                     }
                 }
-                for job in claimed {
-                    inFlight.withLock { $0 += 1 }
+                for job in claim.jobs {
+                    let tenant = job.tenant.id
+                    inFlight.withLock { $0[tenant, default: 0] += 1 }
                     sends.addTask {
                         await self.process(job)
-                        self.inFlight.withLock { $0 -= 1 }
+                        self.inFlight.withLock { counts in
+                            counts[tenant, default: 1] -= 1
+                            if counts[tenant] == 0 { counts[tenant] = nil }
+                        }
                         self.signal.wake()
                     }
                 }
                 // A full batch may mean more is due: claim again at once, capacity permitting.
-                if capacity > 0, claimed.count == limit { continue }
-                // Saturated: a finished send wakes us; otherwise sleep until the next is due.
+                if capacity > 0, claim.jobs.count == limit { continue }
+                // Otherwise a finished send or new work wakes us, or the claim's wake time comes.
                 let idleUntil = now.addingTimeInterval(configuration.idlePoll.seconds)
-                await signal.wait(until: capacity > 0 ? await nextWake(idleUntil) : idleUntil, on: clock)
+                let wakeAt = capacity > 0 ? min(claim.wakeAt ?? idleUntil, idleUntil) : idleUntil
+                await signal.wait(until: wakeAt, on: clock)
             }
         }
-    }
-
-    /// When the next delivery comes due, but no later than `latest`.
-    private func nextWake(_ latest: Date) async -> Date {
-        guard let next = try? await queue.nextDueDate() else { return latest }
-        // Due already (it came due since the claim, or claiming fails): look again shortly, not in a spin.
-        return min(max(next, clock.now().addingTimeInterval(0.005)), latest)
     }
 
     /// Tries `job` once and settles it.
@@ -109,7 +113,13 @@ public final class Dispatcher<Queue: DeliveryQueue>: Service, Sendable {
             logger.warning("webhook disabled", metadata: ["webhook": "\(job.webhook.id.text)", "reason": "\(reason)"])
         }
         do {
-            try await queue.settle([settlement])
+            for transition in try await queue.settle([settlement]) {
+                let state = transition.opened ? "open" : "closed"
+                Counter(label: "herald_circuit_transitions_total", dimensions: [("to", state)]).increment()
+                logger.notice(
+                    "endpoint circuit \(state)",
+                    metadata: ["webhook": "\(transition.webhookId.text)", "tenant": "\(job.tenant.id.text)"])
+            }
         } catch {
             // The lease runs out and the delivery is claimed again: delivered at least once.
             logger.error(
@@ -139,11 +149,13 @@ public struct DispatcherConfiguration: Sendable {
     /// This worker's name on its leases.
     public var owner: String
     public var lifecycle: DeliveryLifecycle
+    /// When endpoints' circuits open and close.
+    public var breaker: CircuitBreaker
 
     public init(
         concurrency: Int = 64, batchSize: Int = 64, lease: TimeInterval = 60, idlePoll: Duration = .seconds(2),
         owner: String = "herald-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))",
-        lifecycle: DeliveryLifecycle = DeliveryLifecycle()
+        lifecycle: DeliveryLifecycle = DeliveryLifecycle(), breaker: CircuitBreaker = CircuitBreaker()
     ) {
         self.concurrency = concurrency
         self.batchSize = batchSize
@@ -151,5 +163,6 @@ public struct DispatcherConfiguration: Sendable {
         self.idlePoll = idlePoll
         self.owner = owner
         self.lifecycle = lifecycle
+        self.breaker = breaker
     }
 }

@@ -3,31 +3,84 @@ import HeraldCore
 import PostgresNIO
 
 extension PostgresStore: DeliveryQueue {
-    public func claimDue(owner: String, now: Date, lease: TimeInterval, limit: Int) async throws -> [DispatchJob] {
-        let nowMillis = Timestamp.millis(now)
-        let until = Timestamp.millis(now.addingTimeInterval(lease))
-        // SKIP LOCKED: concurrent workers claim disjoint rows; the statement commits on its own, so no
-        // transaction stays open while the deliveries are sent.
-        let deliveries = try await client.query(
-            """
-            UPDATE deliveries SET status = 'in_flight', lease_owner = \(owner), lease_until = \(until)
-            WHERE id IN (
-                SELECT id FROM deliveries
-                WHERE (status = 'pending' AND next_attempt_at <= \(nowMillis))
-                   OR (status = 'in_flight' AND lease_until <= \(nowMillis))
-                ORDER BY COALESCE(next_attempt_at, lease_until)
-                LIMIT \(limit)
-                FOR UPDATE SKIP LOCKED)
-            RETURNING *
-            """, logger: logger
-        ).all(Delivery.init(postgres:))
-        guard !deliveries.isEmpty else { return [] }
-        return DispatchJob.assemble(
+    public func claim(_ request: ClaimRequest) async throws -> Claim {
+        let now = Timestamp.millis(request.now)
+        let until = Timestamp.millis(request.now.addingTimeInterval(request.lease))
+        let logger = self.logger
+        let (deliveries, wakeAt) = try await transaction { connection in
+            // Claims take turns across processes: each counts what the others have in flight, so
+            // in-flight limits and rate-limit slots hold for the whole cluster. No transaction
+            // stays open while the deliveries are sent.
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.claimLock))", logger: logger)
+            let backlog = try await connection.query(
+                """
+                SELECT w.id, w.tenant_id, w.max_in_flight, w.rate_limit, w.next_send_at, w.circuit_failures,
+                    w.circuit_opened_at, w.circuit_probe_at, w.circuit_failed_probes, due.waiting, due.first_due,
+                    COALESCE(busy.n, 0) AS in_flight
+                FROM (SELECT webhook_id, COUNT(*) AS waiting, MIN(due) AS first_due
+                      FROM (SELECT webhook_id, next_attempt_at AS due FROM deliveries
+                                WHERE status = 'pending' AND next_attempt_at <= \(now)
+                            UNION ALL
+                            SELECT webhook_id, lease_until AS due FROM deliveries
+                                WHERE status = 'in_flight' AND lease_until <= \(now)) AS d
+                      GROUP BY webhook_id) AS due
+                JOIN webhooks w ON w.id = due.webhook_id
+                LEFT JOIN (SELECT webhook_id, COUNT(*) AS n FROM deliveries
+                           WHERE status = 'in_flight' AND lease_until > \(now) GROUP BY webhook_id) AS busy
+                    ON busy.webhook_id = due.webhook_id
+                """, logger: logger
+            ).all(EndpointBacklog.init(postgres:))
+            // Judged at the stored resolution, so a time written back compares equal to it.
+            let plan = FairClaim.plan(
+                backlog, load: request.load, limit: request.limit, now: Timestamp.date(millis: now))
+            var deliveries: [Delivery] = []
+            if !plan.quotas.isEmpty {
+                let webhooks = Array(plan.quotas.keys)
+                let counts = webhooks.map { plan.quotas[$0]! }
+                deliveries = try await connection.query(
+                    """
+                    UPDATE deliveries SET status = 'in_flight', lease_owner = \(request.owner), lease_until = \(until)
+                    WHERE id IN (
+                        SELECT id FROM (
+                            SELECT d.id, quota.n,
+                                ROW_NUMBER() OVER (PARTITION BY d.webhook_id ORDER BY d.due, d.id) AS rank
+                            FROM (SELECT id, webhook_id, next_attempt_at AS due FROM deliveries
+                                      WHERE status = 'pending' AND next_attempt_at <= \(now)
+                                  UNION ALL
+                                  SELECT id, webhook_id, lease_until AS due FROM deliveries
+                                      WHERE status = 'in_flight' AND lease_until <= \(now)) AS d
+                            JOIN UNNEST(\(webhooks)::uuid[], \(counts)::bigint[]) AS quota(webhook_id, n)
+                                ON quota.webhook_id = d.webhook_id) AS ranked
+                        WHERE rank <= n)
+                    RETURNING *
+                    """, logger: logger
+                ).all(Delivery.init(postgres:))
+            }
+            for (webhookId, date) in plan.nextSendAt {
+                try await connection.query(
+                    "UPDATE webhooks SET next_send_at = \(Timestamp.millis(date)) WHERE id = \(webhookId)",
+                    logger: logger)
+            }
+            let later = try await connection.query(
+                """
+                SELECT LEAST(
+                    (SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 'pending' AND next_attempt_at > \(now)),
+                    (SELECT MIN(lease_until) FROM deliveries WHERE status = 'in_flight' AND lease_until > \(now))) AS due
+                """, logger: logger
+            ).all { try $0.value("due", as: Int64?.self) }.first.flatMap { $0 }.map(Timestamp.date(millis:))
+            return (deliveries, [later, plan.wakeAt].compactMap { $0 }.min())
+        }
+        guard !deliveries.isEmpty else { return Claim(jobs: [], wakeAt: wakeAt) }
+        let jobs = DispatchJob.assemble(
             deliveries,
             events: try await byId("events", Array(Set(deliveries.map(\.eventId))), Event.init(postgres:)),
             webhooks: try await byId("webhooks", Array(Set(deliveries.map(\.webhookId))), Webhook.init(postgres:)),
             tenants: try await byId("tenants", Array(Set(deliveries.map(\.tenantId))), Tenant.init(postgres:)))
+        return Claim(jobs: jobs, wakeAt: wakeAt)
     }
+
+    /// The advisory lock claims take turns on.
+    static let claimLock: Int64 = 4_242_002
 
     func byId<T>(_ table: String, _ ids: [UUID], _ make: (PostgresRandomAccessRow) throws -> T) async throws -> [T] {
         var statement = StatementBuilder()
@@ -36,10 +89,12 @@ extension PostgresStore: DeliveryQueue {
             .all(make)
     }
 
-    public func settle(_ settlements: [Settlement]) async throws {
-        guard !settlements.isEmpty else { return }
+    @discardableResult
+    public func settle(_ settlements: [Settlement]) async throws -> [CircuitTransition] {
+        guard !settlements.isEmpty else { return [] }
         let logger = self.logger
-        try await transaction { connection in
+        return try await transaction { connection in
+            var transitions: [CircuitTransition] = []
             for settlement in settlements {
                 let attempt = settlement.attempt
                 try await connection.query(
@@ -79,7 +134,28 @@ extension PostgresStore: DeliveryQueue {
                         "UPDATE webhooks SET is_active = false, disabled_reason = \(reason), updated_at = \(settledAt) WHERE id = \(settlement.webhookId)",
                         logger: logger)
                 }
+                guard settlement.signal != .none,
+                    let current = try await connection.query(
+                        """
+                        SELECT circuit_failures, circuit_opened_at, circuit_probe_at, circuit_failed_probes
+                        FROM webhooks WHERE id = \(settlement.webhookId) FOR UPDATE
+                        """, logger: logger
+                    ).all(Circuit.init(postgres:)).first
+                else { continue }
+                let next = settlement.circuit(after: current)
+                guard next != current else { continue }
+                try await connection.query(
+                    """
+                    UPDATE webhooks SET circuit_failures = \(next.failures),
+                        circuit_opened_at = \(next.openedAt.map(Timestamp.millis)),
+                        circuit_probe_at = \(next.probeAt.map(Timestamp.millis)), circuit_failed_probes = \(next.failedProbes)
+                    WHERE id = \(settlement.webhookId)
+                    """, logger: logger)
+                if next.isOpen != current.isOpen {
+                    transitions.append(CircuitTransition(webhookId: settlement.webhookId, opened: next.isOpen))
+                }
             }
+            return transitions
         }
     }
 

@@ -79,8 +79,28 @@ extension Webhook {
             retryPolicy: try row.json("retry_policy").flatMap { try? RetryPolicy.parse($0).get() },
             failingSince: try row.optionalDate("failing_since"),
             octo: try row.json("octo").flatMap(OctoSettings.init(json:)),
-            receivesTestEvents: try row.value("receives_test_events"), createdAt: try row.date("created_at"),
+            receivesTestEvents: try row.value("receives_test_events"),
+            limits: EndpointLimits(maxInFlight: try row.value("max_in_flight"), rateLimit: try row.value("rate_limit")),
+            circuit: try Circuit(postgres: row), createdAt: try row.date("created_at"),
             updatedAt: try row.date("updated_at"))
+    }
+}
+
+extension Circuit {
+    init(postgres row: PostgresRandomAccessRow) throws {
+        self.init(
+            failures: try row.value("circuit_failures"), openedAt: try row.optionalDate("circuit_opened_at"),
+            probeAt: try row.optionalDate("circuit_probe_at"), failedProbes: try row.value("circuit_failed_probes"))
+    }
+}
+
+extension EndpointBacklog {
+    init(postgres row: PostgresRandomAccessRow) throws {
+        self.init(
+            webhookId: try row.value("id"), tenantId: try row.value("tenant_id"), waiting: try row.value("waiting"),
+            firstDue: try row.date("first_due"), inFlight: try row.value("in_flight"),
+            limits: EndpointLimits(maxInFlight: try row.value("max_in_flight"), rateLimit: try row.value("rate_limit")),
+            circuit: try Circuit(postgres: row), nextSendAt: try row.optionalDate("next_send_at"))
     }
 }
 

@@ -9,11 +9,12 @@ extension PostgresStore: WebhookStore {
             """
             INSERT INTO webhooks (id, tenant_id, property_id, is_global, dialect, callback_url, event_mask, request_params,
                 headers, is_active, send_data, protected, secrets, disabled_reason, retry_policy, failing_since, octo,
-                receives_test_events, created_at, updated_at)
+                receives_test_events, max_in_flight, rate_limit, created_at, updated_at)
             VALUES (\(webhook.id), \(webhook.tenantId), \(webhook.propertyId), \(webhook.isGlobal), \(c.dialect),
                 \(webhook.callbackURL), \(c.mask), \(c.requestParams), \(c.headers), \(webhook.isActive),
                 \(webhook.sendData), \(webhook.isProtected), \(c.secrets), \(webhook.disabledReason), \(c.retryPolicy),
-                \(c.failingSince), \(c.octo), \(webhook.receivesTestEvents), \(Timestamp.millis(webhook.createdAt)),
+                \(c.failingSince), \(c.octo), \(webhook.receivesTestEvents), \(webhook.limits.maxInFlight),
+                \(webhook.limits.rateLimit), \(Timestamp.millis(webhook.createdAt)),
                 \(Timestamp.millis(webhook.updatedAt)))
             """, logger: logger)
     }
@@ -27,7 +28,8 @@ extension PostgresStore: WebhookStore {
                 headers = \(c.headers), is_active = \(webhook.isActive), send_data = \(webhook.sendData),
                 protected = \(webhook.isProtected), secrets = \(c.secrets), disabled_reason = \(webhook.disabledReason),
                 retry_policy = \(c.retryPolicy), failing_since = \(c.failingSince), octo = \(c.octo),
-                receives_test_events = \(webhook.receivesTestEvents), updated_at = \(Timestamp.millis(webhook.updatedAt))
+                receives_test_events = \(webhook.receivesTestEvents), max_in_flight = \(webhook.limits.maxInFlight),
+                rate_limit = \(webhook.limits.rateLimit), updated_at = \(Timestamp.millis(webhook.updatedAt))
             WHERE id = \(webhook.id) RETURNING id
             """, logger: logger
         ).all { _ in 1 }

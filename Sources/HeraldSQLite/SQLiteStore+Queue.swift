@@ -3,27 +3,73 @@ import GRDB
 import HeraldCore
 
 extension SQLiteStore: DeliveryQueue {
-    public func claimDue(owner: String, now: Date, lease: TimeInterval, limit: Int) async throws -> [DispatchJob] {
+    public func claim(_ request: ClaimRequest) async throws -> Claim {
         try await pool.write { db in
-            let nowMillis = Timestamp.millis(now)
-            let ids = try String.fetchAll(
+            let now = Timestamp.millis(request.now)
+            let backlog = try Row.fetchAll(
                 db,
                 sql: """
-                    UPDATE deliveries SET status = 'in_flight', lease_owner = ?, lease_until = ?
-                    WHERE id IN (
-                        SELECT id FROM (
-                            SELECT id, next_attempt_at AS due FROM deliveries
-                                WHERE status = 'pending' AND next_attempt_at <= ?
-                            UNION ALL
-                            SELECT id, lease_until AS due FROM deliveries
-                                WHERE status = 'in_flight' AND lease_until <= ?
-                        ) ORDER BY due LIMIT ?)
-                    RETURNING id
+                    SELECT w.id, w.tenant_id, w.max_in_flight, w.rate_limit, w.next_send_at, w.circuit_failures,
+                        w.circuit_opened_at, w.circuit_probe_at, w.circuit_failed_probes, due.waiting, due.first_due,
+                        COALESCE(busy.n, 0) AS in_flight
+                    FROM (SELECT webhook_id, COUNT(*) AS waiting, MIN(due) AS first_due FROM (\(Self.due))
+                          GROUP BY webhook_id) AS due
+                    JOIN webhooks w ON w.id = due.webhook_id
+                    LEFT JOIN (SELECT webhook_id, COUNT(*) AS n FROM deliveries
+                               WHERE status = 'in_flight' AND lease_until > :now GROUP BY webhook_id) AS busy
+                        ON busy.webhook_id = due.webhook_id
                     """,
-                arguments: [owner, Timestamp.millis(now.addingTimeInterval(lease)), nowMillis, nowMillis, limit])
-            guard !ids.isEmpty else { return [] }
+                arguments: ["now": now]
+            ).map(EndpointBacklog.init(row:))
+            // Judged at the stored resolution, so a time written back compares equal to it.
+            let plan = FairClaim.plan(
+                backlog, load: request.load, limit: request.limit, now: Timestamp.date(millis: now))
+            var ids: [String] = []
+            if !plan.quotas.isEmpty {
+                let quotas = plan.quotas.sorted { $0.key.text < $1.key.text }
+                var arguments: [String: (any DatabaseValueConvertible)?] = [
+                    "owner": request.owner, "until": Timestamp.millis(request.now.addingTimeInterval(request.lease)),
+                    "now": now,
+                ]
+                for (index, quota) in quotas.enumerated() {
+                    arguments["w\(index)"] = quota.key.text
+                    arguments["n\(index)"] = quota.value
+                }
+                let values = quotas.indices.map { "(:w\($0), :n\($0))" }.joined(separator: ", ")
+                ids = try String.fetchAll(
+                    db,
+                    sql: """
+                        WITH quota(webhook_id, n) AS (VALUES \(values))
+                        UPDATE deliveries SET status = 'in_flight', lease_owner = :owner, lease_until = :until
+                        WHERE id IN (
+                            SELECT id FROM (
+                                SELECT d.id, quota.n,
+                                    ROW_NUMBER() OVER (PARTITION BY d.webhook_id ORDER BY d.due, d.id) AS rank
+                                FROM (\(Self.due)) AS d JOIN quota ON quota.webhook_id = d.webhook_id)
+                            WHERE rank <= n)
+                        RETURNING id
+                        """,
+                    arguments: StatementArguments(arguments))
+            }
+            for (webhookId, date) in plan.nextSendAt {
+                try db.execute(
+                    sql: "UPDATE webhooks SET next_send_at = ? WHERE id = ?",
+                    arguments: [Timestamp.millis(date), webhookId.text])
+            }
+            let later = try Int64.fetchOne(
+                db,
+                sql: """
+                    SELECT MIN(due) FROM (
+                        SELECT MIN(next_attempt_at) AS due FROM deliveries
+                            WHERE status = 'pending' AND next_attempt_at > :now
+                        UNION ALL
+                        SELECT MIN(lease_until) AS due FROM deliveries WHERE status = 'in_flight' AND lease_until > :now)
+                    """, arguments: ["now": now]
+            ).map(Timestamp.date(millis:))
+            let wakeAt = [later, plan.wakeAt].compactMap { $0 }.min()
+            guard !ids.isEmpty else { return Claim(jobs: [], wakeAt: wakeAt) }
             let deliveries = try Self.fetch(db, table: "deliveries", ids: ids).map(Delivery.init(row:))
-            return DispatchJob.assemble(
+            let jobs = DispatchJob.assemble(
                 deliveries,
                 events: try Self.fetch(db, table: "events", ids: Set(deliveries.map(\.eventId.text))).map(
                     Event.init(row:)),
@@ -31,12 +77,22 @@ extension SQLiteStore: DeliveryQueue {
                     .map(Webhook.init(row:)),
                 tenants: try Self.fetch(db, table: "tenants", ids: Set(deliveries.map(\.tenantId.text)))
                     .map(Tenant.init(row:)))
+            return Claim(jobs: jobs, wakeAt: wakeAt)
         }
     }
 
-    public func settle(_ settlements: [Settlement]) async throws {
-        guard !settlements.isEmpty else { return }
-        try await pool.write { db in
+    /// Due deliveries: pending and due, or in flight with an expired lease (`:now`).
+    static let due = """
+        SELECT id, webhook_id, next_attempt_at AS due FROM deliveries WHERE status = 'pending' AND next_attempt_at <= :now
+        UNION ALL
+        SELECT id, webhook_id, lease_until AS due FROM deliveries WHERE status = 'in_flight' AND lease_until <= :now
+        """
+
+    @discardableResult
+    public func settle(_ settlements: [Settlement]) async throws -> [CircuitTransition] {
+        guard !settlements.isEmpty else { return [] }
+        return try await pool.write { db in
+            var transitions: [CircuitTransition] = []
             for settlement in settlements {
                 let attempt = settlement.attempt
                 try db.execute(
@@ -66,9 +122,33 @@ extension SQLiteStore: DeliveryQueue {
                 guard db.changesCount > 0 else { continue }
                 try Self.apply(
                     settlement.effect, to: settlement.webhookId, at: Timestamp.millis(settlement.endedAt), db)
+                guard settlement.signal != .none,
+                    let row = try Row.fetchOne(
+                        db, sql: "SELECT \(Self.circuitColumns) FROM webhooks WHERE id = ?",
+                        arguments: [settlement.webhookId.text])
+                else { continue }
+                let current = Circuit(row: row)
+                let next = settlement.circuit(after: current)
+                guard next != current else { continue }
+                try db.execute(
+                    sql: """
+                        UPDATE webhooks SET circuit_failures = ?, circuit_opened_at = ?, circuit_probe_at = ?,
+                            circuit_failed_probes = ?
+                        WHERE id = ?
+                        """,
+                    arguments: [
+                        next.failures, next.openedAt.map(Timestamp.millis), next.probeAt.map(Timestamp.millis),
+                        next.failedProbes, settlement.webhookId.text,
+                    ])
+                if next.isOpen != current.isOpen {
+                    transitions.append(CircuitTransition(webhookId: settlement.webhookId, opened: next.isOpen))
+                }
             }
+            return transitions
         }
     }
+
+    static let circuitColumns = "circuit_failures, circuit_opened_at, circuit_probe_at, circuit_failed_probes"
 
     public func nextDueDate() async throws -> Date? {
         try await pool.read { db in

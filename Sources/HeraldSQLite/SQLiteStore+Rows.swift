@@ -99,8 +99,28 @@ extension Webhook {
             failingSince: row.optionalDate("failing_since"),
             octo: row.json("octo").flatMap(OctoSettings.init(json:)),
             receivesTestEvents: row["receives_test_events"],
+            limits: EndpointLimits(maxInFlight: row["max_in_flight"], rateLimit: row["rate_limit"]),
+            circuit: Circuit(row: row),
             createdAt: row.date("created_at"),
             updatedAt: row.date("updated_at"))
+    }
+}
+
+extension Circuit {
+    init(row: Row) {
+        self.init(
+            failures: row["circuit_failures"], openedAt: row.optionalDate("circuit_opened_at"),
+            probeAt: row.optionalDate("circuit_probe_at"), failedProbes: row["circuit_failed_probes"])
+    }
+}
+
+extension EndpointBacklog {
+    init(row: Row) throws {
+        self.init(
+            webhookId: try row.uuid("id", table: "webhooks"), tenantId: try row.uuid("tenant_id", table: "webhooks"),
+            waiting: row["waiting"], firstDue: row.date("first_due"), inFlight: row["in_flight"],
+            limits: EndpointLimits(maxInFlight: row["max_in_flight"], rateLimit: row["rate_limit"]),
+            circuit: Circuit(row: row), nextSendAt: row.optionalDate("next_send_at"))
     }
 }
 

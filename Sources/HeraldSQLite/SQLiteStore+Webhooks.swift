@@ -9,8 +9,9 @@ extension SQLiteStore: WebhookStore {
                 sql: """
                     INSERT INTO webhooks (id, tenant_id, property_id, is_global, dialect, callback_url, event_mask,
                         request_params, headers, is_active, send_data, protected, secrets, disabled_reason,
-                        retry_policy, failing_since, octo, receives_test_events, created_at, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        retry_policy, failing_since, octo, receives_test_events, max_in_flight, rate_limit, created_at,
+                        updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [webhook.id.text, webhook.tenantId.text] + Self.mutableColumns(webhook)
                     + [Timestamp.millis(webhook.createdAt), Timestamp.millis(webhook.updatedAt)])
@@ -24,7 +25,7 @@ extension SQLiteStore: WebhookStore {
                     UPDATE webhooks SET property_id = ?, is_global = ?, dialect = ?, callback_url = ?, event_mask = ?,
                         request_params = ?, headers = ?, is_active = ?, send_data = ?, protected = ?, secrets = ?,
                         disabled_reason = ?, retry_policy = ?, failing_since = ?, octo = ?, receives_test_events = ?,
-                        updated_at = ?
+                        max_in_flight = ?, rate_limit = ?, updated_at = ?
                     WHERE id = ?
                     """,
                 arguments: Self.mutableColumns(webhook) + [Timestamp.millis(webhook.updatedAt), webhook.id.text])
@@ -95,6 +96,7 @@ extension SQLiteStore: WebhookStore {
             webhook.isActive, webhook.sendData, webhook.isProtected, encodeSecrets(webhook.secrets),
             webhook.disabledReason, webhook.retryPolicy?.json.encodedString(),
             webhook.failingSince.map(Timestamp.millis), webhook.octo?.json.encodedString(), webhook.receivesTestEvents,
+            webhook.limits.maxInFlight, webhook.limits.rateLimit,
         ]
     }
 

@@ -33,6 +33,8 @@ import Testing
         var next: DeliveryLifecycle.Next
         var effect: DeliveryLifecycle.WebhookEffect
         var error: String?
+        /// What the attempt tells the endpoint's circuit.
+        var signal: EndpointSignal = .none
         var testDescription: String { name }
     }
 
@@ -43,15 +45,15 @@ import Testing
         Row(
             name: "2xx succeeds", job: job(),
             outcome: .answered(statusCode: 204, body: nil, retryAfter: nil, durationMs: 5),
-            next: .succeeded, effect: .recovered),
+            next: .succeeded, effect: .recovered, signal: .healthy),
         Row(
             name: "5xx retries", job: job(),
             outcome: .answered(statusCode: 503, body: "busy", retryAfter: nil, durationMs: 5),
-            next: retry, effect: .failing(since: now)),
+            next: retry, effect: .failing(since: now), signal: .unhealthy),
         Row(
             name: "429 waits for Retry-After", job: job(),
             outcome: .answered(statusCode: 429, body: nil, retryAfter: 600, durationMs: 5),
-            next: .retry(at: now.addingTimeInterval(600)), effect: .failing(since: now)),
+            next: .retry(at: now.addingTimeInterval(600)), effect: .failing(since: now), signal: .unhealthy),
         Row(
             name: "4xx is final", job: job(),
             outcome: .answered(statusCode: 404, body: nil, retryAfter: nil, durationMs: 5),
@@ -63,10 +65,11 @@ import Testing
         Row(
             name: "a transport error retries", job: job(),
             outcome: .transportError("connection refused", durationMs: 1),
-            next: retry, effect: .failing(since: now), error: "connection refused"),
+            next: retry, effect: .failing(since: now), error: "connection refused", signal: .unhealthy),
         Row(
             name: "an unresolvable name retries", job: job(), outcome: .refused(.unresolvable("hooks.example")),
-            next: retry, effect: .failing(since: now), error: "target policy: host hooks.example does not resolve"),
+            next: retry, effect: .failing(since: now), error: "target policy: host hooks.example does not resolve",
+            signal: .unhealthy),
         Row(
             name: "a refused address is final", job: job(), outcome: .refused(.scheme),
             next: .failed, effect: .failing(since: now),
@@ -76,7 +79,7 @@ import Testing
             next: retry, effect: .failing(since: now), error: "callback URL cannot be used"),
         Row(
             name: "the last try fails", job: job(attempts: 1), outcome: .transportError("reset", durationMs: 1),
-            next: .failed, effect: .failing(since: now), error: "reset"),
+            next: .failed, effect: .failing(since: now), error: "reset", signal: .unhealthy),
         Row(
             name: "an inactive webhook fails without a try", job: job(active: false), outcome: .inactive,
             next: .failed, effect: .failing(since: started),
@@ -84,7 +87,7 @@ import Testing
         Row(
             name: "failing too long disables", job: job(failingSince: now.addingTimeInterval(-73 * 3600)),
             outcome: .answered(statusCode: 500, body: nil, retryAfter: nil, durationMs: 5),
-            next: .failed, effect: .disable(reason: "no successful delivery for 72 hours")),
+            next: .failed, effect: .disable(reason: "no successful delivery for 72 hours"), signal: .unhealthy),
     ]
 
     @Test(arguments: table)
@@ -99,6 +102,7 @@ import Testing
         #expect(settlement.attempt.statusCode == row.outcome.statusCode)
         #expect(settlement.attempt.durationMs == row.outcome.durationMs)
         #expect(settlement.attempt.error == row.error)
+        #expect(settlement.signal == row.signal)
     }
 
     @Test func aSettlementMapsToTheDeliveryRow() {

@@ -14,14 +14,15 @@ import Testing
         return (tenant, property)
     }
 
-    func webhook(_ tenant: Tenant, _ property: Property?, mask: String = "*", url: String = "https://8.8.8.8/h") throws
-        -> Webhook
-    {
+    func webhook(
+        _ tenant: Tenant, _ property: Property?, mask: String = "*", url: String = "https://8.8.8.8/h",
+        limits: EndpointLimits = EndpointLimits(maxInFlight: 64)
+    ) throws -> Webhook {
         Webhook(
             tenantId: tenant.id, propertyId: property?.id, isGlobal: property == nil, callbackURL: url,
             eventMask: try EventMask(parsing: mask), requestParams: ["a": "b"], headers: ["X-A": "1"], isActive: true,
             sendData: true, secrets: [SigningSecret(value: KeyMaterial.newSigningSecret())],
-            retryPolicy: RetryPolicy(scheduleSeconds: [1, 2]), createdAt: now, updatedAt: now)
+            retryPolicy: RetryPolicy(scheduleSeconds: [1, 2]), limits: limits, createdAt: now, updatedAt: now)
     }
 
     func event(

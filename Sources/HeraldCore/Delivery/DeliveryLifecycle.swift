@@ -81,10 +81,15 @@ public struct Settlement: Sendable, Hashable {
     public var attempt: DeliveryAttempt
     public var next: DeliveryLifecycle.Next
     public var effect: DeliveryLifecycle.WebhookEffect
+    /// What the attempt says about the endpoint, for its circuit.
+    public var signal: EndpointSignal
+    /// The rules the store moves the endpoint's circuit by (against its current state).
+    public var breaker: CircuitBreaker
 
     public init(
         deliveryId: String, webhookId: UUID, leaseOwner: String, attempt: DeliveryAttempt,
-        next: DeliveryLifecycle.Next, effect: DeliveryLifecycle.WebhookEffect
+        next: DeliveryLifecycle.Next, effect: DeliveryLifecycle.WebhookEffect, signal: EndpointSignal = .none,
+        breaker: CircuitBreaker = CircuitBreaker()
     ) {
         self.deliveryId = deliveryId
         self.webhookId = webhookId
@@ -92,6 +97,13 @@ public struct Settlement: Sendable, Hashable {
         self.attempt = attempt
         self.next = next
         self.effect = effect
+        self.signal = signal
+        self.breaker = breaker
+    }
+
+    /// The endpoint's circuit once this attempt counts, given its state when the store settles.
+    public func circuit(after current: Circuit) -> Circuit {
+        breaker.next(current, after: signal, now: endedAt)
     }
 
     /// When the attempt ended.

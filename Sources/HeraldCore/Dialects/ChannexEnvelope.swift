@@ -52,6 +52,9 @@ public enum ChannexEnvelope {
             "disabled_reason": webhook.disabledReason.map(JSONValue.string) ?? .null,
             "retry_policy": webhook.retryPolicy?.json ?? .null,
             "receives_test_events": .bool(webhook.receivesTestEvents),
+            "max_in_flight": .int(Int64(webhook.limits.maxInFlight)),
+            "rate_limit": webhook.limits.rateLimit.map { .int(Int64($0)) } ?? .null,
+            "circuit": circuit(webhook.circuit),
             "created_at": .string(Timestamp.iso(webhook.createdAt)),
             "updated_at": .string(Timestamp.iso(webhook.updatedAt)),
         ]
@@ -61,6 +64,17 @@ public enum ChannexEnvelope {
         var relationships: [String: JSONValue] = ["organization": reference(type: "organization", id: webhook.tenantId)]
         if let property = webhook.propertyId { relationships["property"] = reference(type: "property", id: property) }
         return resource(type: "webhook", id: webhook.id, attributes: attributes, relationships: relationships)
+    }
+
+    /// The endpoint's circuit breaker: `closed`, or `open` with when it opened and when the next
+    /// probe may go (it is half-open from then until the probe settles).
+    static func circuit(_ circuit: Circuit) -> JSONValue {
+        [
+            "state": .string(circuit.isOpen ? Circuit.State.open.rawValue : Circuit.State.closed.rawValue),
+            "consecutive_failures": .int(Int64(circuit.failures)),
+            "opened_at": circuit.openedAt.map { .string(Timestamp.iso($0)) } ?? .null,
+            "next_probe_at": circuit.probeAt.map { .string(Timestamp.iso($0)) } ?? .null,
+        ]
     }
 
     public static func webhookSecret(_ webhook: Webhook, now: Date) -> JSONValue {

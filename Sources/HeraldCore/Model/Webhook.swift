@@ -33,6 +33,10 @@ public struct Webhook: Sendable, Hashable {
     /// A test endpoint: it receives events flagged `test` and never live ones (FareHarbor's
     /// one production and one test URL per integration).
     public var receivesTestEvents: Bool
+    /// How much delivery capacity it may take.
+    public var limits: EndpointLimits
+    /// Its circuit breaker; written only by settling deliveries, never by an update.
+    public var circuit: Circuit
     public var createdAt: Date
     public var updatedAt: Date
 
@@ -41,8 +45,8 @@ public struct Webhook: Sendable, Hashable {
         callbackURL: String, eventMask: EventMask, requestParams: [String: String]? = nil,
         headers: [String: String]? = nil, isActive: Bool = false, sendData: Bool = false, isProtected: Bool = false,
         secrets: [SigningSecret], disabledReason: String? = nil, retryPolicy: RetryPolicy? = nil,
-        failingSince: Date? = nil, octo: OctoSettings? = nil, receivesTestEvents: Bool = false, createdAt: Date,
-        updatedAt: Date
+        failingSince: Date? = nil, octo: OctoSettings? = nil, receivesTestEvents: Bool = false,
+        limits: EndpointLimits = EndpointLimits(), circuit: Circuit = .closed, createdAt: Date, updatedAt: Date
     ) {
         self.id = id
         self.tenantId = tenantId
@@ -62,6 +66,8 @@ public struct Webhook: Sendable, Hashable {
         self.failingSince = failingSince
         self.octo = octo
         self.receivesTestEvents = receivesTestEvents
+        self.limits = limits
+        self.circuit = circuit
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }

@@ -3,17 +3,66 @@ import Foundation
 /// The durable queue the dispatcher works from. Claims are leases: a worker that dies leaves rows
 /// that any worker claims again once their lease expires.
 public protocol DeliveryQueue: Sendable {
-    /// Leases up to `limit` due deliveries (pending and due, or in flight with an expired lease) to
-    /// `owner` until `now + lease`, with what it takes to send them.
-    func claimDue(owner: String, now: Date, lease: TimeInterval, limit: Int) async throws -> [DispatchJob]
-    /// Records attempts and moves deliveries on, in one transaction; rows whose lease `owner` lost
-    /// keep their state (their attempts are still logged).
-    func settle(_ settlements: [Settlement]) async throws
+    /// Leases due deliveries (pending and due, or in flight with an expired lease) to the
+    /// request's owner, as many and as spread over tenants and endpoints as ``FairClaim`` plans
+    /// from the endpoints' backlogs, in one transaction that also moves rate-limited endpoints'
+    /// next send times; with what it takes to send them.
+    func claim(_ request: ClaimRequest) async throws -> Claim
+    /// Records attempts and moves deliveries and their endpoints' circuits on, in one transaction;
+    /// rows whose lease the owner lost keep their state (their attempts are still logged).
+    /// Returns the circuits that opened or closed.
+    @discardableResult
+    func settle(_ settlements: [Settlement]) async throws -> [CircuitTransition]
     /// When the earliest pending delivery or lease comes due, if any.
     func nextDueDate() async throws -> Date?
     /// Yields whenever a commit made deliveries due (ingest, redelivery, recovery), in this
     /// process or, where the store is shared, in any other.
     func workAvailable() -> AsyncStream<Void>
+}
+
+/// What a worker asks of a claim.
+public struct ClaimRequest: Sendable {
+    /// The worker's name on its leases.
+    public var owner: String
+    public var now: Date
+    /// How long the leases hold.
+    public var lease: TimeInterval
+    /// The most deliveries to claim.
+    public var limit: Int
+    /// The worker's capacity and its sends under way.
+    public var load: WorkerLoad
+
+    public init(owner: String, now: Date, lease: TimeInterval, limit: Int, load: WorkerLoad) {
+        self.owner = owner
+        self.now = now
+        self.lease = lease
+        self.limit = limit
+        self.load = load
+    }
+}
+
+/// What a claim leased, and when there may be more.
+public struct Claim: Sendable {
+    public var jobs: [DispatchJob]
+    /// The earliest time more may be claimed without a wake-up: a delivery or a lease coming due,
+    /// a circuit's probe, a rate-limit slot. nil: nothing is scheduled.
+    public var wakeAt: Date?
+
+    public init(jobs: [DispatchJob], wakeAt: Date?) {
+        self.jobs = jobs
+        self.wakeAt = wakeAt
+    }
+}
+
+extension DeliveryQueue {
+    /// Claims as a worker with room for `limit` sends and none under way.
+    public func claimDue(owner: String, now: Date, lease: TimeInterval, limit: Int) async throws -> [DispatchJob] {
+        try await claim(
+            ClaimRequest(
+                owner: owner, now: now, lease: lease, limit: limit,
+                load: WorkerLoad(concurrency: Int(Int32.max)))
+        ).jobs
+    }
 }
 
 /// A claimed delivery and everything needed to send it.

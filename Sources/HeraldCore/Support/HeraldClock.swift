@@ -28,10 +28,15 @@ public struct HeraldClock: Sendable {
     public init<C: Clock & Sendable>(_ clock: C, startingAt origin: Date) where C.Duration == Duration {
         let start = clock.now
         self.now = { origin.addingTimeInterval(start.duration(to: clock.now).seconds) }
-        let now = self.now
         self.sleepUntil = { date in
-            guard date > now() else { return }
-            try await clock.sleep(until: start.advanced(by: .seconds(date.timeIntervalSince(origin))), tolerance: nil)
+            // To the microsecond: a Date this far from 1970 carries a quarter-microsecond of noise,
+            // and a test clock moved to exactly the due time must wake what is due then.
+            let offset = Duration.microseconds(Int64((date.timeIntervalSince(origin) * 1_000_000).rounded()))
+            let deadline = start.advanced(by: offset)
+            guard deadline > clock.now else { return }
+            // A nanosecond early: a test clock suspends a sleeper whose deadline equals its now
+            // (the test advanced meanwhile) until the next advance, which may never come.
+            try await clock.sleep(until: deadline.advanced(by: .nanoseconds(-1)), tolerance: nil)
         }
     }
 }

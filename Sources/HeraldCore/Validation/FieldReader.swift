@@ -42,6 +42,21 @@ public struct FieldReader {
         return .given(flag)
     }
 
+    /// A whole number in `range` (or null, when `nullable`).
+    public mutating func int(_ field: String, in range: ClosedRange<Int>, nullable: Bool = false) -> Presence<Int?> {
+        guard let value = object[field] else { return .absent }
+        switch value {
+        case .null where nullable: return .given(nil)
+        case .int(let number) where number >= range.lowerBound && number <= range.upperBound:
+            return .given(Int(number))
+        default:
+            fail(
+                field,
+                "must be a whole number from \(range.lowerBound) to \(range.upperBound)\(nullable ? " or null" : "")")
+            return .absent
+        }
+    }
+
     public mutating func uuid(_ field: String, nullable: Bool = false) -> Presence<UUID?> {
         guard let value = object[field] else { return .absent }
         switch value {

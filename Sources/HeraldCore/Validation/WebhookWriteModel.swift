@@ -19,6 +19,9 @@ public struct WebhookWriteModel: Sendable {
     /// nil: the default (Channex) schedule.
     public var retryPolicy: Presence<RetryPolicy?> = .absent
     public var receivesTestEvents: Presence<Bool> = .absent
+    public var maxInFlight: Presence<Int> = .absent
+    /// nil: no rate limit.
+    public var rateLimit: Presence<Int?> = .absent
 
     public init() {}
 
@@ -68,6 +71,11 @@ public struct WebhookWriteModel: Sendable {
         model.isProtected = reader.bool("protected")
         model.receivesTestEvents = reader.bool("receives_test_events")
         model.requestParams = reader.stringMap("request_params")
+        switch reader.int("max_in_flight", in: EndpointLimits.maxInFlightRange) {
+        case .given(let value?): model.maxInFlight = .given(value)
+        default: break
+        }
+        model.rateLimit = reader.int("rate_limit", in: EndpointLimits.rateLimitRange, nullable: true)
 
         if let value = object["retry_policy"] {
             if value == .null {
@@ -109,6 +117,8 @@ public struct WebhookWriteModel: Sendable {
             secrets: [SigningSecret(value: KeyMaterial.newSigningSecret())],
             retryPolicy: retryPolicy.value ?? nil,
             receivesTestEvents: receivesTestEvents.or(false),
+            limits: EndpointLimits(
+                maxInFlight: maxInFlight.or(EndpointLimits.defaultMaxInFlight), rateLimit: rateLimit.or(nil)),
             createdAt: now,
             updatedAt: now
         )
@@ -128,6 +138,8 @@ public struct WebhookWriteModel: Sendable {
         changed.isProtected = isProtected.or(webhook.isProtected)
         changed.retryPolicy = retryPolicy.or(webhook.retryPolicy)
         changed.receivesTestEvents = receivesTestEvents.or(webhook.receivesTestEvents)
+        changed.limits.maxInFlight = maxInFlight.or(webhook.limits.maxInFlight)
+        changed.limits.rateLimit = rateLimit.or(webhook.limits.rateLimit)
         if isActive.value == true {
             changed.disabledReason = nil
             changed.failingSince = nil

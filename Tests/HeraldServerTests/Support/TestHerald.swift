@@ -38,7 +38,8 @@ struct TestHerald {
     /// Makes Herald's time a test clock that starts now and moves only when the test advances it.
     mutating func withTestClock() -> TestClock<Duration> {
         let testClock = TestClock()
-        clock = HeraldClock(testClock, startingAt: Date())
+        // On a whole millisecond, as the stores keep times: a time read back equals the one written.
+        clock = HeraldClock(testClock, startingAt: Timestamp.date(millis: Timestamp.millis(Date())))
         return testClock
     }
     /// Whether a dispatcher delivers while the test runs.

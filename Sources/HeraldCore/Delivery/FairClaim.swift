@@ -1,0 +1,178 @@
+import Foundation
+
+/// How much of the delivery capacity one endpoint may take, set per webhook.
+public struct EndpointLimits: Sendable, Hashable {
+    /// Sends to the endpoint in flight at once, counted across every worker.
+    public var maxInFlight: Int
+    /// Deliveries per second, evenly spaced; nil: as fast as `maxInFlight` allows. Deliveries
+    /// above it wait; none is dropped.
+    public var rateLimit: Int?
+
+    public static let defaultMaxInFlight = 4
+    public static let maxInFlightRange = 1...64
+    public static let rateLimitRange = 1...10_000
+
+    public init(maxInFlight: Int = defaultMaxInFlight, rateLimit: Int? = nil) {
+        self.maxInFlight = maxInFlight
+        self.rateLimit = rateLimit
+    }
+}
+
+/// An endpoint with due deliveries, as a claim finds it.
+public struct EndpointBacklog: Sendable, Hashable {
+    public var webhookId: UUID
+    public var tenantId: UUID
+    /// Due deliveries waiting to be claimed.
+    public var waiting: Int
+    /// When the earliest of them came due.
+    public var firstDue: Date
+    /// Its sends in flight on every worker (leases not yet expired).
+    public var inFlight: Int
+    public var limits: EndpointLimits
+    public var circuit: Circuit
+    /// With a rate limit: when its next send may start.
+    public var nextSendAt: Date?
+
+    public init(
+        webhookId: UUID, tenantId: UUID, waiting: Int, firstDue: Date, inFlight: Int,
+        limits: EndpointLimits = EndpointLimits(), circuit: Circuit = .closed, nextSendAt: Date? = nil
+    ) {
+        self.webhookId = webhookId
+        self.tenantId = tenantId
+        self.waiting = waiting
+        self.firstDue = firstDue
+        self.inFlight = inFlight
+        self.limits = limits
+        self.circuit = circuit
+        self.nextSendAt = nextSendAt
+    }
+}
+
+/// The worker that claims: its capacity and the sends it has under way, per tenant.
+public struct WorkerLoad: Sendable, Hashable {
+    /// Sends it may have under way at once.
+    public var concurrency: Int
+    /// Its sends under way, per tenant.
+    public var inFlight: [UUID: Int]
+
+    public init(concurrency: Int, inFlight: [UUID: Int] = [:]) {
+        self.concurrency = concurrency
+        self.inFlight = inFlight
+    }
+
+    /// Slots a tenant alone leaves free, so that another tenant's first event does not wait
+    /// behind sends that may take the whole request timeout.
+    public var reserve: Int { concurrency / 8 }
+
+    /// The most sends one tenant may have under way here while `tenants` tenants have work.
+    public func tenantShare(tenants: Int) -> Int {
+        tenants <= 1 ? max(1, concurrency - reserve) : max(1, concurrency / tenants)
+    }
+}
+
+/// Which due deliveries a worker claims.
+public struct ClaimPlan: Sendable, Hashable {
+    /// How many of each endpoint's earliest due deliveries to claim.
+    public var quotas: [UUID: Int] = [:]
+    /// Rate-limited endpoints' next send times once these are claimed.
+    public var nextSendAt: [UUID: Date] = [:]
+    /// The earliest time an endpoint that now waits may go again (a probe, a rate-limit slot).
+    public var wakeAt: Date?
+
+    public init(quotas: [UUID: Int] = [:], nextSendAt: [UUID: Date] = [:], wakeAt: Date? = nil) {
+        self.quotas = quotas
+        self.nextSendAt = nextSendAt
+        self.wakeAt = wakeAt
+    }
+
+    public var total: Int { quotas.values.reduce(0, +) }
+}
+
+/// Fair sharing of delivery capacity. No endpoint takes more than its in-flight limit, its rate
+/// or (with an open circuit) more than one probe; while several tenants have work, each gets an
+/// equal share of the worker's slots, and a tenant alone leaves ``WorkerLoad/reserve`` free.
+/// Free slots go round the tenants, and within a tenant round its endpoints (fewest in flight
+/// first), so a saturated endpoint or tenant is skipped rather than waited behind.
+public enum FairClaim {
+    public static func plan(_ backlog: [EndpointBacklog], load: WorkerLoad, limit: Int, now: Date) -> ClaimPlan {
+        var plan = ClaimPlan()
+        let busy = load.inFlight.values.reduce(0, +)
+        var free = min(limit, load.concurrency - busy)
+        guard free > 0 else { return plan }
+
+        var allowance: [UUID: Int] = [:]
+        for endpoint in backlog {
+            allowance[endpoint.webhookId] = Self.allowance(endpoint, now: now, wakeAt: &plan.wakeAt)
+        }
+
+        let tenantsWithWork = Set(backlog.map(\.tenantId)).union(load.inFlight.filter { $0.value > 0 }.keys)
+        let share = load.tenantShare(tenants: tenantsWithWork.count)
+        // Tenants in order of their earliest due work; each one's endpoints fewest-in-flight first.
+        var queues = Dictionary(grouping: backlog.filter { allowance[$0.webhookId, default: 0] > 0 }, by: \.tenantId)
+            .mapValues { endpoints in
+                endpoints.sorted {
+                    ($0.inFlight, $0.firstDue, $0.webhookId.uuidString)
+                        < ($1.inFlight, $1.firstDue, $1.webhookId.uuidString)
+                }
+            }
+        let tenants = queues.keys.sorted {
+            (queues[$0]![0].firstDue, $0.uuidString) < (queues[$1]![0].firstDue, $1.uuidString)
+        }
+        var room = Dictionary(uniqueKeysWithValues: tenants.map { ($0, max(0, share - load.inFlight[$0, default: 0])) })
+        var next: [UUID: Int] = [:]
+
+        var progress = true
+        while free > 0 && progress {
+            progress = false
+            for tenant in tenants where free > 0 && room[tenant, default: 0] > 0 {
+                guard var endpoints = queues[tenant], !endpoints.isEmpty else { continue }
+                let index = next[tenant, default: 0] % endpoints.count
+                let endpoint = endpoints[index]
+                plan.quotas[endpoint.webhookId, default: 0] += 1
+                free -= 1
+                room[tenant]! -= 1
+                progress = true
+                allowance[endpoint.webhookId]! -= 1
+                if allowance[endpoint.webhookId]! == 0 {
+                    endpoints.remove(at: index)
+                    next[tenant] = index
+                } else {
+                    next[tenant] = index + 1
+                }
+                queues[tenant] = endpoints
+            }
+        }
+
+        for endpoint in backlog {
+            guard let rate = endpoint.limits.rateLimit, let count = plan.quotas[endpoint.webhookId] else { continue }
+            let start = max(endpoint.nextSendAt ?? now, now)
+            plan.nextSendAt[endpoint.webhookId] = start.addingTimeInterval(Double(count) / Double(rate))
+        }
+        return plan
+    }
+
+    /// How many sends `endpoint` may start now; where time will let it go, moves `wakeAt` earlier.
+    static func allowance(_ endpoint: EndpointBacklog, now: Date, wakeAt: inout Date?) -> Int {
+        func waitUntil(_ date: Date) {
+            wakeAt = min(wakeAt ?? date, date)
+        }
+        var allowance: Int
+        switch endpoint.circuit.state(at: now) {
+        case .open:
+            waitUntil(endpoint.circuit.probeAt!)
+            return 0
+        case .halfOpen:
+            allowance = endpoint.inFlight == 0 ? 1 : 0
+        case .closed:
+            allowance = max(0, endpoint.limits.maxInFlight - endpoint.inFlight)
+        }
+        if endpoint.limits.rateLimit != nil {
+            if let next = endpoint.nextSendAt, next > now {
+                waitUntil(next)
+                return 0
+            }
+            allowance = min(allowance, 1)
+        }
+        return min(allowance, endpoint.waiting)
+    }
+}

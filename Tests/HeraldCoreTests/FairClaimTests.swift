@@ -1,0 +1,99 @@
+import Foundation
+import HeraldCore
+import Testing
+
+/// How a worker's free slots are shared between tenants and endpoints.
+@Suite struct FairClaimTests {
+    static let now = Date(timeIntervalSince1970: 1_700_000_000)
+    let tenantA = UUID()
+    let tenantB = UUID()
+
+    func endpoint(
+        _ tenant: UUID, waiting: Int = 100, inFlight: Int = 0, maxInFlight: Int = 64, due: TimeInterval = -1,
+        rateLimit: Int? = nil, nextSendAt: Date? = nil, circuit: Circuit = .closed
+    ) -> EndpointBacklog {
+        EndpointBacklog(
+            webhookId: UUID(), tenantId: tenant, waiting: waiting, firstDue: Self.now.addingTimeInterval(due),
+            inFlight: inFlight, limits: EndpointLimits(maxInFlight: maxInFlight, rateLimit: rateLimit),
+            circuit: circuit, nextSendAt: nextSendAt)
+    }
+
+    func plan(_ backlog: [EndpointBacklog], concurrency: Int = 64, inFlight: [UUID: Int] = [:], limit: Int = 64)
+        -> ClaimPlan
+    {
+        FairClaim.plan(
+            backlog, load: WorkerLoad(concurrency: concurrency, inFlight: inFlight), limit: limit, now: Self.now)
+    }
+
+    @Test func anEndpointTakesNoMoreThanItsInFlightLimit() {
+        let hook = endpoint(tenantA, inFlight: 1, maxInFlight: 4)
+        #expect(plan([hook]).quotas == [hook.webhookId: 3])
+        #expect(plan([endpoint(tenantA, inFlight: 4, maxInFlight: 4)]).quotas.isEmpty)
+    }
+
+    @Test func noMoreThanIsWaitingOrTheLimitAsks() {
+        let hook = endpoint(tenantA, waiting: 2)
+        #expect(plan([hook]).quotas == [hook.webhookId: 2])
+        #expect(plan([endpoint(tenantA)], limit: 5).total == 5)
+    }
+
+    @Test func aTenantAloneLeavesTheReserveFree() {
+        let hooks = (0..<20).map { _ in endpoint(tenantA, maxInFlight: 4) }
+        #expect(plan(hooks).total == 64 - 8)
+        #expect(plan(hooks, inFlight: [tenantA: 50]).total == 6)
+    }
+
+    @Test func anotherTenantsEventTakesAFreeSlotWhileTheFirstIsOverItsShare() {
+        let flood = (0..<17).map { _ in endpoint(tenantA, inFlight: 3, maxInFlight: 4) }
+        let newcomer = endpoint(tenantB, waiting: 1, due: 0)
+        let claimed = plan(flood + [newcomer], inFlight: [tenantA: 56])
+        #expect(claimed.quotas == [newcomer.webhookId: 1])
+    }
+
+    @Test func freeSlotsGoRoundTheTenants() {
+        let a = endpoint(tenantA, due: -10)
+        let b = endpoint(tenantB, due: -1)
+        #expect(plan([a, b], limit: 10).quotas == [a.webhookId: 5, b.webhookId: 5])
+        // With two tenants at work each may hold half the worker.
+        #expect(plan([a, b], inFlight: [tenantA: 32]).quotas == [b.webhookId: 32])
+    }
+
+    @Test func withinATenantTheLeastBusyEndpointGoesFirst() {
+        let hostile = endpoint(tenantA, inFlight: 3, maxInFlight: 4, due: -60)
+        let healthy = endpoint(tenantA, due: -1)
+        #expect(plan([hostile, healthy], limit: 1).quotas == [healthy.webhookId: 1])
+    }
+
+    @Test func anOpenCircuitWaitsForItsProbeTime() {
+        let probeAt = Self.now.addingTimeInterval(20)
+        let open = endpoint(tenantA, circuit: Circuit(failures: 5, openedAt: Self.now, probeAt: probeAt))
+        let claimed = plan([open])
+        #expect(claimed.quotas.isEmpty)
+        #expect(claimed.wakeAt == probeAt)
+    }
+
+    @Test func aHalfOpenCircuitSendsOneProbeWhenNothingIsInFlight() {
+        let circuit = Circuit(failures: 5, openedAt: Self.now, probeAt: Self.now.addingTimeInterval(-1))
+        let idle = endpoint(tenantA, circuit: circuit)
+        #expect(plan([idle]).quotas == [idle.webhookId: 1])
+        #expect(plan([endpoint(tenantA, inFlight: 1, circuit: circuit)]).quotas.isEmpty)
+    }
+
+    @Test func aRateLimitedEndpointSendsOneAtATimeAtItsRate() {
+        let fresh = endpoint(tenantA, rateLimit: 5)
+        let claimed = plan([fresh])
+        #expect(claimed.quotas == [fresh.webhookId: 1])
+        #expect(claimed.nextSendAt == [fresh.webhookId: Self.now.addingTimeInterval(0.2)])
+        let slot = Self.now.addingTimeInterval(0.1)
+        let early = endpoint(tenantA, rateLimit: 5, nextSendAt: slot)
+        #expect(plan([early]).quotas.isEmpty)
+        #expect(plan([early]).wakeAt == slot)
+        // A slot missed while idle is not saved up: the next one counts from now.
+        let idle = endpoint(tenantA, rateLimit: 5, nextSendAt: Self.now.addingTimeInterval(-30))
+        #expect(plan([idle]).nextSendAt == [idle.webhookId: Self.now.addingTimeInterval(0.2)])
+    }
+
+    @Test func aFullWorkerClaimsNothing() {
+        #expect(plan([endpoint(tenantB)], inFlight: [tenantA: 64]).quotas.isEmpty)
+    }
+}
