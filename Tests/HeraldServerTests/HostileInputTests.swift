@@ -21,7 +21,7 @@ import Testing
             "callback_url": "http://x.example/\r\nHost: evil", "event_mask": "'; DROP TABLE webhooks;--",
             "property_id": "../../etc/passwd", "is_active": .double(1e308), "send_data": .int(Int64.max),
             "headers": ["X-Ok": "value\r\nInjected: 1"], "request_params": ["a": ["nested": true]],
-            "retry_policy": ["schedule_seconds": [-1]],
+            "retry_policy": ["schedule_seconds": [-1]], "max_in_flight": .int(Int64.max), "rate_limit": .double(0.5),
         ],
         "event": [
             "name": "booking_new' OR '1'='1", "timestamp": "2021-13-45T99:99:99Z", "property_id": "../../x",

@@ -132,6 +132,8 @@ final class HeraldProcess: @unchecked Sendable {
                         "property_id": .string(property), "callback_url": .string(receiver.url + "/multi"),
                         "event_mask": "*",
                         "is_active": true, "send_data": true,
+                        // A receiver built for volume: every process may send to it at once.
+                        "max_in_flight": 64,
                     ]
                 ])["data"]?["id"]?.stringValue)
 

@@ -103,6 +103,39 @@ import Testing
     }
 
     @Test(arguments: Backend.allCases)
+    func deliveryLimitsAreBoundedWholeNumbers(_ backend: Backend) async throws {
+        try await TestHerald(backend).run { api in
+            let property = try await api.property(in: try await api.tenant())
+            for (field, value) in [
+                ("max_in_flight", 0), ("max_in_flight", 65), ("max_in_flight", "4"), ("max_in_flight", .null),
+                ("rate_limit", 0), ("rate_limit", 10_001), ("rate_limit", .double(2.5)),
+            ] as [(String, JSONValue)] {
+                let reply = try await api.webhook(key: api.admin, property: property, [field: value])
+                #expect(reply.status == .unprocessableContent, "\(field): \(value)")
+                #expect(
+                    reply.details?[field]?.arrayValue?.first?.stringValue?.hasPrefix("must be a whole number") == true)
+            }
+            let list = try await api.call(.get, "/api/v1/webhooks", key: api.admin)
+            #expect(list.json["meta"]?["total"] == 0)
+
+            // Set on create, changed and cleared by an update; the circuit starts closed.
+            let created = try await api.webhook(
+                key: api.admin, property: property, ["max_in_flight": 16, "rate_limit": 50])
+            #expect(created.attributes?["max_in_flight"] == 16)
+            #expect(created.attributes?["rate_limit"] == 50)
+            #expect(created.attributes?["circuit"]?["state"] == "closed")
+            let id = try #require(created.id)
+            let updated = try await api.call(
+                .put, "/api/v1/webhooks/\(id.text)", key: api.admin, body: ["webhook": ["rate_limit": .null]])
+            #expect(updated.attributes?["max_in_flight"] == 16)
+            #expect(updated.attributes?["rate_limit"] == .null)
+            let plain = try await api.webhook(key: api.admin, property: property)
+            #expect(plain.attributes?["max_in_flight"] == .int(Int64(EndpointLimits.defaultMaxInFlight)))
+            #expect(plain.attributes?["rate_limit"] == .null)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
     func refusedWritesChangeNothing(_ backend: Backend) async throws {
         try await TestHerald(backend).run { api in
             let property = try await api.property(in: try await api.tenant())
