@@ -14,7 +14,7 @@ extension PostgresStore: DeliveryQueue {
             try await connection.query("SELECT pg_advisory_xact_lock(\(Self.claimLock))", logger: logger)
             let backlog = try await connection.query(
                 """
-                SELECT w.id, w.tenant_id, w.max_in_flight, w.rate_limit, w.next_send_at, w.circuit_failures,
+                SELECT w.id, w.tenant_id, w.is_active, w.max_in_flight, w.rate_limit, w.next_send_at, w.circuit_failures,
                     w.circuit_opened_at, w.circuit_probe_at, w.circuit_failed_probes, due.waiting, due.first_due,
                     COALESCE(busy.n, 0) AS in_flight
                 FROM (SELECT webhook_id, COUNT(*) AS waiting, MIN(due) AS first_due
@@ -52,6 +52,9 @@ extension PostgresStore: DeliveryQueue {
                             JOIN UNNEST(\(webhooks)::uuid[], \(counts)::bigint[]) AS quota(webhook_id, n)
                                 ON quota.webhook_id = d.webhook_id) AS ranked
                         WHERE rank <= n)
+                    -- Still due once any concurrent settle has committed (READ COMMITTED re-checks this).
+                    AND ((status = 'pending' AND next_attempt_at <= \(now))
+                        OR (status = 'in_flight' AND lease_until <= \(now)))
                     RETURNING *
                     """, logger: logger
                 ).all(Delivery.init(postgres:))

@@ -99,6 +99,7 @@ extension EndpointBacklog {
         self.init(
             webhookId: try row.value("id"), tenantId: try row.value("tenant_id"), waiting: try row.value("waiting"),
             firstDue: try row.date("first_due"), inFlight: try row.value("in_flight"),
+            isActive: try row.value("is_active"),
             limits: EndpointLimits(maxInFlight: try row.value("max_in_flight"), rateLimit: try row.value("rate_limit")),
             circuit: try Circuit(postgres: row), nextSendAt: try row.optionalDate("next_send_at"))
     }

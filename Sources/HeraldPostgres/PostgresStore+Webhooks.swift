@@ -34,6 +34,15 @@ extension PostgresStore: WebhookStore {
             """, logger: logger
         ).all { _ in 1 }
         if rows.isEmpty { throw StoreError.notFound }
+        // The circuit is the dispatcher's to move; an update only closes it, on a revival.
+        if webhook.isActive && webhook.circuit == .closed {
+            try await client.query(
+                """
+                UPDATE webhooks SET circuit_failures = 0, circuit_opened_at = NULL, circuit_probe_at = NULL,
+                    circuit_failed_probes = 0
+                WHERE id = \(webhook.id) AND circuit_probe_at IS NOT NULL
+                """, logger: logger)
+        }
     }
 
     public func webhook(id: UUID) async throws -> Webhook? {

@@ -9,7 +9,7 @@ extension SQLiteStore: DeliveryQueue {
             let backlog = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT w.id, w.tenant_id, w.max_in_flight, w.rate_limit, w.next_send_at, w.circuit_failures,
+                    SELECT w.id, w.tenant_id, w.is_active, w.max_in_flight, w.rate_limit, w.next_send_at, w.circuit_failures,
                         w.circuit_opened_at, w.circuit_probe_at, w.circuit_failed_probes, due.waiting, due.first_due,
                         COALESCE(busy.n, 0) AS in_flight
                     FROM (SELECT webhook_id, COUNT(*) AS waiting, MIN(due) AS first_due FROM (\(Self.due))

@@ -119,6 +119,7 @@ extension EndpointBacklog {
         self.init(
             webhookId: try row.uuid("id", table: "webhooks"), tenantId: try row.uuid("tenant_id", table: "webhooks"),
             waiting: row["waiting"], firstDue: row.date("first_due"), inFlight: row["in_flight"],
+            isActive: row["is_active"],
             limits: EndpointLimits(maxInFlight: row["max_in_flight"], rateLimit: row["rate_limit"]),
             circuit: Circuit(row: row), nextSendAt: row.optionalDate("next_send_at"))
     }

@@ -30,6 +30,15 @@ extension SQLiteStore: WebhookStore {
                     """,
                 arguments: Self.mutableColumns(webhook) + [Timestamp.millis(webhook.updatedAt), webhook.id.text])
             if db.changesCount == 0 { throw StoreError.notFound }
+            // The circuit is the dispatcher's to move; an update only closes it, on a revival.
+            if webhook.isActive && webhook.circuit == .closed {
+                try db.execute(
+                    sql: """
+                        UPDATE webhooks SET circuit_failures = 0, circuit_opened_at = NULL, circuit_probe_at = NULL,
+                            circuit_failed_probes = 0
+                        WHERE id = ? AND circuit_probe_at IS NOT NULL
+                        """, arguments: [webhook.id.text])
+            }
         }
     }
 

@@ -38,6 +38,10 @@ import Testing
         let late = breaker.next(open, after: .unhealthy, now: Self.t0.addingTimeInterval(10))
         #expect(late.probeAt == open.probeAt)
         #expect(late.failedProbes == 0)
+        // Even when it ends after the probe time: it started before.
+        let slow = breaker.next(open, after: .unhealthy, startedAt: Self.t0, now: Self.t0.addingTimeInterval(45))
+        #expect(slow.probeAt == open.probeAt)
+        #expect(slow.failedProbes == 0)
     }
 
     @Test func eachFailedProbeDoublesTheWaitUpToTheCap() {

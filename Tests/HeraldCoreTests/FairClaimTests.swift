@@ -41,6 +41,29 @@ import Testing
         let hooks = (0..<20).map { _ in endpoint(tenantA, maxInFlight: 4) }
         #expect(plan(hooks).total == 64 - 8)
         #expect(plan(hooks, inFlight: [tenantA: 50]).total == 6)
+        #expect(plan([endpoint(tenantA)], concurrency: 4).total == 3)
+        #expect(plan([endpoint(tenantA)], concurrency: 1).total == 1)
+    }
+
+    @Test func sharesNoOneUsesGoToTheOthers() {
+        // Tenant A has one send under way and nothing more to claim: B may take all but the reserve.
+        let b = endpoint(tenantB)
+        #expect(plan([b], inFlight: [tenantA: 1]).quotas == [b.webhookId: 64 - 8 - 1])
+        // A tenant whose endpoints all wait (an open circuit) claims no share either.
+        let blocked = endpoint(
+            tenantA, circuit: Circuit(failures: 5, openedAt: Self.now, probeAt: Self.now.addingTimeInterval(30)))
+        #expect(plan([blocked, b]).quotas == [b.webhookId: 64 - 8])
+    }
+
+    @Test func anInactiveWebhooksDeliveriesAreNotHeldByItsLimits() {
+        let circuit = Circuit(failures: 5, openedAt: Self.now, probeAt: Self.now.addingTimeInterval(30))
+        let off = endpoint(
+            tenantA, waiting: 10, inFlight: 4, maxInFlight: 4, rateLimit: 1, nextSendAt: Self.now.addingTimeInterval(5),
+            circuit: circuit)
+        var inactive = off
+        inactive.isActive = false
+        #expect(plan([off]).quotas.isEmpty)
+        #expect(plan([inactive]).quotas == [inactive.webhookId: 10])
     }
 
     @Test func anotherTenantsEventTakesAFreeSlotWhileTheFirstIsOverItsShare() {
@@ -91,6 +114,9 @@ import Testing
         // A slot missed while idle is not saved up: the next one counts from now.
         let idle = endpoint(tenantA, rateLimit: 5, nextSendAt: Self.now.addingTimeInterval(-30))
         #expect(plan([idle]).nextSendAt == [idle.webhookId: Self.now.addingTimeInterval(0.2)])
+        // With more waiting, the worker looks again when the next slot comes, not when a send ends.
+        #expect(claimed.wakeAt == Self.now.addingTimeInterval(0.2))
+        #expect(plan([endpoint(tenantA, waiting: 1, rateLimit: 5)]).wakeAt == nil)
     }
 
     @Test func aFullWorkerClaimsNothing() {

@@ -124,17 +124,18 @@ import Testing
 
     @Test(arguments: Backend.allCases)
     func aRateLimitedEndpointReceivesAtItsRate(backend: Backend) async throws {
-        let receiver = try await TestReceiver.start()
+        // Each answer takes 3 s: the next slot must not wait for it.
+        let receiver = try await TestReceiver.start { _, _ in .init(delay: .seconds(3)) }
         var herald = try await TestHerald(backend)
         let clock = herald.withTestClock()
         let store = herald.store
         try await herald.run { api in
             let world = try await api.world()
-            let hook = try await api.activeWebhook(in: world, url: receiver.url, ["rate_limit": 5])
+            let hook = try await api.activeWebhook(in: world, url: receiver.url, ["rate_limit": 5, "max_in_flight": 8])
             for n in 0..<8 { _ = try await api.publish(world, "booking_new", payload: ["n": .int(Int64(n))]) }
             // Time moves in steps of one slot (200 ms at 5/s); each step lets one delivery go.
             for sent in 1...8 {
-                try await receiver.waitFor(sent)
+                try await receiver.waitFor(sent, timeout: .seconds(2))
                 await clock.advance(by: .milliseconds(200))
             }
             try await api.waitUntilSettled()

@@ -108,7 +108,7 @@ import Testing
             let property = try await api.property(in: try await api.tenant())
             for (field, value) in [
                 ("max_in_flight", 0), ("max_in_flight", 65), ("max_in_flight", "4"), ("max_in_flight", .null),
-                ("rate_limit", 0), ("rate_limit", 10_001), ("rate_limit", .double(2.5)),
+                ("rate_limit", 0), ("rate_limit", 1_001), ("rate_limit", .double(2.5)),
             ] as [(String, JSONValue)] {
                 let reply = try await api.webhook(key: api.admin, property: property, [field: value])
                 #expect(reply.status == .unprocessableContent, "\(field): \(value)")

@@ -60,8 +60,9 @@ public struct CircuitBreaker: Sendable, Hashable {
         self.maxBackoff = maxBackoff
     }
 
-    /// The circuit after an attempt that ended at `now` with `signal`.
-    public func next(_ circuit: Circuit, after signal: EndpointSignal, now: Date) -> Circuit {
+    /// The circuit after an attempt that started at `startedAt` (`now` when omitted) and ended at
+    /// `now` with `signal`.
+    public func next(_ circuit: Circuit, after signal: EndpointSignal, startedAt: Date? = nil, now: Date) -> Circuit {
         switch signal {
         case .none:
             return circuit
@@ -71,9 +72,9 @@ public struct CircuitBreaker: Sendable, Hashable {
             var next = circuit
             next.failures += 1
             if let probeAt = circuit.probeAt {
-                // Once the probe may go, a failure is the probe's; before, it is a send that was
-                // already under way when the circuit opened, and changes nothing.
-                guard now >= probeAt else { return next }
+                // A send that started once the probe could go is the probe; one that started
+                // earlier was already under way when the circuit opened, and changes nothing.
+                guard (startedAt ?? now) >= probeAt else { return next }
                 next.failedProbes += 1
                 next.probeAt = now.addingTimeInterval(delay(afterFailedProbes: next.failedProbes))
             } else if next.failures >= threshold {

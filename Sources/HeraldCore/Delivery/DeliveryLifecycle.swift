@@ -103,7 +103,7 @@ public struct Settlement: Sendable, Hashable {
 
     /// The endpoint's circuit once this attempt counts, given its state when the store settles.
     public func circuit(after current: Circuit) -> Circuit {
-        breaker.next(current, after: signal, now: endedAt)
+        breaker.next(current, after: signal, startedAt: attempt.startedAt, now: endedAt)
     }
 
     /// When the attempt ended.

@@ -10,7 +10,8 @@ public struct EndpointLimits: Sendable, Hashable {
 
     public static let defaultMaxInFlight = 4
     public static let maxInFlightRange = 1...64
-    public static let rateLimitRange = 1...10_000
+    /// Up to one delivery per millisecond, the resolution send times are kept at.
+    public static let rateLimitRange = 1...1_000
 
     public init(maxInFlight: Int = defaultMaxInFlight, rateLimit: Int? = nil) {
         self.maxInFlight = maxInFlight
@@ -28,13 +29,15 @@ public struct EndpointBacklog: Sendable, Hashable {
     public var firstDue: Date
     /// Its sends in flight on every worker (leases not yet expired).
     public var inFlight: Int
+    /// An inactive webhook's deliveries fail without a send: no limit or circuit holds them.
+    public var isActive: Bool
     public var limits: EndpointLimits
     public var circuit: Circuit
     /// With a rate limit: when its next send may start.
     public var nextSendAt: Date?
 
     public init(
-        webhookId: UUID, tenantId: UUID, waiting: Int, firstDue: Date, inFlight: Int,
+        webhookId: UUID, tenantId: UUID, waiting: Int, firstDue: Date, inFlight: Int, isActive: Bool = true,
         limits: EndpointLimits = EndpointLimits(), circuit: Circuit = .closed, nextSendAt: Date? = nil
     ) {
         self.webhookId = webhookId
@@ -42,6 +45,7 @@ public struct EndpointBacklog: Sendable, Hashable {
         self.waiting = waiting
         self.firstDue = firstDue
         self.inFlight = inFlight
+        self.isActive = isActive
         self.limits = limits
         self.circuit = circuit
         self.nextSendAt = nextSendAt
@@ -60,9 +64,9 @@ public struct WorkerLoad: Sendable, Hashable {
         self.inFlight = inFlight
     }
 
-    /// Slots a tenant alone leaves free, so that another tenant's first event does not wait
-    /// behind sends that may take the whole request timeout.
-    public var reserve: Int { concurrency / 8 }
+    /// Slots kept free beyond the tenants' shares (an eighth, at least one), so that another
+    /// tenant's first event does not wait behind sends that may take the whole request timeout.
+    public var reserve: Int { concurrency > 1 ? max(1, concurrency / 8) : 0 }
 
     /// The most sends one tenant may have under way here while `tenants` tenants have work.
     public func tenantShare(tenants: Int) -> Int {
@@ -89,10 +93,10 @@ public struct ClaimPlan: Sendable, Hashable {
 }
 
 /// Fair sharing of delivery capacity. No endpoint takes more than its in-flight limit, its rate
-/// or (with an open circuit) more than one probe; while several tenants have work, each gets an
-/// equal share of the worker's slots, and a tenant alone leaves ``WorkerLoad/reserve`` free.
-/// Free slots go round the tenants, and within a tenant round its endpoints (fewest in flight
-/// first), so a saturated endpoint or tenant is skipped rather than waited behind.
+/// or (with an open circuit) more than one probe. Free slots go round the tenants, and within a
+/// tenant round its endpoints (least busy first), so a saturated endpoint or tenant is skipped
+/// rather than waited behind: first up to an equal share per tenant that has work (a tenant
+/// alone: all but ``WorkerLoad/reserve``), then what no one took, still keeping the reserve free.
 public enum FairClaim {
     public static func plan(_ backlog: [EndpointBacklog], load: WorkerLoad, limit: Int, now: Date) -> ClaimPlan {
         var plan = ClaimPlan()
@@ -104,10 +108,7 @@ public enum FairClaim {
         for endpoint in backlog {
             allowance[endpoint.webhookId] = Self.allowance(endpoint, now: now, wakeAt: &plan.wakeAt)
         }
-
-        let tenantsWithWork = Set(backlog.map(\.tenantId)).union(load.inFlight.filter { $0.value > 0 }.keys)
-        let share = load.tenantShare(tenants: tenantsWithWork.count)
-        // Tenants in order of their earliest due work; each one's endpoints fewest-in-flight first.
+        // Each tenant's claimable endpoints, least busy first, then earliest due.
         var queues = Dictionary(grouping: backlog.filter { allowance[$0.webhookId, default: 0] > 0 }, by: \.tenantId)
             .mapValues { endpoints in
                 endpoints.sorted {
@@ -115,38 +116,54 @@ public enum FairClaim {
                         < ($1.inFlight, $1.firstDue, $1.webhookId.uuidString)
                 }
             }
+        // Tenants that can take a slot now, or hold some: those with nothing claimable claim no share.
+        let sharing = Set(queues.keys).union(load.inFlight.filter { $0.value > 0 }.keys)
+        let share = load.tenantShare(tenants: sharing.count)
         let tenants = queues.keys.sorted {
             (queues[$0]![0].firstDue, $0.uuidString) < (queues[$1]![0].firstDue, $1.uuidString)
         }
-        var room = Dictionary(uniqueKeysWithValues: tenants.map { ($0, max(0, share - load.inFlight[$0, default: 0])) })
         var next: [UUID: Int] = [:]
 
-        var progress = true
-        while free > 0 && progress {
-            progress = false
-            for tenant in tenants where free > 0 && room[tenant, default: 0] > 0 {
-                guard var endpoints = queues[tenant], !endpoints.isEmpty else { continue }
-                let index = next[tenant, default: 0] % endpoints.count
-                let endpoint = endpoints[index]
-                plan.quotas[endpoint.webhookId, default: 0] += 1
-                free -= 1
-                room[tenant]! -= 1
-                progress = true
-                allowance[endpoint.webhookId]! -= 1
-                if allowance[endpoint.webhookId]! == 0 {
-                    endpoints.remove(at: index)
-                    next[tenant] = index
-                } else {
-                    next[tenant] = index + 1
+        /// Hands out up to `budget` slots round the tenants, each up to its `room`.
+        func distribute(budget: Int, room: inout [UUID: Int]) {
+            var budget = budget
+            var progress = true
+            while budget > 0 && progress {
+                progress = false
+                for tenant in tenants where budget > 0 && room[tenant, default: 0] > 0 {
+                    guard var endpoints = queues[tenant], !endpoints.isEmpty else { continue }
+                    let index = next[tenant, default: 0] % endpoints.count
+                    let endpoint = endpoints[index]
+                    plan.quotas[endpoint.webhookId, default: 0] += 1
+                    budget -= 1
+                    free -= 1
+                    room[tenant]! -= 1
+                    progress = true
+                    allowance[endpoint.webhookId]! -= 1
+                    if allowance[endpoint.webhookId]! == 0 {
+                        endpoints.remove(at: index)
+                        next[tenant] = index
+                    } else {
+                        next[tenant] = index + 1
+                    }
+                    queues[tenant] = endpoints
                 }
-                queues[tenant] = endpoints
             }
         }
 
-        for endpoint in backlog {
+        var room = Dictionary(uniqueKeysWithValues: tenants.map { ($0, max(0, share - load.inFlight[$0, default: 0])) })
+        distribute(budget: free, room: &room)
+        // What the shares left unused goes to whoever can still use it, short of the reserve.
+        var unlimited = Dictionary(uniqueKeysWithValues: tenants.map { ($0, Int.max) })
+        distribute(budget: min(free, load.concurrency - load.reserve - busy - plan.total), room: &unlimited)
+
+        for endpoint in backlog where endpoint.isActive {
             guard let rate = endpoint.limits.rateLimit, let count = plan.quotas[endpoint.webhookId] else { continue }
             let start = max(endpoint.nextSendAt ?? now, now)
-            plan.nextSendAt[endpoint.webhookId] = start.addingTimeInterval(Double(count) / Double(rate))
+            let nextSend = start.addingTimeInterval(Double(count) / Double(rate))
+            plan.nextSendAt[endpoint.webhookId] = nextSend
+            // More is waiting: look again when its slot comes.
+            if endpoint.waiting > count { plan.wakeAt = min(plan.wakeAt ?? nextSend, nextSend) }
         }
         return plan
     }
@@ -156,6 +173,7 @@ public enum FairClaim {
         func waitUntil(_ date: Date) {
             wakeAt = min(wakeAt ?? date, date)
         }
+        guard endpoint.isActive else { return endpoint.waiting }
         var allowance: Int
         switch endpoint.circuit.state(at: now) {
         case .open:

@@ -141,8 +141,10 @@ public struct WebhookWriteModel: Sendable {
         changed.limits.maxInFlight = maxInFlight.or(webhook.limits.maxInFlight)
         changed.limits.rateLimit = rateLimit.or(webhook.limits.rateLimit)
         if isActive.value == true {
+            // Revived: delivered at once, not after the circuit's back-off.
             changed.disabledReason = nil
             changed.failingSince = nil
+            changed.circuit = .closed
         }
         changed.updatedAt = now
         return changed
