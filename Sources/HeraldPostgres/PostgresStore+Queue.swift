@@ -12,25 +12,45 @@ extension PostgresStore: DeliveryQueue {
             // in-flight limits and rate-limit slots hold for the whole cluster. No transaction
             // stays open while the deliveries are sent.
             try await connection.query("SELECT pg_advisory_xact_lock(\(Self.claimLock))", logger: logger)
+            // Endpoints with pending rows are found by skipping through the pending index, one
+            // seek per endpoint, so a long backlog costs no more than a short one.
+            let cap = EndpointLimits.maxInFlightRange.upperBound
             let backlog = try await connection.query(
                 """
+                WITH RECURSIVE hooks(webhook_id) AS (
+                    SELECT (SELECT webhook_id FROM deliveries WHERE status = 'pending' ORDER BY webhook_id LIMIT 1)
+                    UNION ALL
+                    SELECT (SELECT d.webhook_id FROM deliveries d
+                            WHERE d.status = 'pending' AND d.webhook_id > hooks.webhook_id ORDER BY d.webhook_id LIMIT 1)
+                    FROM hooks WHERE hooks.webhook_id IS NOT NULL
+                ),
+                pending AS (
+                    SELECT webhook_id,
+                        (SELECT MIN(d.next_attempt_at) FROM deliveries d
+                         WHERE d.status = 'pending' AND d.webhook_id = hooks.webhook_id) AS first_due,
+                        (SELECT COUNT(*) FROM (SELECT 1 FROM deliveries d
+                         WHERE d.status = 'pending' AND d.webhook_id = hooks.webhook_id
+                             AND d.next_attempt_at <= \(now) LIMIT \(cap)) AS capped) AS waiting
+                    FROM hooks WHERE webhook_id IS NOT NULL
+                ),
+                due AS (
+                    SELECT webhook_id, MIN(first_due) AS first_due, SUM(waiting)::bigint AS waiting FROM (
+                        SELECT webhook_id, first_due, waiting FROM pending WHERE first_due <= \(now)
+                        UNION ALL
+                        SELECT webhook_id, MIN(lease_until), COUNT(*) FROM deliveries
+                        WHERE status = 'in_flight' AND lease_until <= \(now) GROUP BY webhook_id) AS both_kinds
+                    GROUP BY webhook_id
+                )
                 SELECT w.id, w.tenant_id, w.is_active, w.max_in_flight, w.rate_limit, w.next_send_at, w.circuit_failures,
                     w.circuit_opened_at, w.circuit_probe_at, w.circuit_failed_probes, due.waiting, due.first_due,
                     COALESCE(busy.n, 0) AS in_flight
-                FROM (SELECT webhook_id, COUNT(*) AS waiting, MIN(due) AS first_due
-                      FROM (SELECT webhook_id, next_attempt_at AS due FROM deliveries
-                                WHERE status = 'pending' AND next_attempt_at <= \(now)
-                            UNION ALL
-                            SELECT webhook_id, lease_until AS due FROM deliveries
-                                WHERE status = 'in_flight' AND lease_until <= \(now)) AS d
-                      GROUP BY webhook_id) AS due
+                FROM due
                 JOIN webhooks w ON w.id = due.webhook_id
                 LEFT JOIN (SELECT webhook_id, COUNT(*) AS n FROM deliveries
                            WHERE status = 'in_flight' AND lease_until > \(now) GROUP BY webhook_id) AS busy
                     ON busy.webhook_id = due.webhook_id
                 """, logger: logger
             ).all(EndpointBacklog.init(postgres:))
-            // Judged at the stored resolution, so a time written back compares equal to it.
             let plan = FairClaim.plan(
                 backlog, load: request.load, limit: request.limit, now: Timestamp.date(millis: now))
             var deliveries: [Delivery] = []
@@ -41,17 +61,18 @@ extension PostgresStore: DeliveryQueue {
                     """
                     UPDATE deliveries SET status = 'in_flight', lease_owner = \(request.owner), lease_until = \(until)
                     WHERE id IN (
-                        SELECT id FROM (
-                            SELECT d.id, quota.n,
-                                ROW_NUMBER() OVER (PARTITION BY d.webhook_id ORDER BY d.due, d.id) AS rank
-                            FROM (SELECT id, webhook_id, next_attempt_at AS due FROM deliveries
-                                      WHERE status = 'pending' AND next_attempt_at <= \(now)
-                                  UNION ALL
-                                  SELECT id, webhook_id, lease_until AS due FROM deliveries
-                                      WHERE status = 'in_flight' AND lease_until <= \(now)) AS d
-                            JOIN UNNEST(\(webhooks)::uuid[], \(counts)::bigint[]) AS quota(webhook_id, n)
-                                ON quota.webhook_id = d.webhook_id) AS ranked
-                        WHERE rank <= n)
+                        SELECT picked.id
+                        FROM UNNEST(\(webhooks)::uuid[], \(counts)::bigint[]) AS quota(webhook_id, n)
+                        CROSS JOIN LATERAL (
+                            SELECT id, due FROM (
+                                (SELECT id, lease_until AS due FROM deliveries
+                                 WHERE status = 'in_flight' AND webhook_id = quota.webhook_id AND lease_until <= \(now)
+                                 ORDER BY lease_until LIMIT quota.n)
+                                UNION ALL
+                                (SELECT id, next_attempt_at AS due FROM deliveries
+                                 WHERE status = 'pending' AND webhook_id = quota.webhook_id AND next_attempt_at <= \(now)
+                                 ORDER BY next_attempt_at LIMIT quota.n)) AS candidates
+                            ORDER BY due LIMIT quota.n) AS picked)
                     -- Still due once any concurrent settle has committed (READ COMMITTED re-checks this).
                     AND ((status = 'pending' AND next_attempt_at <= \(now))
                         OR (status = 'in_flight' AND lease_until <= \(now)))

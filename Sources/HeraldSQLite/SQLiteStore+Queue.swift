@@ -7,49 +7,41 @@ extension SQLiteStore: DeliveryQueue {
         try await pool.write { db in
             let now = Timestamp.millis(request.now)
             let backlog = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT w.id, w.tenant_id, w.is_active, w.max_in_flight, w.rate_limit, w.next_send_at, w.circuit_failures,
-                        w.circuit_opened_at, w.circuit_probe_at, w.circuit_failed_probes, due.waiting, due.first_due,
-                        COALESCE(busy.n, 0) AS in_flight
-                    FROM (SELECT webhook_id, COUNT(*) AS waiting, MIN(due) AS first_due FROM (\(Self.due))
-                          GROUP BY webhook_id) AS due
-                    JOIN webhooks w ON w.id = due.webhook_id
-                    LEFT JOIN (SELECT webhook_id, COUNT(*) AS n FROM deliveries
-                               WHERE status = 'in_flight' AND lease_until > :now GROUP BY webhook_id) AS busy
-                        ON busy.webhook_id = due.webhook_id
-                    """,
-                arguments: ["now": now]
+                db, sql: Self.backlog,
+                arguments: ["now": now, "cap": EndpointLimits.maxInFlightRange.upperBound]
             ).map(EndpointBacklog.init(row:))
             // Judged at the stored resolution, so a time written back compares equal to it.
             let plan = FairClaim.plan(
                 backlog, load: request.load, limit: request.limit, now: Timestamp.date(millis: now))
+            // Each endpoint's earliest due deliveries, by index: no scan of the whole backlog.
+            var picked: [String] = []
+            for (webhookId, count) in plan.quotas.sorted(by: { $0.key.text < $1.key.text }) {
+                picked += try String.fetchAll(
+                    db,
+                    sql: """
+                        SELECT id FROM (
+                            SELECT * FROM (SELECT id, lease_until AS due FROM deliveries
+                                WHERE status = 'in_flight' AND webhook_id = :webhook AND lease_until <= :now
+                                ORDER BY lease_until LIMIT :n)
+                            UNION ALL
+                            SELECT * FROM (SELECT id, next_attempt_at AS due FROM deliveries
+                                WHERE status = 'pending' AND webhook_id = :webhook AND next_attempt_at <= :now
+                                ORDER BY next_attempt_at LIMIT :n))
+                        ORDER BY due LIMIT :n
+                        """, arguments: ["webhook": webhookId.text, "now": now, "n": count])
+            }
             var ids: [String] = []
-            if !plan.quotas.isEmpty {
-                let quotas = plan.quotas.sorted { $0.key.text < $1.key.text }
-                var arguments: [String: (any DatabaseValueConvertible)?] = [
-                    "owner": request.owner, "until": Timestamp.millis(request.now.addingTimeInterval(request.lease)),
-                    "now": now,
-                ]
-                for (index, quota) in quotas.enumerated() {
-                    arguments["w\(index)"] = quota.key.text
-                    arguments["n\(index)"] = quota.value
-                }
-                let values = quotas.indices.map { "(:w\($0), :n\($0))" }.joined(separator: ", ")
+            if !picked.isEmpty {
                 ids = try String.fetchAll(
                     db,
                     sql: """
-                        WITH quota(webhook_id, n) AS (VALUES \(values))
-                        UPDATE deliveries SET status = 'in_flight', lease_owner = :owner, lease_until = :until
-                        WHERE id IN (
-                            SELECT id FROM (
-                                SELECT d.id, quota.n,
-                                    ROW_NUMBER() OVER (PARTITION BY d.webhook_id ORDER BY d.due, d.id) AS rank
-                                FROM (\(Self.due)) AS d JOIN quota ON quota.webhook_id = d.webhook_id)
-                            WHERE rank <= n)
+                        UPDATE deliveries SET status = 'in_flight', lease_owner = ?, lease_until = ?
+                        WHERE id IN (\(Self.placeholders(picked.count)))
                         RETURNING id
                         """,
-                    arguments: StatementArguments(arguments))
+                    arguments: StatementArguments(
+                        [request.owner, Timestamp.millis(request.now.addingTimeInterval(request.lease))]
+                            as [any DatabaseValueConvertible] + picked))
             }
             for (webhookId, date) in plan.nextSendAt {
                 try db.execute(
@@ -81,11 +73,43 @@ extension SQLiteStore: DeliveryQueue {
         }
     }
 
-    /// Due deliveries: pending and due, or in flight with an expired lease (`:now`).
-    static let due = """
-        SELECT id, webhook_id, next_attempt_at AS due FROM deliveries WHERE status = 'pending' AND next_attempt_at <= :now
-        UNION ALL
-        SELECT id, webhook_id, lease_until AS due FROM deliveries WHERE status = 'in_flight' AND lease_until <= :now
+    /// Each endpoint with due deliveries (pending and due, or in flight with an expired lease at
+    /// `:now`): its state, its sends in flight, when its earliest came due and how many wait (up
+    /// to `:cap`). Endpoints with pending rows are found by skipping through the pending index,
+    /// one seek per endpoint, so a long backlog costs no more than a short one.
+    static let backlog = """
+        WITH RECURSIVE hooks(webhook_id) AS (
+            SELECT (SELECT webhook_id FROM deliveries WHERE status = 'pending' ORDER BY webhook_id LIMIT 1)
+            UNION ALL
+            SELECT (SELECT d.webhook_id FROM deliveries d
+                    WHERE d.status = 'pending' AND d.webhook_id > hooks.webhook_id ORDER BY d.webhook_id LIMIT 1)
+            FROM hooks WHERE hooks.webhook_id IS NOT NULL
+        ),
+        pending AS (
+            SELECT webhook_id,
+                (SELECT MIN(d.next_attempt_at) FROM deliveries d
+                 WHERE d.status = 'pending' AND d.webhook_id = hooks.webhook_id) AS first_due,
+                (SELECT COUNT(*) FROM (SELECT 1 FROM deliveries d
+                 WHERE d.status = 'pending' AND d.webhook_id = hooks.webhook_id AND d.next_attempt_at <= :now
+                 LIMIT :cap)) AS waiting
+            FROM hooks WHERE webhook_id IS NOT NULL
+        ),
+        due AS (
+            SELECT webhook_id, MIN(first_due) AS first_due, SUM(waiting) AS waiting FROM (
+                SELECT webhook_id, first_due, waiting FROM pending WHERE first_due <= :now
+                UNION ALL
+                SELECT webhook_id, MIN(lease_until), COUNT(*) FROM deliveries
+                WHERE status = 'in_flight' AND lease_until <= :now GROUP BY webhook_id)
+            GROUP BY webhook_id
+        )
+        SELECT w.id, w.tenant_id, w.is_active, w.max_in_flight, w.rate_limit, w.next_send_at, w.circuit_failures,
+            w.circuit_opened_at, w.circuit_probe_at, w.circuit_failed_probes, due.waiting, due.first_due,
+            COALESCE(busy.n, 0) AS in_flight
+        FROM due
+        JOIN webhooks w ON w.id = due.webhook_id
+        LEFT JOIN (SELECT webhook_id, COUNT(*) AS n FROM deliveries
+                   WHERE status = 'in_flight' AND lease_until > :now GROUP BY webhook_id) AS busy
+            ON busy.webhook_id = due.webhook_id
         """
 
     @discardableResult
