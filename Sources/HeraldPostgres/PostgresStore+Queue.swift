@@ -164,20 +164,17 @@ extension PostgresStore: DeliveryQueue {
                         SELECT circuit_failures, circuit_opened_at, circuit_probe_at, circuit_failed_probes
                         FROM webhooks WHERE id = \(settlement.webhookId) FOR UPDATE
                         """, logger: logger
-                    ).all(Circuit.init(postgres:)).first
+                    ).all(Circuit.init(postgres:)).first,
+                    let change = settlement.circuitChange(from: current)
                 else { continue }
-                let next = settlement.circuit(after: current)
-                guard next != current else { continue }
                 try await connection.query(
                     """
-                    UPDATE webhooks SET circuit_failures = \(next.failures),
-                        circuit_opened_at = \(next.openedAt.map(Timestamp.millis)),
-                        circuit_probe_at = \(next.probeAt.map(Timestamp.millis)), circuit_failed_probes = \(next.failedProbes)
+                    UPDATE webhooks SET circuit_failures = \(change.circuit.failures),
+                        circuit_opened_at = \(change.circuit.openedAt.map(Timestamp.millis)),
+                        circuit_probe_at = \(change.circuit.probeAt.map(Timestamp.millis)), circuit_failed_probes = \(change.circuit.failedProbes)
                     WHERE id = \(settlement.webhookId)
                     """, logger: logger)
-                if next.isOpen != current.isOpen {
-                    transitions.append(CircuitTransition(webhookId: settlement.webhookId, opened: next.isOpen))
-                }
+                if let transition = change.transition { transitions.append(transition) }
             }
             return transitions
         }

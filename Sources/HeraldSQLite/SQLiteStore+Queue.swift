@@ -149,11 +149,9 @@ extension SQLiteStore: DeliveryQueue {
                 guard settlement.signal != .none,
                     let row = try Row.fetchOne(
                         db, sql: "SELECT \(Self.circuitColumns) FROM webhooks WHERE id = ?",
-                        arguments: [settlement.webhookId.text])
+                        arguments: [settlement.webhookId.text]),
+                    let change = settlement.circuitChange(from: Circuit(row: row))
                 else { continue }
-                let current = Circuit(row: row)
-                let next = settlement.circuit(after: current)
-                guard next != current else { continue }
                 try db.execute(
                     sql: """
                         UPDATE webhooks SET circuit_failures = ?, circuit_opened_at = ?, circuit_probe_at = ?,
@@ -161,12 +159,11 @@ extension SQLiteStore: DeliveryQueue {
                         WHERE id = ?
                         """,
                     arguments: [
-                        next.failures, next.openedAt.map(Timestamp.millis), next.probeAt.map(Timestamp.millis),
-                        next.failedProbes, settlement.webhookId.text,
+                        change.circuit.failures, change.circuit.openedAt.map(Timestamp.millis),
+                        change.circuit.probeAt.map(Timestamp.millis),
+                        change.circuit.failedProbes, settlement.webhookId.text,
                     ])
-                if next.isOpen != current.isOpen {
-                    transitions.append(CircuitTransition(webhookId: settlement.webhookId, opened: next.isOpen))
-                }
+                if let transition = change.transition { transitions.append(transition) }
             }
             return transitions
         }

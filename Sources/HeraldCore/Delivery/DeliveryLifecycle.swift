@@ -101,9 +101,14 @@ public struct Settlement: Sendable, Hashable {
         self.breaker = breaker
     }
 
-    /// The endpoint's circuit once this attempt counts, given its state when the store settles.
-    public func circuit(after current: Circuit) -> Circuit {
-        breaker.next(current, after: signal, startedAt: attempt.startedAt, now: endedAt)
+    /// How the endpoint's circuit moves once this attempt counts, from its state when the store
+    /// settles: the state to write, and the opening or closing it makes; nil when it stays.
+    public func circuitChange(from current: Circuit) -> (circuit: Circuit, transition: CircuitTransition?)? {
+        let next = breaker.next(current, after: signal, startedAt: attempt.startedAt, now: endedAt)
+        guard next != current else { return nil }
+        let transition =
+            next.isOpen == current.isOpen ? nil : CircuitTransition(webhookId: webhookId, opened: next.isOpen)
+        return (next, transition)
     }
 
     /// When the attempt ended.
