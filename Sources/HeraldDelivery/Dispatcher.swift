@@ -22,6 +22,8 @@ public final class Dispatcher<Queue: DeliveryQueue>: Service, Sendable {
     private let inFlight = Mutex<[UUID: Int]>([:])
     /// Not ready until the loop has gone round once.
     private let heartbeat = Mutex(Date.distantPast)
+    /// Settlements of sends that end together, written in one transaction.
+    private let settlements: GroupCommit<Settlement, [CircuitTransition]>
 
     public init(
         queue: Queue, courier: Courier, configuration: DispatcherConfiguration, clock: HeraldClock = .system,
@@ -34,6 +36,18 @@ public final class Dispatcher<Queue: DeliveryQueue>: Service, Sendable {
             lifecycle: configuration.lifecycle, owner: configuration.owner, breaker: configuration.breaker)
         self.clock = clock
         self.logger = logger
+        settlements = GroupCommit(maxCost: 256, capacity: max(1, configuration.concurrency)) { group in
+            do {
+                // Each transition is answered to the first settlement of its endpoint.
+                var transitions = Dictionary(
+                    grouping: try await queue.settle(group), by: \.webhookId)
+                return group.map { settlement in
+                    .success(transitions.removeValue(forKey: settlement.webhookId) ?? [])
+                }
+            } catch {
+                return group.map { _ in .failure(error) }
+            }
+        }
     }
 
     /// When the loop last went round (for `/ready`).
@@ -113,7 +127,7 @@ public final class Dispatcher<Queue: DeliveryQueue>: Service, Sendable {
             logger.warning("webhook disabled", metadata: ["webhook": "\(job.webhook.id.text)", "reason": "\(reason)"])
         }
         do {
-            for transition in try await queue.settle([settlement]) {
+            for transition in try await settlements.submit(settlement) {
                 let state = transition.opened ? "open" : "closed"
                 Counter(label: "herald_circuit_transitions_total", dimensions: [("to", state)]).increment()
                 logger.notice(

@@ -14,8 +14,10 @@ extension PostgresStore: EventStore {
 
     func ingestOnce(_ events: [Event], tenantId: UUID, now: Date) async throws -> [IngestResult] {
         let logger = self.logger
+        let routes = self.routes
         return try await transaction { connection in
-            let facts = try await Self.facts(Ingest.reads(for: events, tenantId: tenantId), connection, logger: logger)
+            let facts = try await Self.facts(
+                Ingest.reads(for: events, tenantId: tenantId), routes: routes, connection, logger: logger)
             let plan = try Ingest.plan(events, facts: facts, now: now)
             try await Self.write(plan, tenantId: tenantId, connection, logger: logger)
             // Sent with the commit: wakes the workers of every process, this one included.
@@ -28,15 +30,17 @@ extension PostgresStore: EventStore {
         try await client.query("SELECT * FROM events WHERE id = \(id)", logger: logger).all(Event.init(postgres:)).first
     }
 
-    /// The primitives ingest reads with; snapshots are locked until the commit.
-    static func facts(_ reads: Ingest.Reads, _ connection: PostgresConnection, logger: Logger) async throws
-        -> Ingest.Facts
-    {
+    /// The primitives ingest reads with; snapshots are locked until the commit. Candidate webhooks
+    /// come from `routes` where it holds them at the tenant's current webhooks version.
+    static func facts(
+        _ reads: Ingest.Reads, routes: RouteCache, _ connection: PostgresConnection, logger: Logger
+    ) async throws -> Ingest.Facts {
         let tenantId = reads.tenantId
-        var facts = Ingest.Facts(
-            demoMode: try await connection.query(
-                "SELECT demo_mode FROM tenants WHERE id = \(tenantId)", logger: logger
-            ).all { try $0.value("demo_mode", as: Bool.self) }.first)
+        let tenant = try await connection.query(
+            "SELECT demo_mode, webhooks_version FROM tenants WHERE id = \(tenantId)", logger: logger
+        ).all { try ($0.value("demo_mode", as: Bool.self), $0.value("webhooks_version", as: Int64.self)) }.first
+        var facts = Ingest.Facts(demoMode: tenant?.0)
+        guard let version = tenant?.1 else { return facts }
         if !reads.idempotencyKeys.isEmpty {
             let earlier = try await connection.query(
                 """
@@ -67,18 +71,27 @@ extension PostgresStore: EventStore {
             }
             for (key, body) in rows { facts.snapshots[key] = try? JSONValue.decode(body) }
         }
-        let propertyIds = reads.propertyIds.compactMap { $0 }
-        let webhooks = try await connection.query(
-            """
-            SELECT * FROM webhooks WHERE tenant_id = \(tenantId) AND is_active
-                AND (is_global OR property_id = ANY(\(propertyIds)))
-            """, logger: logger
-        ).all(Webhook.init(postgres:))
-        for propertyId in reads.propertyIds {
-            facts.webhooks[propertyId] = webhooks.filter {
-                $0.isGlobal || ($0.propertyId != nil && $0.propertyId == propertyId)
+        var (scopes, missing) = routes.lookup(tenantId: tenantId, propertyIds: reads.propertyIds, version: version)
+        if !missing.isEmpty {
+            let properties = missing.compactMap(\.propertyId)
+            let globals = missing.contains { $0.propertyId == nil }
+            var loaded = Dictionary(uniqueKeysWithValues: missing.map { ($0, [WebhookRoute]()) })
+            for route in try await connection.query(
+                """
+                SELECT id, tenant_id, property_id, is_global, is_active, receives_test_events, event_mask, callback_url
+                FROM webhooks WHERE tenant_id = \(tenantId) AND is_active
+                    AND ((is_global AND \(globals)) OR property_id = ANY(\(properties)))
+                """, logger: logger
+            ).all(WebhookRoute.init(postgres:)) {
+                loaded[
+                    RouteCache.Key(tenantId: tenantId, propertyId: route.isGlobal ? nil : route.propertyId), default: []
+                ]
+                .append(route)
             }
+            routes.store(loaded, version: version)
+            scopes.merge(loaded) { _, read in read }
         }
+        facts.webhooks = RouteCache.candidates(tenantId: tenantId, propertyIds: reads.propertyIds, scopes: scopes)
         return facts
     }
 

@@ -86,6 +86,19 @@ extension Webhook {
     }
 }
 
+extension WebhookRoute {
+    init(postgres row: PostgresRandomAccessRow) throws {
+        guard let mask = try? EventMask(parsing: try row.value("event_mask")) else {
+            throw CorruptRow(table: "webhooks", column: "event_mask")
+        }
+        self.init(
+            id: try row.value("id"), tenantId: try row.value("tenant_id"), propertyId: try row.value("property_id"),
+            isGlobal: try row.value("is_global"), isActive: try row.value("is_active"),
+            receivesTestEvents: try row.value("receives_test_events"), eventMask: mask,
+            callbackURL: try row.value("callback_url"))
+    }
+}
+
 extension Circuit {
     init(postgres row: PostgresRandomAccessRow) throws {
         self.init(

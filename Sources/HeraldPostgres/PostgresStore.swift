@@ -10,6 +10,8 @@ public struct PostgresStore: HeraldStore, Sendable {
     let logger: Logger
     /// Fed by the LISTEN service with every commit that made work, in any process.
     let work = WorkSignal()
+    /// The active webhooks events are matched against.
+    let routes = RouteCache()
     /// The channel NOTIFY wakes idle workers on.
     public static let wakeChannel = "herald_deliveries"
 

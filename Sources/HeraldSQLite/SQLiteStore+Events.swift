@@ -4,14 +4,43 @@ import HeraldCore
 
 extension SQLiteStore: EventStore {
     public func ingest(_ events: [Event], tenantId: UUID, now: Date) async throws -> [IngestResult] {
-        let plan = try await pool.write { db in
-            let plan = try Ingest.plan(
-                events, facts: try Self.facts(Ingest.reads(for: events, tenantId: tenantId), db), now: now)
-            try Self.write(plan, tenantId: tenantId, db)
-            return plan
+        try await ingests.submit(IngestRequest(events: events, tenantId: tenantId, now: now))
+    }
+
+    /// Concurrent ingests in one transaction, each in a savepoint of its own: one that fails
+    /// (its tenant is gone) leaves the others in place.
+    static func commit(_ requests: [IngestRequest], pool: DatabasePool, routes: RouteCache, work: WorkSignal) async
+        -> [Result<[IngestResult], any Error>]
+    {
+        do {
+            let (results, makesWork) = try await pool.write { db in
+                var results: [Result<[IngestResult], any Error>] = []
+                var makesWork = false
+                for request in requests {
+                    do {
+                        var plan: Ingest.Plan?
+                        try db.inSavepoint {
+                            plan = try Ingest.plan(
+                                request.events,
+                                facts: try Self.facts(
+                                    Ingest.reads(for: request.events, tenantId: request.tenantId), routes: routes, db),
+                                now: request.now)
+                            if let plan { try Self.write(plan, tenantId: request.tenantId, db) }
+                            return .commit
+                        }
+                        makesWork = makesWork || plan?.makesWork == true
+                        results.append(.success(plan?.results ?? []))
+                    } catch {
+                        results.append(.failure(error))
+                    }
+                }
+                return (results, makesWork)
+            }
+            if makesWork { work.announce() }
+            return results
+        } catch {
+            return requests.map { _ in .failure(error) }
         }
-        if plan.makesWork { work.announce() }
-        return plan.results
     }
 
     public func event(id: UUID) async throws -> Event? {
@@ -20,19 +49,23 @@ extension SQLiteStore: EventStore {
         }
     }
 
-    /// The primitives ingest reads with.
-    static func facts(_ reads: Ingest.Reads, _ db: Database) throws -> Ingest.Facts {
+    /// The primitives ingest reads with; candidate webhooks come from `routes` where it holds
+    /// them at the tenant's current webhooks version.
+    static func facts(_ reads: Ingest.Reads, routes: RouteCache, _ db: Database) throws -> Ingest.Facts {
         let tenant = reads.tenantId.text
-        var facts = Ingest.Facts(
-            demoMode: try Bool.fetchOne(db, sql: "SELECT demo_mode FROM tenants WHERE id = ?", arguments: [tenant]))
+        let row = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT demo_mode, webhooks_version FROM tenants WHERE id = ?"),
+            arguments: [tenant])
+        var facts = Ingest.Facts(demoMode: row?["demo_mode"])
+        guard let row else { return facts }
         for key in reads.idempotencyKeys {
             guard
                 let row = try Row.fetchOne(
-                    db,
-                    sql: """
-                        SELECT e.*, (SELECT COUNT(*) FROM deliveries d WHERE d.event_id = e.id) AS delivery_count
-                        FROM events e WHERE e.tenant_id = ? AND e.idempotency_key = ?
-                        """,
+                    db.cachedStatement(
+                        sql: """
+                            SELECT e.*, (SELECT COUNT(*) FROM deliveries d WHERE d.event_id = e.id) AS delivery_count
+                            FROM events e WHERE e.tenant_id = ? AND e.idempotency_key = ?
+                            """),
                     arguments: [tenant, key])
             else { continue }
             facts.earlier[key] = IngestResult(
@@ -40,21 +73,31 @@ extension SQLiteStore: EventStore {
         }
         for entity in reads.entities {
             let body = try String.fetchOne(
-                db, sql: "SELECT body FROM entity_snapshots WHERE tenant_id = ? AND kind = ? AND entity_id = ?",
+                db.cachedStatement(
+                    sql: "SELECT body FROM entity_snapshots WHERE tenant_id = ? AND kind = ? AND entity_id = ?"),
                 arguments: [tenant, entity.kind, entity.id])
             facts.snapshots[entity] = body.flatMap { try? JSONValue.decode($0) }
         }
-        for propertyId in reads.propertyIds {
-            let rows = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT * FROM webhooks WHERE tenant_id = ? AND is_active = 1 AND property_id = ?
-                    UNION ALL
-                    SELECT * FROM webhooks WHERE tenant_id = ? AND is_active = 1 AND is_global = 1
-                    """,
-                arguments: [tenant, propertyId?.text, tenant])
-            facts.webhooks[propertyId] = try rows.map(Webhook.init(row:))
+        let version: Int64 = row["webhooks_version"]
+        var (scopes, missing) = routes.lookup(
+            tenantId: reads.tenantId, propertyIds: reads.propertyIds, version: version)
+        var loaded: [RouteCache.Key: [WebhookRoute]] = [:]
+        for key in missing {
+            let scope = key.propertyId == nil ? "is_global = 1" : "property_id = ?"
+            loaded[key] = try Row.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        SELECT id, tenant_id, property_id, is_global, is_active, receives_test_events, event_mask,
+                            callback_url
+                        FROM webhooks WHERE tenant_id = ? AND is_active = 1 AND \(scope)
+                        """),
+                arguments: StatementArguments([tenant] + (key.propertyId.map { [$0.text] } ?? []))
+            ).map(WebhookRoute.init(row:))
         }
+        routes.store(loaded, version: version)
+        scopes.merge(loaded) { _, read in read }
+        facts.webhooks = RouteCache.candidates(
+            tenantId: reads.tenantId, propertyIds: reads.propertyIds, scopes: scopes)
         return facts
     }
 
@@ -73,12 +116,13 @@ extension SQLiteStore: EventStore {
                 ])
         }
         for event in plan.events {
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO events (id, tenant_id, property_id, name, user_id, payload, occurred_at,
                         idempotency_key, test, created_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
+                    """
+            ).execute(
                 arguments: [
                     event.id.text, event.tenantId.text, event.propertyId?.text, event.name, event.userId,
                     event.payload.encodedString(), Timestamp.millis(event.occurredAt), event.idempotencyKey,
@@ -86,12 +130,13 @@ extension SQLiteStore: EventStore {
                 ])
         }
         for delivery in plan.deliveries {
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO deliveries (id, event_id, webhook_id, tenant_id, event_name, ari_filters, status,
                         attempts, next_attempt_at, created_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
+                    """
+            ).execute(
                 arguments: [
                     delivery.id, delivery.eventId.text, delivery.webhookId.text, delivery.tenantId.text,
                     delivery.eventName, delivery.ariFiltersText, delivery.status.rawValue, delivery.attempts,

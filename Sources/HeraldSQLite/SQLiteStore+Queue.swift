@@ -20,7 +20,7 @@ extension SQLiteStore: DeliveryQueue {
                     db,
                     sql: """
                         SELECT id FROM (
-                            SELECT * FROM (SELECT id, lease_until AS due FROM deliveries
+                            SELECT * FROM (SELECT id, lease_until AS due FROM deliveries INDEXED BY deliveries_leased
                                 WHERE status = 'in_flight' AND webhook_id = :webhook AND lease_until <= :now
                                 ORDER BY lease_until LIMIT :n)
                             UNION ALL
@@ -76,7 +76,9 @@ extension SQLiteStore: DeliveryQueue {
     /// Each endpoint with due deliveries (pending and due, or in flight with an expired lease at
     /// `:now`): its state, its sends in flight, when its earliest came due and how many wait (up
     /// to `:cap`). Endpoints with pending rows are found by skipping through the pending index,
-    /// one seek per endpoint, so a long backlog costs no more than a short one.
+    /// one seek per endpoint, so a long backlog costs no more than a short one; leases are read
+    /// through the index of leased rows alone (left to itself, the planner groups by walking
+    /// every delivery ever made through the webhook index, and claims slow as history grows).
     static let backlog = """
         WITH RECURSIVE hooks(webhook_id) AS (
             SELECT (SELECT webhook_id FROM deliveries WHERE status = 'pending' ORDER BY webhook_id LIMIT 1)
@@ -98,7 +100,7 @@ extension SQLiteStore: DeliveryQueue {
             SELECT webhook_id, MIN(first_due) AS first_due, SUM(waiting) AS waiting FROM (
                 SELECT webhook_id, first_due, waiting FROM pending WHERE first_due <= :now
                 UNION ALL
-                SELECT webhook_id, MIN(lease_until), COUNT(*) FROM deliveries
+                SELECT webhook_id, MIN(lease_until), COUNT(*) FROM deliveries INDEXED BY deliveries_leased
                 WHERE status = 'in_flight' AND lease_until <= :now GROUP BY webhook_id)
             GROUP BY webhook_id
         )
@@ -107,7 +109,7 @@ extension SQLiteStore: DeliveryQueue {
             COALESCE(busy.n, 0) AS in_flight
         FROM due
         JOIN webhooks w ON w.id = due.webhook_id
-        LEFT JOIN (SELECT webhook_id, COUNT(*) AS n FROM deliveries
+        LEFT JOIN (SELECT webhook_id, COUNT(*) AS n FROM deliveries INDEXED BY deliveries_leased
                    WHERE status = 'in_flight' AND lease_until > :now GROUP BY webhook_id) AS busy
             ON busy.webhook_id = due.webhook_id
         """

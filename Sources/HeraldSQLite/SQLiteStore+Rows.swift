@@ -173,3 +173,16 @@ extension DeliveryAttempt {
             error: row["error"])
     }
 }
+
+extension WebhookRoute {
+    init(row: Row) throws {
+        guard let mask = try? EventMask(parsing: row["event_mask"]) else {
+            throw CorruptRow(table: "webhooks", column: "event_mask")
+        }
+        self.init(
+            id: try row.uuid("id", table: "webhooks"), tenantId: try row.uuid("tenant_id", table: "webhooks"),
+            propertyId: try row.optionalUUID("property_id", table: "webhooks"),
+            isGlobal: row["is_global"], isActive: row["is_active"], receivesTestEvents: row["receives_test_events"],
+            eventMask: mask, callbackURL: row["callback_url"])
+    }
+}

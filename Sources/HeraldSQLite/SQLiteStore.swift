@@ -6,7 +6,11 @@ import HeraldCore
 public struct SQLiteStore: HeraldStore, Sendable {
     let pool: DatabasePool
     /// Announces commits that make deliveries due to this process's workers.
-    let work = WorkSignal()
+    let work: WorkSignal
+    /// The active webhooks events are matched against.
+    let routes: RouteCache
+    /// Concurrent ingests, committed together.
+    let ingests: GroupCommit<IngestRequest, [IngestResult]>
 
     /// How commits reach the disk.
     public enum Synchronous: String, Sendable, CaseIterable {
@@ -24,8 +28,23 @@ public struct SQLiteStore: HeraldStore, Sendable {
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = \(synchronous.rawValue.uppercased())")
         }
-        pool = try DatabasePool(path: path, configuration: configuration)
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        let work = WorkSignal()
+        let routes = RouteCache()
+        self.pool = pool
+        self.work = work
+        self.routes = routes
+        ingests = GroupCommit(
+            maxCost: Self.maxEventsPerCommit, capacity: Self.maxIngestsWaiting, cost: { $0.events.count }
+        ) {
+            await Self.commit($0, pool: pool, routes: routes, work: work)
+        }
     }
+
+    /// The most events one ingest transaction takes (a larger batch goes alone).
+    static let maxEventsPerCommit = 2_000
+    /// The most ingests waiting for a transaction before new ones are turned away.
+    static let maxIngestsWaiting = 8_192
 
     /// Applies the pending `NNNN_name.sql` files of `directory`, in name order.
     /// Returns the names of the migrations it applied.

@@ -10,11 +10,13 @@ import Testing
     func webhook(
         _ mask: String, property: UUID?? = .none, url: String = "https://a.example/hook", active: Bool = true,
         tenant: UUID? = nil
-    ) throws -> Webhook {
+    ) throws -> WebhookRoute {
         let scope = property ?? self.property
-        return Webhook(
-            tenantId: tenant ?? self.tenant, propertyId: scope, isGlobal: scope == nil, callbackURL: url,
-            eventMask: try EventMask(parsing: mask), isActive: active, secrets: [], createdAt: now, updatedAt: now)
+        return WebhookRoute(
+            Webhook(
+                tenantId: tenant ?? self.tenant, propertyId: scope, isGlobal: scope == nil, callbackURL: url,
+                eventMask: try EventMask(parsing: mask), isActive: active, secrets: [], createdAt: now,
+                updatedAt: now))
     }
 
     func event(_ name: String, property: UUID?? = .none, payload: JSONValue = [:]) -> Event {
@@ -32,7 +34,7 @@ import Testing
             try webhook("*", url: "https://stranger.example", tenant: UUID()),
             try webhook("message", url: "https://m.example"),
         ]
-        let targets = FanOut.targets(of: event("booking_new"), among: hooks).map(\.webhook.callbackURL)
+        let targets = FanOut.targets(of: event("booking_new"), among: hooks).map(\.route.endpoint)
         #expect(targets == ["https://p.example", "https://g.example"])
     }
 
@@ -43,7 +45,7 @@ import Testing
         ]
         let targets = FanOut.targets(of: event("booking_new"), among: hooks)
         #expect(targets.count == 1)
-        #expect(targets.first?.webhook.isGlobal == false)
+        #expect(targets.first?.route.isGlobal == false)
     }
 
     @Test func umbrellaMatchCarriesBookingAsTheName() throws {

@@ -25,7 +25,8 @@ import Testing
     }
 
     func facts(demo: Bool = false, webhooks: [Webhook] = []) -> Ingest.Facts {
-        Ingest.Facts(demoMode: demo, webhooks: [property: webhooks, nil: webhooks.filter(\.isGlobal)])
+        let routes = webhooks.map(WebhookRoute.init)
+        return Ingest.Facts(demoMode: demo, webhooks: [property: routes, nil: routes.filter(\.isGlobal)])
     }
 
     @Test func readsNameEachKeyEntityAndPropertyOnce() {

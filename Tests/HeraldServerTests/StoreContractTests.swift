@@ -110,6 +110,72 @@ import Testing
         }
     }
 
+    /// Matching reads webhooks from a cache; a change made through another store (another
+    /// process) must reach the very next ingest: created, narrowed, deactivated, made global, deleted.
+    @Test(arguments: Backend.allCases)
+    func webhookChangesMadeElsewhereReachTheNextIngest(backend: Backend) async throws {
+        try await backend.withTwoStores { ingesting, other in
+            let (tenant, property) = try await world(other)
+            func deliveries() async throws -> Int {
+                try await ingesting.ingest([event(tenant, property)], tenantId: tenant.id, now: now)[0].deliveries
+            }
+            #expect(try await deliveries() == 0)
+            var hook = try webhook(tenant, property)
+            try await other.insertWebhook(hook)
+            #expect(try await deliveries() == 1)
+            hook.eventMask = try EventMask(parsing: "message")
+            try await other.updateWebhook(hook)
+            #expect(try await deliveries() == 0)
+            hook.eventMask = try EventMask(parsing: "*")
+            hook.isActive = false
+            try await other.updateWebhook(hook)
+            #expect(try await deliveries() == 0)
+            let global = try webhook(tenant, nil, url: "https://8.8.4.4/g")
+            try await other.insertWebhook(global)
+            #expect(try await deliveries() == 1)
+            try await other.deleteWebhook(id: global.id)
+            #expect(try await deliveries() == 0)
+        }
+    }
+
+    /// Concurrent ingests share transactions (group commit); each still gets its own answer, and
+    /// one whose tenant is gone fails alone.
+    @Test(arguments: Backend.allCases)
+    func concurrentIngestsEachGetTheirOwnAnswer(backend: Backend) async throws {
+        try await backend.withStore { store in
+            let (tenant, property) = try await world(store)
+            try await store.insertWebhook(try webhook(tenant, property))
+            let ghost = Tenant(name: "Gone", createdAt: now)
+            let results = try await withThrowingTaskGroup(of: (Int, Result<[IngestResult], StoreError>).self) { group in
+                for n in 0..<40 {
+                    group.addTask {
+                        let owner = n % 10 == 9 ? ghost : tenant
+                        do {
+                            let results = try await store.ingest(
+                                [event(owner, n % 10 == 9 ? nil : property, payload: ["n": .int(Int64(n))])],
+                                tenantId: owner.id, now: now)
+                            return (n, .success(results))
+                        } catch let error as StoreError {
+                            return (n, .failure(error))
+                        }
+                    }
+                }
+                return try await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+            }
+            for (n, result) in results {
+                if n % 10 == 9 {
+                    #expect(throws: StoreError.notFound) { try result.get() }
+                } else {
+                    let answer = try result.get()
+                    #expect(
+                        answer.count == 1 && answer[0].deliveries == 1 && answer[0].event.payload["n"] == .int(Int64(n))
+                    )
+                    #expect(try await store.event(id: answer[0].event.id) != nil)
+                }
+            }
+        }
+    }
+
     @Test(arguments: Backend.allCases)
     func concurrentRequestsWithOneIdempotencyKeyStoreOneEvent(backend: Backend) async throws {
         try await backend.withStore { store in

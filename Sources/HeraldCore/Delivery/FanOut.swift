@@ -3,7 +3,7 @@ import Foundation
 /// Which webhooks an event reaches, and how: the pure half of ingest.
 public enum FanOut {
     public struct Target: Sendable, Hashable {
-        public var webhook: Webhook
+        public var route: WebhookRoute
         public var match: EventMask.Match
     }
 
@@ -14,41 +14,76 @@ public enum FanOut {
     /// - Test events reach only test endpoints (`receivesTestEvents`), live events only the others.
     /// - An `ari` webhook whose filters keep no item of the payload gets nothing.
     /// - A global and a property webhook on the same endpoint deliver once, through the property webhook.
-    public static func targets(of event: Event, among candidates: [Webhook]) -> [Target] {
+    public static func targets(of event: Event, among candidates: [WebhookRoute]) -> [Target] {
         var targets: [Target] = []
-        for webhook in candidates
-        where webhook.isActive && webhook.tenantId == event.tenantId && webhook.receivesTestEvents == event.isTest {
-            let inScope = webhook.isGlobal || (webhook.propertyId != nil && webhook.propertyId == event.propertyId)
-            guard inScope, let match = webhook.eventMask.match(event.name) else { continue }
+        var propertyEndpoints = Set<String>()
+        for route in candidates
+        where route.isActive && route.tenantId == event.tenantId && route.receivesTestEvents == event.isTest {
+            let inScope = route.isGlobal || (route.propertyId != nil && route.propertyId == event.propertyId)
+            guard inScope, let match = route.eventMask.match(event.name) else { continue }
             if !match.ariFilters.isEmpty {
                 guard case .array(let kept) = ARIFilter.apply(match.ariFilters, to: event.payload), !kept.isEmpty else {
                     continue
                 }
             }
-            targets.append(Target(webhook: webhook, match: match))
+            if !route.isGlobal { propertyEndpoints.insert(route.endpoint) }
+            targets.append(Target(route: route, match: match))
         }
-        let propertyEndpoints = Set(targets.filter { !$0.webhook.isGlobal }.map { endpointKey($0.webhook.callbackURL) })
-        return targets.filter {
-            !$0.webhook.isGlobal || !propertyEndpoints.contains(endpointKey($0.webhook.callbackURL))
-        }
+        guard !propertyEndpoints.isEmpty else { return targets }
+        return targets.filter { !$0.route.isGlobal || !propertyEndpoints.contains($0.route.endpoint) }
     }
 
     /// The deliveries `event` makes, due at `now`.
-    public static func deliveries(of event: Event, among candidates: [Webhook], now: Date) -> [Delivery] {
+    public static func deliveries(of event: Event, among candidates: [WebhookRoute], now: Date) -> [Delivery] {
         targets(of: event, among: candidates).map { target in
             Delivery(
-                eventId: event.id, webhookId: target.webhook.id, tenantId: event.tenantId,
+                eventId: event.id, webhookId: target.route.id, tenantId: event.tenantId,
                 eventName: target.match.deliveredName, ariFilters: target.match.ariFilters, nextAttemptAt: now,
                 createdAt: now)
         }
     }
 
     /// Endpoints compare without case in scheme and host and without a trailing slash.
-    static func endpointKey(_ url: String) -> String {
+    public static func endpointKey(_ url: String) -> String {
         guard var components = URLComponents(string: url) else { return url }
         components.scheme = components.scheme?.lowercased()
         components.host = components.host?.lowercased()
         if components.path.hasSuffix("/") { components.path.removeLast() }
         return components.string ?? url
+    }
+}
+
+/// What fan-out needs of a webhook, and no more: the lean form the route cache keeps of each
+/// active webhook (a full ``Webhook`` carries secrets, headers and settings that matching never reads).
+public struct WebhookRoute: Sendable, Hashable {
+    public var id: UUID
+    public var tenantId: UUID
+    public var propertyId: UUID?
+    public var isGlobal: Bool
+    public var isActive: Bool
+    public var receivesTestEvents: Bool
+    public var eventMask: EventMask
+    /// The callback URL as endpoints compare (``FanOut/endpointKey(_:)``).
+    public var endpoint: String
+
+    public init(
+        id: UUID, tenantId: UUID, propertyId: UUID?, isGlobal: Bool, isActive: Bool, receivesTestEvents: Bool,
+        eventMask: EventMask, callbackURL: String
+    ) {
+        self.id = id
+        self.tenantId = tenantId
+        self.propertyId = propertyId
+        self.isGlobal = isGlobal
+        self.isActive = isActive
+        self.receivesTestEvents = receivesTestEvents
+        self.eventMask = eventMask
+        self.endpoint = FanOut.endpointKey(callbackURL)
+    }
+
+    public init(_ webhook: Webhook) {
+        self.init(
+            id: webhook.id, tenantId: webhook.tenantId, propertyId: webhook.propertyId, isGlobal: webhook.isGlobal,
+            isActive: webhook.isActive, receivesTestEvents: webhook.receivesTestEvents, eventMask: webhook.eventMask,
+            callbackURL: webhook.callbackURL)
     }
 }

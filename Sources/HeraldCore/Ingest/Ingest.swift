@@ -30,11 +30,11 @@ public enum Ingest {
         /// The last state of each entity seen.
         public var snapshots: [EntityKey: JSONValue]
         /// Active candidate webhooks for each of ``Reads/propertyIds``: that property's and the global ones.
-        public var webhooks: [UUID?: [Webhook]]
+        public var webhooks: [UUID?: [WebhookRoute]]
 
         public init(
             demoMode: Bool?, earlier: [String: IngestResult] = [:], snapshots: [EntityKey: JSONValue] = [:],
-            webhooks: [UUID?: [Webhook]] = [:]
+            webhooks: [UUID?: [WebhookRoute]] = [:]
         ) {
             self.demoMode = demoMode
             self.earlier = earlier

@@ -3,7 +3,8 @@ import Foundation
 /// Where events come in: stored with their fan-out in one transaction.
 public protocol EventStore: Sendable {
     /// Stores `events` of `tenantId` and the deliveries each makes (none for a tenant in demo mode),
-    /// all in one transaction. An event whose idempotency key the tenant used before is not stored
+    /// all in one transaction (which may hold other calls' events too: ``GroupCommit``); returns
+    /// once it committed. An event whose idempotency key the tenant used before is not stored
     /// again: its result is the first event, marked as replayed.
     func ingest(_ events: [Event], tenantId: UUID, now: Date) async throws -> [IngestResult]
     func event(id: UUID) async throws -> Event?
@@ -19,5 +20,18 @@ public struct IngestResult: Sendable, Hashable {
         self.event = event
         self.deliveries = deliveries
         self.replayed = replayed
+    }
+}
+
+/// One call's events, as a store's group commit holds them until their transaction.
+public struct IngestRequest: Sendable {
+    public var events: [Event]
+    public var tenantId: UUID
+    public var now: Date
+
+    public init(events: [Event], tenantId: UUID, now: Date) {
+        self.events = events
+        self.tenantId = tenantId
+        self.now = now
     }
 }

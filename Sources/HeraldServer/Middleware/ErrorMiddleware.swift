@@ -25,6 +25,8 @@ struct ErrorMiddleware: RouterMiddleware {
             return try render(error)
         } catch let error as ValidationErrors {
             return try render(ChannexError.validation(error))
+        } catch is StoreOverloaded {
+            return try render(ChannexError.overloaded)
         } catch let error as HTTPResponseError {
             return try render(Self.channex(for: error.status))
         } catch {

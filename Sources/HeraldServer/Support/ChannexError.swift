@@ -43,6 +43,15 @@ public struct ChannexError: HTTPResponseError, Sendable {
         validation(ValidationErrors(field, message))
     }
 
+    /// More work waits to be committed than the store takes: the client tries again shortly.
+    public static var overloaded: ChannexError {
+        var error = ChannexError(
+            status: .serviceUnavailable, code: "service_unavailable", title: "Service Unavailable",
+            details: ["base": ["too many requests are waiting to be stored; retry shortly"]])
+        error.headers[.retryAfter] = "1"
+        return error
+    }
+
     public static func methodNotAllowed() -> ChannexError {
         ChannexError(status: .methodNotAllowed, code: "method_not_allowed", title: "Method Not Allowed")
     }

@@ -45,6 +45,8 @@ public struct OctoError: HTTPResponseError, Sendable {
         case .forbidden: self.init(status: .forbidden, code: "FORBIDDEN", message: message)
         case .unprocessableContent: self.init(status: .badRequest, code: "BAD_REQUEST", message: message)
         case .tooManyRequests: self.init(status: .tooManyRequests, code: "TOO_MANY_REQUESTS", message: message)
+        case .serviceUnavailable:
+            self.init(status: .serviceUnavailable, code: "SERVICE_UNAVAILABLE", message: message)
         case .internalServerError:
             self.init(status: .internalServerError, code: "INTERNAL_SERVER_ERROR", message: message)
         default: self.init(status: error.status, code: "BAD_REQUEST", message: message)

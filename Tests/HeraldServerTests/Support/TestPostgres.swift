@@ -118,4 +118,30 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
             }
         }
     }
+
+    /// Runs `body` with two stores on one fresh, migrated database, as two processes would have:
+    /// each with its own caches.
+    func withTwoStores<T: Sendable>(_ body: (any HeraldStore, any HeraldStore) async throws -> T) async throws -> T {
+        switch self {
+        case .sqlite:
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "herald-contract-\(UUID().text)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let path = directory.appendingPathComponent("herald.sqlite").path
+            let first = try SQLiteStore(path: path)
+            try first.migrate(from: TestHerald.migrations)
+            return try await body(first, try SQLiteStore(path: path))
+        case .postgres:
+            let url = try await TestPostgres.shared.freshDatabase()
+            let client = try PostgresStore.client(url: url, maxConnections: 8)
+            var logger = Logger(label: "herald-test-postgres")
+            logger.logLevel = .warning
+            return try await TestPostgres.with(client) { client in
+                let first = PostgresStore(client: client, logger: logger)
+                try await first.migrate(from: TestPostgres.migrations)
+                return try await body(first, PostgresStore(client: client, logger: logger))
+            }
+        }
+    }
 }
