@@ -71,11 +71,21 @@ extension PostgresStore: TenantStore {
     }
 
     public func insertProperty(_ property: Property) async throws {
-        try await client.query(
-            """
-            INSERT INTO properties (id, tenant_id, title, created_at)
-            VALUES (\(property.id), \(property.tenantId), \(property.title), \(Timestamp.millis(property.createdAt)))
-            """, logger: logger)
+        try await insertProperties([property])
+    }
+
+    public func insertProperties(_ properties: [Property]) async throws {
+        let logger = self.logger
+        try await transaction { connection in
+            for property in properties {
+                try await connection.query(
+                    """
+                    INSERT INTO properties (id, tenant_id, title, created_at)
+                    VALUES (\(property.id), \(property.tenantId), \(property.title),
+                        \(Timestamp.millis(property.createdAt)))
+                    """, logger: logger)
+            }
+        }
     }
 
     public func property(id: UUID) async throws -> Property? {

@@ -4,8 +4,19 @@ import PostgresNIO
 
 extension PostgresStore: WebhookStore {
     public func insertWebhook(_ webhook: Webhook) async throws {
+        try await insertWebhooks([webhook])
+    }
+
+    public func insertWebhooks(_ webhooks: [Webhook]) async throws {
+        let logger = self.logger
+        try await transaction { connection in
+            for webhook in webhooks { try await Self.insert(webhook, connection, logger: logger) }
+        }
+    }
+
+    static func insert(_ webhook: Webhook, _ connection: PostgresConnection, logger: Logger) async throws {
         let c = Columns(webhook)
-        try await client.query(
+        try await connection.query(
             """
             INSERT INTO webhooks (id, tenant_id, property_id, is_global, dialect, callback_url, event_mask, request_params,
                 headers, is_active, send_data, protected, secrets, disabled_reason, retry_policy, failing_since, octo,

@@ -6,9 +6,23 @@ extension SQLiteStore: DeliveryQueue {
     public func claim(_ request: ClaimRequest) async throws -> Claim {
         try await pool.write { db in
             let now = Timestamp.millis(request.now)
+            // A window of the endpoints with pending deliveries, from where the last claim stopped
+            // (wrapping round): a claim costs the same with ten thousand endpoints waiting as with ten.
+            let start = claimWindow.start()
+            let read = try String.fetchAll(
+                db.cachedStatement(sql: Self.endpointWindow), arguments: ["after": start, "window": claimWindow.size])
+            var fromBeginning: [String] = []
+            if let remainder = claimWindow.remainder(after: start, read: read) {
+                fromBeginning = try String.fetchAll(
+                    db.cachedStatement(sql: Self.endpointWindow), arguments: ["after": "", "window": remainder])
+            }
+            let window = claimWindow.finish(start: start, read: read, fromBeginning: fromBeginning)
             let backlog = try Row.fetchAll(
-                db, sql: Self.backlog,
-                arguments: ["now": now, "cap": EndpointLimits.maxInFlightRange.upperBound]
+                db.cachedStatement(sql: Self.backlog),
+                arguments: [
+                    "now": now, "cap": EndpointLimits.maxInFlightRange.upperBound,
+                    "hooks": JSONValue.array(window.map(JSONValue.string)).encodedString(),
+                ]
             ).map(EndpointBacklog.init(row:))
             // Judged at the stored resolution, so a time written back compares equal to it.
             let plan = FairClaim.plan(
@@ -17,18 +31,18 @@ extension SQLiteStore: DeliveryQueue {
             var picked: [String] = []
             for (webhookId, count) in plan.quotas.sorted(by: { $0.key.text < $1.key.text }) {
                 picked += try String.fetchAll(
-                    db,
-                    sql: """
-                        SELECT id FROM (
-                            SELECT * FROM (SELECT id, lease_until AS due FROM deliveries INDEXED BY deliveries_leased
-                                WHERE status = 'in_flight' AND webhook_id = :webhook AND lease_until <= :now
-                                ORDER BY lease_until LIMIT :n)
-                            UNION ALL
-                            SELECT * FROM (SELECT id, next_attempt_at AS due FROM deliveries
-                                WHERE status = 'pending' AND webhook_id = :webhook AND next_attempt_at <= :now
-                                ORDER BY next_attempt_at LIMIT :n))
-                        ORDER BY due LIMIT :n
-                        """, arguments: ["webhook": webhookId.text, "now": now, "n": count])
+                    db.cachedStatement(
+                        sql: """
+                                SELECT id FROM (
+                                SELECT * FROM (SELECT id, lease_until AS due FROM deliveries INDEXED BY deliveries_leased
+                                    WHERE status = 'in_flight' AND webhook_id = :webhook AND lease_until <= :now
+                                    ORDER BY lease_until LIMIT :n)
+                                UNION ALL
+                                SELECT * FROM (SELECT id, next_attempt_at AS due FROM deliveries
+                                    WHERE status = 'pending' AND webhook_id = :webhook AND next_attempt_at <= :now
+                                    ORDER BY next_attempt_at LIMIT :n))
+                            ORDER BY due LIMIT :n
+                            """), arguments: ["webhook": webhookId.text, "now": now, "n": count])
             }
             var ids: [String] = []
             if !picked.isEmpty {
@@ -49,14 +63,14 @@ extension SQLiteStore: DeliveryQueue {
                     arguments: [Timestamp.millis(date), webhookId.text])
             }
             let later = try Int64.fetchOne(
-                db,
-                sql: """
-                    SELECT MIN(due) FROM (
-                        SELECT MIN(next_attempt_at) AS due FROM deliveries
-                            WHERE status = 'pending' AND next_attempt_at > :now
-                        UNION ALL
-                        SELECT MIN(lease_until) AS due FROM deliveries WHERE status = 'in_flight' AND lease_until > :now)
-                    """, arguments: ["now": now]
+                db.cachedStatement(
+                    sql: """
+                        SELECT MIN(due) FROM (
+                            SELECT MIN(next_attempt_at) AS due FROM deliveries
+                                WHERE status = 'pending' AND next_attempt_at > :now
+                            UNION ALL
+                            SELECT MIN(lease_until) AS due FROM deliveries WHERE status = 'in_flight' AND lease_until > :now)
+                        """), arguments: ["now": now]
             ).map(Timestamp.date(millis:))
             let wakeAt = [later, plan.wakeAt].compactMap { $0 }.min()
             guard !ids.isEmpty else { return Claim(jobs: [], wakeAt: wakeAt) }
@@ -73,20 +87,27 @@ extension SQLiteStore: DeliveryQueue {
         }
     }
 
-    /// Each endpoint with due deliveries (pending and due, or in flight with an expired lease at
-    /// `:now`): its state, its sends in flight, when its earliest came due and how many wait (up
-    /// to `:cap`). Endpoints with pending rows are found by skipping through the pending index,
-    /// one seek per endpoint, so a long backlog costs no more than a short one; leases are read
+    /// Up to `:window` endpoints with pending deliveries, in id order after `:after`, found by
+    /// skipping through the pending index: one seek per endpoint.
+    static let endpointWindow = """
+        WITH RECURSIVE hooks(webhook_id, n) AS (
+            SELECT (SELECT webhook_id FROM deliveries WHERE status = 'pending' AND webhook_id > :after
+                    ORDER BY webhook_id LIMIT 1), 1
+            UNION ALL
+            SELECT (SELECT d.webhook_id FROM deliveries d
+                    WHERE d.status = 'pending' AND d.webhook_id > hooks.webhook_id ORDER BY d.webhook_id LIMIT 1), n + 1
+            FROM hooks WHERE hooks.webhook_id IS NOT NULL AND n < :window
+        )
+        SELECT webhook_id FROM hooks WHERE webhook_id IS NOT NULL
+        """
+
+    /// Each endpoint with due deliveries (pending and due among `:hooks`, a JSON array of the
+    /// window's endpoints, or in flight with an expired lease at `:now`): its state, its sends in
+    /// flight, when its earliest came due and how many wait (up to `:cap`). Leases are read
     /// through the index of leased rows alone (left to itself, the planner groups by walking
     /// every delivery ever made through the webhook index, and claims slow as history grows).
     static let backlog = """
-        WITH RECURSIVE hooks(webhook_id) AS (
-            SELECT (SELECT webhook_id FROM deliveries WHERE status = 'pending' ORDER BY webhook_id LIMIT 1)
-            UNION ALL
-            SELECT (SELECT d.webhook_id FROM deliveries d
-                    WHERE d.status = 'pending' AND d.webhook_id > hooks.webhook_id ORDER BY d.webhook_id LIMIT 1)
-            FROM hooks WHERE hooks.webhook_id IS NOT NULL
-        ),
+        WITH hooks(webhook_id) AS (SELECT value FROM json_each(:hooks)),
         pending AS (
             SELECT webhook_id,
                 (SELECT MIN(d.next_attempt_at) FROM deliveries d
@@ -121,23 +142,25 @@ extension SQLiteStore: DeliveryQueue {
             var transitions: [CircuitTransition] = []
             for settlement in settlements {
                 let attempt = settlement.attempt
-                try db.execute(
+                try db.cachedStatement(
                     sql: """
                         INSERT OR REPLACE INTO attempts (delivery_id, n, started_at, duration_ms, status_code,
                             response_body, error)
                         VALUES (?, ?, ?, ?, ?, ?, ?)
-                        """,
+                        """
+                ).execute(
                     arguments: [
                         attempt.deliveryId, attempt.number, Timestamp.millis(attempt.startedAt), attempt.durationMs,
                         attempt.statusCode, attempt.responseBody, attempt.error,
                     ])
                 let row = settlement.row
-                try db.execute(
+                try db.cachedStatement(
                     sql: """
                         UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = ?, lease_owner = NULL,
                             lease_until = NULL, last_status_code = ?, last_error = ?, settled_at = ?
                         WHERE id = ? AND lease_owner = ? AND status = 'in_flight'
-                        """,
+                        """
+                ).execute(
                     arguments: [
                         row.status.rawValue, attempt.number, row.nextAttemptAt.map(Timestamp.millis),
                         attempt.statusCode,

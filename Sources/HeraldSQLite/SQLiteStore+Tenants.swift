@@ -16,7 +16,8 @@ extension SQLiteStore: TenantStore {
 
     public func tenant(id: UUID) async throws -> Tenant? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM tenants WHERE id = ?", arguments: [id.text]).map(Tenant.init(row:))
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM tenants WHERE id = ?"), arguments: [id.text]).map(
+                Tenant.init(row:))
         }
     }
 
@@ -48,13 +49,14 @@ extension SQLiteStore: TenantStore {
 
     public func apiKey(hash: String) async throws -> APIKey? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM api_keys WHERE hash = ?", arguments: [hash]).map(APIKey.init(row:))
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM api_keys WHERE hash = ?"), arguments: [hash]).map(
+                APIKey.init(row:))
         }
     }
 
     public func apiKey(id: UUID) async throws -> APIKey? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM api_keys WHERE id = ?", arguments: [id.text]).map(
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM api_keys WHERE id = ?"), arguments: [id.text]).map(
                 APIKey.init(row:))
         }
     }
@@ -92,18 +94,24 @@ extension SQLiteStore: TenantStore {
     }
 
     public func insertProperty(_ property: Property) async throws {
+        try await insertProperties([property])
+    }
+
+    public func insertProperties(_ properties: [Property]) async throws {
         try await pool.write { db in
-            try db.execute(
-                sql: "INSERT INTO properties (id, tenant_id, title, created_at) VALUES (?, ?, ?, ?)",
-                arguments: [
+            for property in properties {
+                try db.cachedStatement(
+                    sql: "INSERT INTO properties (id, tenant_id, title, created_at) VALUES (?, ?, ?, ?)"
+                ).execute(arguments: [
                     property.id.text, property.tenantId.text, property.title, Timestamp.millis(property.createdAt),
                 ])
+            }
         }
     }
 
     public func property(id: UUID) async throws -> Property? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM properties WHERE id = ?", arguments: [id.text])
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM properties WHERE id = ?"), arguments: [id.text])
                 .map(Property.init(row:))
         }
     }

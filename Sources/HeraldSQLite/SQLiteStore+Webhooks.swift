@@ -4,17 +4,24 @@ import HeraldCore
 
 extension SQLiteStore: WebhookStore {
     public func insertWebhook(_ webhook: Webhook) async throws {
+        try await insertWebhooks([webhook])
+    }
+
+    public func insertWebhooks(_ webhooks: [Webhook]) async throws {
         try await pool.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO webhooks (id, tenant_id, property_id, is_global, dialect, callback_url, event_mask,
-                        request_params, headers, is_active, send_data, protected, secrets, disabled_reason,
-                        retry_policy, failing_since, octo, receives_test_events, max_in_flight, rate_limit, created_at,
-                        updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [webhook.id.text, webhook.tenantId.text] + Self.mutableColumns(webhook)
-                    + [Timestamp.millis(webhook.createdAt), Timestamp.millis(webhook.updatedAt)])
+            for webhook in webhooks {
+                try db.cachedStatement(
+                    sql: """
+                        INSERT INTO webhooks (id, tenant_id, property_id, is_global, dialect, callback_url, event_mask,
+                            request_params, headers, is_active, send_data, protected, secrets, disabled_reason,
+                            retry_policy, failing_since, octo, receives_test_events, max_in_flight, rate_limit, created_at,
+                            updated_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """
+                ).execute(
+                    arguments: [webhook.id.text, webhook.tenantId.text] + Self.mutableColumns(webhook)
+                        + [Timestamp.millis(webhook.createdAt), Timestamp.millis(webhook.updatedAt)])
+            }
         }
     }
 
@@ -44,7 +51,7 @@ extension SQLiteStore: WebhookStore {
 
     public func webhook(id: UUID) async throws -> Webhook? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM webhooks WHERE id = ?", arguments: [id.text]).map(
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM webhooks WHERE id = ?"), arguments: [id.text]).map(
                 Webhook.init(row:))
         }
     }

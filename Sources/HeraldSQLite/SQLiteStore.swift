@@ -9,6 +9,8 @@ public struct SQLiteStore: HeraldStore, Sendable {
     let work: WorkSignal
     /// The active webhooks events are matched against.
     let routes: RouteCache
+    /// The endpoints the next claim looks at.
+    let claimWindow = ClaimWindow()
     /// Concurrent ingests, committed together.
     let ingests: GroupCommit<IngestRequest, [IngestResult]>
 

@@ -33,10 +33,15 @@ struct Bench: AsyncParsableCommand {
         var batches: Int
         var latencySeconds: Double
         var loads: [Int]
+        var fanOutWebhooks: Int
+        var matchingWebhooks: [Int]
 
         static let full = Scale(
-            ceilingRequests: 20_000, singleEvents: 5_000, batches: 10, latencySeconds: 3, loads: [1_000, 5_000])
-        static let quick = Scale(ceilingRequests: 500, singleEvents: 500, batches: 2, latencySeconds: 1, loads: [200])
+            ceilingRequests: 20_000, singleEvents: 5_000, batches: 10, latencySeconds: 3, loads: [1_000, 5_000],
+            fanOutWebhooks: 10_000, matchingWebhooks: [1_000, 100_000])
+        static let quick = Scale(
+            ceilingRequests: 500, singleEvents: 500, batches: 2, latencySeconds: 1, loads: [200], fanOutWebhooks: 100,
+            matchingWebhooks: [100, 1_000])
     }
 
     func run() async throws {
@@ -80,7 +85,7 @@ struct Bench: AsyncParsableCommand {
 
             // The same database with a dispatcher: drain the backlog, then hold offered loads.
             let backlog = report.backlog
-            let (drain, latencies) = try await BenchHerald.run(
+            let (drain, latencies, fanOut) = try await BenchHerald.run(
                 store: store, client: client, admin: admin, dispatching: true, concurrency: concurrency, logger: logger
             ) { herald in
                 let start = ContinuousClock.now
@@ -102,10 +107,23 @@ struct Bench: AsyncParsableCommand {
                     latencies.append(.init(load: load, sent: sent, histogram: receiver.takeLatencies()))
                     progress("latency at \(load)/s measured")
                 }
-                return (drain, latencies)
+                let fanOut = try await herald.fanOut(
+                    world, store: store, receiver: receiver, webhooks: scale.fanOutWebhooks)
+                progress("fan-out to \(scale.fanOutWebhooks): 202 in \(Int(fanOut.accepted)) ms")
+                return (drain, latencies, fanOut)
             }
             report.drain = drain
             report.latencies = latencies
+            report.fanOut = .init(
+                webhooks: scale.fanOutWebhooks, accepted: fanOut.accepted, lastArrival: fanOut.lastArrival)
+            let migrations = try StoreOptions(settings).migrationsDirectory(backend: "sqlite")
+            for webhooks in scale.matchingWebhooks {
+                let cost = try await BenchWorlds.matching(
+                    webhooks: webhooks, history: (scale.matchingWebhooks.last ?? 0) / 10, directory: directory,
+                    migrations: migrations)
+                report.matching.append(.init(webhooks: webhooks, microsecondsPerEvent: cost))
+                progress("matching among \(webhooks) webhooks: \(Int(cost)) µs/event")
+            }
         } catch {
             try? await client.shutdown()
             await receiver.stop()
@@ -146,13 +164,17 @@ struct Bench: AsyncParsableCommand {
 
     /// A line on standard error, so a long run shows where it is.
     func progress(_ line: String) {
-        FileHandle.standardError.write(Data("bench: \(line)\n".utf8))
+        let rss = Self.memory("VmRSS").map { String(format: " (RSS %.0f MB)", $0) } ?? ""
+        FileHandle.standardError.write(Data("bench: \(line)\(rss)\n".utf8))
     }
 
     /// The process's peak resident memory (VmHWM), in MB.
-    static func peakRSSMegabytes() -> Double? {
+    static func peakRSSMegabytes() -> Double? { memory("VmHWM") }
+
+    /// A memory figure of this process from /proc/self/status (VmRSS, VmHWM), in MB.
+    static func memory(_ field: String) -> Double? {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") }),
             let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "")
         else { return nil }
         return kilobytes / 1024

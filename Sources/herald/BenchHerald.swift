@@ -20,6 +20,7 @@ struct BenchHerald: Sendable {
 
     /// The tenant's property and publisher key.
     struct World: Sendable {
+        var tenant: UUID
         var property: String
         var publisher: String
     }
@@ -71,10 +72,11 @@ struct BenchHerald: Sendable {
         throw BenchError("Herald did not start")
     }
 
-    /// Calls the API; answers the status and the JSON body.
-    func call(_ method: HTTPMethod, _ path: String, key: String?, body: JSONValue? = nil) async throws -> (
-        Int, JSONValue
-    ) {
+    /// Calls the API; answers the status and the JSON body (null when not `decoding`: publishers
+    /// under load read only the status, so that the client's parsing does not eat the server's CPU).
+    func call(_ method: HTTPMethod, _ path: String, key: String?, body: JSONValue? = nil, decoding: Bool = true)
+        async throws -> (Int, JSONValue)
+    {
         var request = HTTPClientRequest(url: base + path)
         request.method = method
         if let key { request.headers.add(name: "user-api-key", value: key) }
@@ -84,7 +86,7 @@ struct BenchHerald: Sendable {
         }
         let response = try await client.execute(request, timeout: .seconds(60))
         let bytes = try await response.body.collect(upTo: 16 << 20)
-        let json = (try? JSONValue.decode(Data(bytes.readableBytesView))) ?? .null
+        let json = decoding ? (try? JSONValue.decode(Data(bytes.readableBytesView))) ?? .null : .null
         return (Int(response.status.code), json)
     }
 
@@ -97,7 +99,8 @@ struct BenchHerald: Sendable {
         let (_, key) = try await call(
             .POST, "/api/v1/api_keys", key: admin, body: ["api_key": ["role": "publisher", "tenant_id": tenantId]])
         guard let propertyId = property["data"]?["id"]?.stringValue,
-            let publisher = key["data"]?["attributes"]?["key"]?.stringValue
+            let publisher = key["data"]?["attributes"]?["key"]?.stringValue,
+            let tenant = tenantId.stringValue.flatMap(UUID.init(uuidString:))
         else { throw BenchError("set-up failed") }
         let (status, webhook) = try await call(
             .POST, "/api/v1/webhooks", key: admin,
@@ -108,7 +111,7 @@ struct BenchHerald: Sendable {
                 ]
             ])
         guard status == 201 else { throw BenchError("webhook not created: \(webhook.encodedString())") }
-        return World(property: propertyId, publisher: publisher)
+        return World(tenant: tenant, property: propertyId, publisher: publisher)
     }
 
     func event(_ world: World, payload: JSONValue) -> JSONValue {
@@ -121,7 +124,8 @@ struct BenchHerald: Sendable {
         try await forEach(0..<events, concurrency: concurrency) { n in
             let (status, _) = try await call(
                 .POST, "/api/v1/events", key: world.publisher,
-                body: ["event": event(world, payload: ["booking_id": .string("b-\(n)"), "n": .int(Int64(n))])])
+                body: ["event": event(world, payload: ["booking_id": .string("b-\(n)"), "n": .int(Int64(n))])],
+                decoding: false)
             guard status == 202 else { throw BenchError("publish answered \(status)") }
         }
         return Double(events) / (ContinuousClock.now - start).seconds
@@ -135,10 +139,33 @@ struct BenchHerald: Sendable {
                 event(world, payload: ["booking_id": .string("b-\(batch)-\(n)"), "n": .int(Int64(n))])
             }
             let (status, _) = try await call(
-                .POST, "/api/v1/events/batch", key: world.publisher, body: ["events": .array(events)])
+                .POST, "/api/v1/events/batch", key: world.publisher, body: ["events": .array(events)], decoding: false)
             guard status == 202 else { throw BenchError("batch publish answered \(status)") }
         }
         return Double(batches * Self.batchSize) / (ContinuousClock.now - start).seconds
+    }
+
+    /// Adds `webhooks` webhooks on the world's property (straight into the store), publishes one
+    /// event and answers the time to its 202 and to the last delivery's arrival, in ms.
+    func fanOut(_ world: World, store: SQLiteStore, receiver: BenchReceiver, webhooks: Int) async throws -> (
+        accepted: Double, lastArrival: Double
+    ) {
+        guard let property = UUID(uuidString: world.property) else { throw BenchError("no property") }
+        let hooks = try BenchWorlds.webhooks(
+            tenantId: world.tenant, properties: [property], perProperty: webhooks, masks: ["*"],
+            url: { receiver.url + "?fan-out=\($0)" }, now: Date())
+        try await store.insertWebhooks(hooks)
+        let expected = receiver.count + webhooks + 1
+        let start = ContinuousClock.now
+        let (status, _) = try await call(
+            .POST, "/api/v1/events", key: world.publisher,
+            body: ["event": event(world, payload: ["booking_id": "fan-out"])], decoding: false)
+        let accepted = (ContinuousClock.now - start).seconds * 1000
+        guard status == 202 else { throw BenchError("fan-out publish answered \(status)") }
+        guard try await receiver.waitFor(expected, timeout: .seconds(600)) else {
+            throw BenchError("the fan-out did not arrive within 10 minutes")
+        }
+        return (accepted, (ContinuousClock.now - start).seconds * 1000)
     }
 
     /// Publishes `perSecond` events a second for `seconds`, each stamped with the time it was due
@@ -159,7 +186,7 @@ struct BenchHerald: Sendable {
                             body: [
                                 "event": event(
                                     world, payload: ["booking_id": .string("b-\(n)"), "bench_t": .int(stamp)])
-                            ])
+                            ], decoding: false)
                         guard status == 202 else { throw BenchError("publish answered \(status)") }
                     }
                 }

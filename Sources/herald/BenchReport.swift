@@ -24,6 +24,24 @@ struct BenchReport {
     /// Deliveries/s while draining the backlog.
     var drain = 0.0
     var latencies: [Latency] = []
+    struct FanOut {
+        var webhooks: Int
+        /// ms from publishing to the 202, and to the last delivery's arrival.
+        var accepted: Double
+        var lastArrival: Double
+    }
+    var fanOut: FanOut?
+    struct Matching {
+        var webhooks: Int
+        var microsecondsPerEvent: Double
+    }
+    /// Matching and storing an event, at each count of webhooks.
+    var matching: [Matching] = []
+    /// The cost at the most webhooks over the cost at the fewest.
+    var matchingRatio: Double? {
+        guard let first = matching.first, let last = matching.last, first.microsecondsPerEvent > 0 else { return nil }
+        return last.microsecondsPerEvent / first.microsecondsPerEvent
+    }
     var peakRSSMegabytes: Double?
 
     var build: String {
@@ -55,7 +73,27 @@ struct BenchReport {
                     "p50 \(ms(latency.millis(50))) ms, p99 \(ms(latency.millis(99))) ms, max \(ms(latency.max)) ms"
                 ))
         }
-        if let peakRSSMegabytes { rows.append(("peak RSS", "\(number(peakRSSMegabytes)) MB")) }
+        if let fanOut {
+            rows.append(
+                (
+                    "fan-out: 1 event → \(fanOut.webhooks) webhooks",
+                    "202 in \(ms(fanOut.accepted)) ms, last arrival at \(ms(fanOut.lastArrival)) ms"
+                ))
+        }
+        for matching in self.matching {
+            rows.append(
+                ("match + store, \(matching.webhooks) webhooks", "\(ms(matching.microsecondsPerEvent)) µs/event"))
+        }
+        if let matchingRatio {
+            rows.append(("matching cost, most ÷ fewest webhooks", String(format: "%.2f×", matchingRatio)))
+        }
+        if let peakRSSMegabytes {
+            rows.append(
+                (
+                    "peak RSS (\(matching.last.map { "\($0.webhooks) webhooks cached" } ?? "-"))",
+                    "\(number(peakRSSMegabytes)) MB"
+                ))
+        }
         let width = rows.map(\.0.count).max() ?? 0
         let header =
             "herald bench (\(build) build, SQLite, \(ProcessInfo.processInfo.activeProcessorCount) cores, "
@@ -84,6 +122,17 @@ struct BenchReport {
                         "max_ms": rounded(latency.max),
                     ]
                 }),
+            "fan_out": fanOut.map { fanOut in
+                [
+                    "webhooks": .int(Int64(fanOut.webhooks)), "accepted_ms": rounded(fanOut.accepted),
+                    "last_arrival_ms": rounded(fanOut.lastArrival),
+                ]
+            } ?? .null,
+            "matching": .array(
+                matching.map {
+                    ["webhooks": .int(Int64($0.webhooks)), "microseconds_per_event": rounded($0.microsecondsPerEvent)]
+                }),
+            "matching_ratio": matchingRatio.map(rounded) ?? .null,
             "peak_rss_mb": peakRSSMegabytes.map(rounded) ?? .null,
         ]
     }

@@ -122,4 +122,28 @@ import Testing
     @Test func aFullWorkerClaimsNothing() {
         #expect(plan([endpoint(tenantB)], inFlight: [tenantA: 64]).quotas.isEmpty)
     }
+
+    @Test func theClaimWindowGoesRoundEveryEndpointAndWraps() {
+        let ids = (0..<10).map { String(format: "w%02d", $0) }
+        let window = ClaimWindow(size: 4)
+        func read(after start: String, _ limit: Int) -> [String] { Array(ids.filter { $0 > start }.prefix(limit)) }
+        var seen: [[String]] = []
+        for _ in 0..<4 {
+            let start = window.start()
+            let first = read(after: start, window.size)
+            let rest = window.remainder(after: start, read: first).map { read(after: "", $0) } ?? []
+            seen.append(window.finish(start: start, read: first, fromBeginning: rest))
+        }
+        #expect(seen[0] == ["w00", "w01", "w02", "w03"])
+        #expect(seen[1] == ["w04", "w05", "w06", "w07"])
+        // The end of the ids, then round to the beginning to fill the window.
+        #expect(seen[2] == ["w08", "w09", "w00", "w01"])
+        #expect(seen[3] == ["w02", "w03", "w04", "w05"])
+        // Fewer endpoints than the window: every claim sees them all.
+        let small = ClaimWindow(size: 20)
+        let first = read(after: small.start(), 20)
+        #expect(small.finish(start: "", read: first) == ids)
+        #expect(small.start() == "")
+    }
 }
+

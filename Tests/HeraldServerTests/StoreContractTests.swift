@@ -245,6 +245,25 @@ import Testing
         }
     }
 
+    /// A claim looks at a window of the endpoints waiting; with more endpoints than the window,
+    /// claim after claim still finds work until every delivery is claimed.
+    @Test(arguments: Backend.allCases)
+    func claimsReachEveryEndpointWhenMoreWaitThanOneClaimLooksAt(backend: Backend) async throws {
+        try await backend.withStore { store in
+            let (tenant, _) = try await world(store)
+            let hooks = try (0..<700).map { n in try webhook(tenant, nil, url: "https://8.8.8.8/h\(n)") }
+            try await store.insertWebhooks(hooks)
+            _ = try await store.ingest([event(tenant, nil)], tenantId: tenant.id, now: now)
+            var claimed = Set<String>()
+            for _ in 0..<20 {
+                let jobs = try await store.claimDue(owner: "w", now: now, lease: 60, limit: 64)
+                if claimed.count < 700 { #expect(!jobs.isEmpty) }
+                claimed.formUnion(jobs.map(\.delivery.id))
+            }
+            #expect(claimed.count == 700)
+        }
+    }
+
     @Test(arguments: Backend.allCases)
     func settleRecordsTheAttemptAndMovesTheDeliveryOn(backend: Backend) async throws {
         try await backend.withStore { store in

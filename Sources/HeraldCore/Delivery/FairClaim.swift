@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// How much of the delivery capacity one endpoint may take, set per webhook.
 public struct EndpointLimits: Sendable, Hashable {
@@ -192,5 +193,45 @@ public enum FairClaim {
             allowance = min(allowance, 1)
         }
         return min(allowance, endpoint.waiting)
+    }
+}
+
+/// Which endpoints with pending deliveries a claim looks at: at most ``size`` of them, taken in
+/// id order from where the previous claim's window ended and wrapping round, so that a claim costs
+/// the same with ten thousand endpoints waiting as with ten, and every endpoint comes into view
+/// within a few claims. (Endpoints with expired leases are always in view; fairness between
+/// tenants holds within each window.)
+public final class ClaimWindow: Sendable {
+    public let size: Int
+    /// The last endpoint id of the previous window; empty: start at the beginning.
+    private let cursor = Mutex("")
+
+    public init(size: Int = 512) {
+        self.size = max(1, size)
+    }
+
+    /// Where this claim's window starts: read up to ``size`` ids after it.
+    public func start() -> String { cursor.withLock { $0 } }
+
+    /// How many more ids to read from the beginning (up to `start`), when the first read reached
+    /// the end of the ids before the window filled; nil when the window is complete.
+    public func remainder(after start: String, read: [String]) -> Int? {
+        read.count < size && !start.isEmpty ? size - read.count : nil
+    }
+
+    /// The window, from the first read and the one from the beginning; moves the cursor on.
+    public func finish(start: String, read: [String], fromBeginning: [String] = []) -> [String] {
+        // Ids after `start` are in the first read already.
+        let wrapped = fromBeginning.filter { $0 <= start }
+        let next: String
+        if read.count >= size {
+            next = read.last ?? ""
+        } else if !wrapped.isEmpty && wrapped.count >= size - read.count {
+            next = wrapped.last ?? ""
+        } else {
+            next = ""
+        }
+        cursor.withLock { $0 = next }
+        return read + wrapped
     }
 }

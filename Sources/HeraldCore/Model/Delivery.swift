@@ -56,9 +56,11 @@ public struct Delivery: Sendable, Hashable {
         ariFilters.isEmpty ? nil : JSONValue.array(ariFilters.map(\.json)).encodedString()
     }
 
-    /// A new message id: `msg_` and 32 hex digits (no `.`, as Standard Webhooks asks).
+    /// A new message id: `msg_` and 32 hex digits (no `.`, as Standard Webhooks asks), ordered by
+    /// time (a version 7 UUID, like Svix's time-sortable ids) so that the deliveries table grows
+    /// at its end.
     public static func newId() -> String {
-        "msg_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        "msg_" + UUID.timeOrdered().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
     }
 }
 

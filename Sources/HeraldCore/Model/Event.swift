@@ -18,7 +18,7 @@ public struct Event: Sendable, Hashable {
     public var createdAt: Date
 
     public init(
-        id: UUID = UUID(), tenantId: UUID, propertyId: UUID?, name: String, userId: String? = nil,
+        id: UUID = .timeOrdered(), tenantId: UUID, propertyId: UUID?, name: String, userId: String? = nil,
         payload: JSONValue = [:], occurredAt: Date, idempotencyKey: String? = nil, isTest: Bool = false, createdAt: Date
     ) {
         self.id = id

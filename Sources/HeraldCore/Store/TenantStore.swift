@@ -17,6 +17,8 @@ public protocol TenantStore: Sendable {
     func hasAPIKeys() async throws -> Bool
 
     func insertProperty(_ property: Property) async throws
+    /// Inserts `properties` in one transaction (an import; the bench's large worlds).
+    func insertProperties(_ properties: [Property]) async throws
     func property(id: UUID) async throws -> Property?
     func listProperties(_ query: PropertyQuery) async throws -> Page<Property>
     /// Deletes the property and its webhooks.

@@ -3,6 +3,8 @@ import Foundation
 /// Registered webhooks.
 public protocol WebhookStore: Sendable {
     func insertWebhook(_ webhook: Webhook) async throws
+    /// Inserts `webhooks` in one transaction (an import; the bench's large worlds).
+    func insertWebhooks(_ webhooks: [Webhook]) async throws
     func updateWebhook(_ webhook: Webhook) async throws
     func webhook(id: UUID) async throws -> Webhook?
     func deleteWebhook(id: UUID) async throws
