@@ -146,4 +146,3 @@ import Testing
         #expect(small.start() == "")
     }
 }
-
