@@ -12,18 +12,23 @@ extension PostgresStore: DeliveryQueue {
             // in-flight limits and rate-limit slots hold for the whole cluster. No transaction
             // stays open while the deliveries are sent.
             try await connection.query("SELECT pg_advisory_xact_lock(\(Self.claimLock))", logger: logger)
-            // Endpoints with pending rows are found by skipping through the pending index, one
-            // seek per endpoint, so a long backlog costs no more than a short one.
+            // A window of the endpoints with pending rows, from where the last claim stopped (wrapping
+            // round), found by skipping through the pending index, one seek per endpoint: a claim
+            // costs the same with ten thousand endpoints waiting as with ten, and with a long backlog
+            // as with a short one.
             let cap = EndpointLimits.maxInFlightRange.upperBound
+            let start = claimWindow.start()
+            let read = try await Self.endpointWindow(
+                after: start, limit: claimWindow.size, connection, logger: logger)
+            var fromBeginning: [String] = []
+            if let remainder = claimWindow.remainder(after: start, read: read) {
+                fromBeginning = try await Self.endpointWindow(after: "", limit: remainder, connection, logger: logger)
+            }
+            let window = claimWindow.finish(start: start, read: read, fromBeginning: fromBeginning).compactMap(
+                UUID.init(uuidString:))
             let backlog = try await connection.query(
                 """
-                WITH RECURSIVE hooks(webhook_id) AS (
-                    SELECT (SELECT webhook_id FROM deliveries WHERE status = 'pending' ORDER BY webhook_id LIMIT 1)
-                    UNION ALL
-                    SELECT (SELECT d.webhook_id FROM deliveries d
-                            WHERE d.status = 'pending' AND d.webhook_id > hooks.webhook_id ORDER BY d.webhook_id LIMIT 1)
-                    FROM hooks WHERE hooks.webhook_id IS NOT NULL
-                ),
+                WITH hooks AS (SELECT UNNEST(\(window)::uuid[]) AS webhook_id),
                 pending AS (
                     SELECT webhook_id,
                         (SELECT MIN(d.next_attempt_at) FROM deliveries d
@@ -101,6 +106,27 @@ extension PostgresStore: DeliveryQueue {
             webhooks: try await byId("webhooks", Array(Set(deliveries.map(\.webhookId))), Webhook.init(postgres:)),
             tenants: try await byId("tenants", Array(Set(deliveries.map(\.tenantId))), Tenant.init(postgres:)))
         return Claim(jobs: jobs, wakeAt: wakeAt)
+    }
+
+    /// Up to `limit` endpoints with pending deliveries, in id order after `after` (empty: from the start).
+    static func endpointWindow(after: String, limit: Int, _ connection: PostgresConnection, logger: Logger)
+        async throws -> [String]
+    {
+        let start = UUID(uuidString: after) ?? UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
+        return try await connection.query(
+            """
+            WITH RECURSIVE hooks(webhook_id, n) AS (
+                SELECT (SELECT webhook_id FROM deliveries WHERE status = 'pending' AND webhook_id > \(start)
+                        ORDER BY webhook_id LIMIT 1), 1
+                UNION ALL
+                SELECT (SELECT d.webhook_id FROM deliveries d
+                        WHERE d.status = 'pending' AND d.webhook_id > hooks.webhook_id ORDER BY d.webhook_id LIMIT 1),
+                    n + 1
+                FROM hooks WHERE hooks.webhook_id IS NOT NULL AND n < \(limit)
+            )
+            SELECT webhook_id FROM hooks WHERE webhook_id IS NOT NULL
+            """, logger: logger
+        ).all { try $0.value("webhook_id", as: UUID.self).text }
     }
 
     /// The advisory lock claims take turns on.

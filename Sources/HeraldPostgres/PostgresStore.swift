@@ -12,6 +12,8 @@ public struct PostgresStore: HeraldStore, Sendable {
     let work = WorkSignal()
     /// The active webhooks events are matched against.
     let routes = RouteCache()
+    /// The endpoints this process's next claim looks at.
+    let claimWindow = ClaimWindow()
     /// The channel NOTIFY wakes idle workers on.
     public static let wakeChannel = "herald_deliveries"
 

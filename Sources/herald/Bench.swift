@@ -3,6 +3,7 @@ import AsyncHTTPClient
 import Foundation
 import HeraldCore
 import HeraldDelivery
+import HeraldPostgres
 import HeraldSQLite
 import HeraldServer
 import Histogram
@@ -23,6 +24,13 @@ struct Bench: AsyncParsableCommand {
 
     @Flag(help: "Print one JSON object instead of the table.")
     var json = false
+
+    @Option(
+        help: """
+            The store: a postgres:// URL of an empty database to measure PostgreSQL; SQLite (a fresh file in a \
+            temporary directory) when absent.
+            """)
+    var database: String?
 
     @Option(help: "Requests under way at once: publishers, and the ceiling's and Herald's senders.")
     var concurrency = 64
@@ -59,70 +67,44 @@ struct Bench: AsyncParsableCommand {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             report.ceiling = try await ceiling(client, receiver, requests: scale.ceilingRequests)
             progress("ceiling: \(Int(report.ceiling)) requests/s")
+            let postgres = database.map { $0.hasPrefix("postgres://") || $0.hasPrefix("postgresql://") } ?? false
+            report.store = postgres ? "postgresql" : "sqlite"
             let settings = try await SettingsReader.load(
-                arguments: ["--database", directory.appendingPathComponent("bench.sqlite").path], environment: [:],
-                declared: HeraldSettings.store)
-            let store = try StoreOptions(settings).openStore(logger: logger)
-            let admin = "hrld_bench-platform-admin-key-00000000000000000000"
-            _ = try await AdminBootstrap.ensureAdminKey(in: store, seed: admin)
-            let already = receiver.count
-
-            // Ingest with no dispatcher: what the API takes in, and a backlog to drain.
-            let (world, single, batch) = try await BenchHerald.run(
-                store: store, client: client, admin: admin, dispatching: false, concurrency: concurrency,
-                logger: logger
-            ) { herald in
-                let world = try await herald.setUp(receiver: receiver)
-                let single = try await herald.publishSingly(world, events: scale.singleEvents, concurrency: concurrency)
-                progress("single ingest: \(Int(single)) events/s")
-                let batch = try await herald.publishBatches(world, batches: scale.batches)
-                return (world, single, batch)
-            }
-            progress("batch ingest: \(Int(batch)) events/s")
-            report.singleIngest = single
-            report.batchIngest = batch
-            report.backlog = scale.singleEvents + scale.batches * BenchHerald.batchSize
-
-            // The same database with a dispatcher: drain the backlog, then hold offered loads.
-            let backlog = report.backlog
-            let (drain, latencies, fanOut) = try await BenchHerald.run(
-                store: store, client: client, admin: admin, dispatching: true, concurrency: concurrency, logger: logger
-            ) { herald in
-                let start = ContinuousClock.now
-                guard try await receiver.waitFor(already + backlog, timeout: .seconds(900)) else {
-                    throw BenchError("the backlog did not drain within 15 minutes")
-                }
-                let drain = Double(backlog) / (ContinuousClock.now - start).seconds
-                progress("drain: \(Int(drain)) deliveries/s")
-                _ = receiver.takeLatencies()
-                var expected = already + backlog
-                var latencies: [BenchReport.Latency] = []
-                for load in scale.loads {
-                    let sent = try await herald.publishAtRate(
-                        world, perSecond: load, seconds: scale.latencySeconds, concurrency: concurrency)
-                    expected += sent
-                    guard try await receiver.waitFor(expected, timeout: .seconds(120)) else {
-                        throw BenchError("deliveries at \(load)/s did not all arrive within 2 minutes")
+                arguments: ["--database", database ?? directory.appendingPathComponent("bench.sqlite").path],
+                environment: [:], declared: HeraldSettings.store)
+            let options = try StoreOptions(settings)
+            if postgres {
+                try await options.withPostgres(logger: logger) { store in
+                    let url = options.location
+                    try await measure(
+                        store, served: { PostgresStore(client: try PostgresStore.client(url: url), logger: logger) },
+                        scale: scale, receiver: receiver, client: client, logger: logger, into: &report)
+                    // Matching among each count of webhooks, a tenant each on the one database.
+                    for webhooks in scale.matchingWebhooks {
+                        report.matching.append(
+                            .init(
+                                webhooks: webhooks,
+                                microsecondsPerEvent: try await matching(
+                                    store, webhooks: webhooks, history: (scale.matchingWebhooks.last ?? 0) / 10)))
                     }
-                    latencies.append(.init(load: load, sent: sent, histogram: receiver.takeLatencies()))
-                    progress("latency at \(load)/s measured")
                 }
-                let fanOut = try await herald.fanOut(
-                    world, store: store, receiver: receiver, webhooks: scale.fanOutWebhooks)
-                progress("fan-out to \(scale.fanOutWebhooks): 202 in \(Int(fanOut.accepted)) ms")
-                return (drain, latencies, fanOut)
-            }
-            report.drain = drain
-            report.latencies = latencies
-            report.fanOut = .init(
-                webhooks: scale.fanOutWebhooks, accepted: fanOut.accepted, lastArrival: fanOut.lastArrival)
-            let migrations = try StoreOptions(settings).migrationsDirectory(backend: "sqlite")
-            for webhooks in scale.matchingWebhooks {
-                let cost = try await BenchWorlds.matching(
-                    webhooks: webhooks, history: (scale.matchingWebhooks.last ?? 0) / 10, directory: directory,
-                    migrations: migrations)
-                report.matching.append(.init(webhooks: webhooks, microsecondsPerEvent: cost))
-                progress("matching among \(webhooks) webhooks: \(Int(cost)) µs/event")
+            } else {
+                let store = try options.openStore(logger: logger)
+                try await measure(
+                    store, served: { store }, scale: scale, receiver: receiver, client: client, logger: logger,
+                    into: &report)
+                // Matching among each count of webhooks, each on a fresh database with the same history.
+                let migrations = try options.migrationsDirectory(backend: "sqlite")
+                for webhooks in scale.matchingWebhooks {
+                    let fresh = try SQLiteStore(
+                        path: directory.appendingPathComponent("matching-\(webhooks).sqlite").path)
+                    try fresh.migrate(from: migrations)
+                    report.matching.append(
+                        .init(
+                            webhooks: webhooks,
+                            microsecondsPerEvent: try await matching(
+                                fresh, webhooks: webhooks, history: (scale.matchingWebhooks.last ?? 0) / 10)))
+                }
             }
         } catch {
             try? await client.shutdown()
@@ -135,6 +117,74 @@ struct Bench: AsyncParsableCommand {
         try? FileManager.default.removeItem(at: directory)
         report.peakRSSMegabytes = Self.peakRSSMegabytes()
         print(json ? report.json.encodedString() : report.table)
+    }
+
+    /// Ingest, drain, latency and fan-out on `store`, over Herald's HTTP API.
+    /// `store` is the set-up's; `served` makes the one each run of Herald serves.
+    func measure<Store: HeraldStore>(
+        _ store: some HeraldStore, served: () throws -> Store, scale: Scale, receiver: BenchReceiver,
+        client: HTTPClient, logger: Logger, into report: inout BenchReport
+    ) async throws {
+        let admin = "hrld_bench-platform-admin-key-00000000000000000000"
+        _ = try await AdminBootstrap.ensureAdminKey(in: store, seed: admin)
+        let already = receiver.count
+
+        // Ingest with no dispatcher: what the API takes in, and a backlog to drain.
+        let (world, single, batch) = try await BenchHerald.run(
+            store: served, client: client, admin: admin, dispatching: false, concurrency: concurrency,
+            logger: logger
+        ) { herald, _ in
+            let world = try await herald.setUp(receiver: receiver)
+            let single = try await herald.publishSingly(world, events: scale.singleEvents, concurrency: concurrency)
+            progress("single ingest: \(Int(single)) events/s")
+            let batch = try await herald.publishBatches(world, batches: scale.batches)
+            return (world, single, batch)
+        }
+        progress("batch ingest: \(Int(batch)) events/s")
+        report.singleIngest = single
+        report.batchIngest = batch
+        report.backlog = scale.singleEvents + scale.batches * BenchHerald.batchSize
+
+        // The same database with a dispatcher: drain the backlog, then hold offered loads.
+        let backlog = report.backlog
+        let (drain, latencies, fanOut) = try await BenchHerald.run(
+            store: served, client: client, admin: admin, dispatching: true, concurrency: concurrency, logger: logger
+        ) { herald, store in
+            let start = ContinuousClock.now
+            guard try await receiver.waitFor(already + backlog, timeout: .seconds(900)) else {
+                throw BenchError("the backlog did not drain within 15 minutes")
+            }
+            let drain = Double(backlog) / (ContinuousClock.now - start).seconds
+            progress("drain: \(Int(drain)) deliveries/s")
+            _ = receiver.takeLatencies()
+            var expected = already + backlog
+            var latencies: [BenchReport.Latency] = []
+            for load in scale.loads {
+                let sent = try await herald.publishAtRate(
+                    world, perSecond: load, seconds: scale.latencySeconds, concurrency: concurrency)
+                expected += sent
+                guard try await receiver.waitFor(expected, timeout: .seconds(120)) else {
+                    throw BenchError("deliveries at \(load)/s did not all arrive within 2 minutes")
+                }
+                latencies.append(.init(load: load, sent: sent, histogram: receiver.takeLatencies()))
+                progress("latency at \(load)/s measured")
+            }
+            let fanOut = try await herald.fanOut(
+                world, store: store, receiver: receiver, webhooks: scale.fanOutWebhooks)
+            progress("fan-out to \(scale.fanOutWebhooks): 202 in \(Int(fanOut.accepted)) ms")
+            return (drain, latencies, fanOut)
+        }
+        report.drain = drain
+        report.latencies = latencies
+        report.fanOut = .init(
+            webhooks: scale.fanOutWebhooks, accepted: fanOut.accepted, lastArrival: fanOut.lastArrival)
+    }
+
+    /// Matching and storing among `webhooks` webhooks, with its progress line.
+    func matching<Store: HeraldStore>(_ store: Store, webhooks: Int, history: Int) async throws -> Double {
+        let cost = try await BenchWorlds.matching(store, webhooks: webhooks, history: history)
+        progress("matching among \(webhooks) webhooks: \(Int(cost)) µs/event")
+        return cost
     }
 
     /// AsyncHTTPClient posting one signed delivery body to the receiver, `concurrency` at once.

@@ -26,10 +26,12 @@ struct BenchHerald: Sendable {
     }
 
     /// Runs `body` against Herald on `store`, with or without a dispatcher, then stops it.
-    static func run<T: Sendable>(
-        store: SQLiteStore, client: HTTPClient, admin: String, dispatching: Bool, concurrency: Int, logger: Logger,
-        _ body: (BenchHerald) async throws -> T
+    /// `store` is made anew for each run: a PostgreSQL store's client runs, and stops, with the application.
+    static func run<Store: HeraldStore, T: Sendable>(
+        store makeStore: () throws -> Store, client: HTTPClient, admin: String, dispatching: Bool, concurrency: Int,
+        logger: Logger, _ body: (BenchHerald, Store) async throws -> T
     ) async throws -> T {
+        let store = try makeStore()
         let port = try await freePort()
         let unlimited = TokenBucket.Rate(perSecond: 1_000_000, burst: 1_000_000)
         let configuration = HeraldConfiguration(
@@ -43,7 +45,7 @@ struct BenchHerald: Sendable {
             tasks.addTask { try await group.run() }
             do {
                 try await herald.waitUntilUp()
-                let result = try await body(herald)
+                let result = try await body(herald, store)
                 await group.triggerGracefulShutdown()
                 try await tasks.waitForAll()
                 return result
@@ -147,7 +149,7 @@ struct BenchHerald: Sendable {
 
     /// Adds `webhooks` webhooks on the world's property (straight into the store), publishes one
     /// event and answers the time to its 202 and to the last delivery's arrival, in ms.
-    func fanOut(_ world: World, store: SQLiteStore, receiver: BenchReceiver, webhooks: Int) async throws -> (
+    func fanOut(_ world: World, store: some WebhookStore, receiver: BenchReceiver, webhooks: Int) async throws -> (
         accepted: Double, lastArrival: Double
     ) {
         guard let property = UUID(uuidString: world.property) else { throw BenchError("no property") }

@@ -15,6 +15,8 @@ struct BenchReport {
 
     var concurrency: Int
     var quick: Bool
+    /// `sqlite` or `postgresql`.
+    var store = "sqlite"
     /// Requests/s AsyncHTTPClient posts straight to the receiver.
     var ceiling = 0.0
     var singleIngest = 0.0
@@ -96,7 +98,7 @@ struct BenchReport {
         }
         let width = rows.map(\.0.count).max() ?? 0
         let header =
-            "herald bench (\(build) build, SQLite, \(ProcessInfo.processInfo.activeProcessorCount) cores, "
+            "herald bench (\(build) build, \(store == "sqlite" ? "SQLite" : "PostgreSQL"), \(ProcessInfo.processInfo.activeProcessorCount) cores, "
             + "concurrency \(concurrency)\(quick ? ", quick: not meaningful" : ""))"
         return ([header] + rows.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 })
             .joined(separator: "\n")
@@ -105,7 +107,7 @@ struct BenchReport {
     var json: JSONValue {
         func rounded(_ value: Double) -> JSONValue { .double((value * 100).rounded() / 100) }
         return [
-            "build": .string(build), "store": "sqlite", "quick": .bool(quick),
+            "build": .string(build), "store": .string(store), "quick": .bool(quick),
             "cores": .int(Int64(ProcessInfo.processInfo.activeProcessorCount)),
             "concurrency": .int(Int64(concurrency)),
             "ceiling_requests_per_second": rounded(ceiling),

@@ -1,6 +1,5 @@
 import Foundation
 import HeraldCore
-import HeraldSQLite
 
 /// The bench's large worlds, written straight into a store: many webhooks for fan-out and matching.
 enum BenchWorlds {
@@ -30,9 +29,7 @@ enum BenchWorlds {
     /// one tenant, in µs per event. Every count starts from the same history (`history` events,
     /// cycling over the properties, which also caches every property's routes), so that only the
     /// number of webhooks differs; then batches of 100 events to random properties are timed.
-    static func matching(webhooks count: Int, history: Int, directory: URL, migrations: URL) async throws -> Double {
-        let store = try SQLiteStore(path: directory.appendingPathComponent("matching-\(count).sqlite").path)
-        try store.migrate(from: migrations)
+    static func matching<Store: HeraldStore>(_ store: Store, webhooks count: Int, history: Int) async throws -> Double {
         let now = Date()
         let tenant = Tenant(name: "Matching", createdAt: now)
         try await store.insertTenant(tenant)
