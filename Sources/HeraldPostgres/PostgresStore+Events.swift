@@ -4,24 +4,78 @@ import PostgresNIO
 
 extension PostgresStore: EventStore {
     public func ingest(_ events: [Event], tenantId: UUID, now: Date) async throws -> [IngestResult] {
+        try await ingests.submit(IngestRequest(events: events, tenantId: tenantId, now: now))
+    }
+
+    /// Concurrent ingests in one transaction. One whose tenant is gone fails alone; when a
+    /// statement fails (another process stored the same idempotency key meanwhile), the transaction
+    /// is void and each ingest runs again alone.
+    static func commit(_ requests: [IngestRequest], client: PostgresClient, routes: RouteCache, logger: Logger) async
+        -> [Result<[IngestResult], any Error>]
+    {
+        if requests.count > 1 {
+            do {
+                return try await transaction(client: client, logger: logger) { connection in
+                    var results: [Result<[IngestResult], any Error>] = []
+                    var makesWork = false
+                    for request in requests {
+                        let plan: Ingest.Plan
+                        do {
+                            plan = try Ingest.plan(
+                                request.events,
+                                facts: try await facts(
+                                    Ingest.reads(for: request.events, tenantId: request.tenantId), routes: routes,
+                                    connection, logger: logger),
+                                now: request.now)
+                        } catch let error as StoreError {
+                            results.append(.failure(error))
+                            continue
+                        }
+                        try await write(plan, tenantId: request.tenantId, connection, logger: logger)
+                        makesWork = makesWork || plan.makesWork
+                        results.append(.success(plan.results))
+                    }
+                    // Sent with the commit: wakes the workers of every process, this one included.
+                    if makesWork { try await notifyWorkers(connection, logger: logger) }
+                    return results
+                }
+            } catch {
+                logger.debug("a grouped ingest failed; each runs alone", metadata: ["error": "\(error)"])
+            }
+        }
+        var results: [Result<[IngestResult], any Error>] = []
+        for request in requests {
+            do {
+                results.append(.success(try await ingestAlone(request, client: client, routes: routes, logger: logger)))
+            } catch {
+                results.append(.failure(error))
+            }
+        }
+        return results
+    }
+
+    static func ingestAlone(_ request: IngestRequest, client: PostgresClient, routes: RouteCache, logger: Logger)
+        async throws -> [IngestResult]
+    {
         do {
-            return try await ingestOnce(events, tenantId: tenantId, now: now)
+            return try await ingestOnce(request, client: client, routes: routes, logger: logger)
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
             // Another request stored the same idempotency key meanwhile: the retry replays it.
-            return try await ingestOnce(events, tenantId: tenantId, now: now)
+            return try await ingestOnce(request, client: client, routes: routes, logger: logger)
         }
     }
 
-    func ingestOnce(_ events: [Event], tenantId: UUID, now: Date) async throws -> [IngestResult] {
-        let logger = self.logger
-        let routes = self.routes
-        return try await transaction { connection in
-            let facts = try await Self.facts(
-                Ingest.reads(for: events, tenantId: tenantId), routes: routes, connection, logger: logger)
-            let plan = try Ingest.plan(events, facts: facts, now: now)
-            try await Self.write(plan, tenantId: tenantId, connection, logger: logger)
+    static func ingestOnce(_ request: IngestRequest, client: PostgresClient, routes: RouteCache, logger: Logger)
+        async throws -> [IngestResult]
+    {
+        try await transaction(client: client, logger: logger) { connection in
+            let facts = try await facts(
+                Ingest.reads(for: request.events, tenantId: request.tenantId), routes: routes, connection,
+                logger: logger)
+            let plan = try Ingest.plan(request.events, facts: facts, now: request.now)
+            try await write(plan, tenantId: request.tenantId, connection, logger: logger)
             // Sent with the commit: wakes the workers of every process, this one included.
-            if plan.makesWork { try await Self.notifyWorkers(connection, logger: logger) }
+            if plan.makesWork { try await notifyWorkers(connection, logger: logger) }
             return plan.results
         }
     }
@@ -108,24 +162,48 @@ extension PostgresStore: EventStore {
                 ON CONFLICT (tenant_id, kind, entity_id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at
                 """, logger: logger)
         }
-        for event in plan.events {
+        // One statement for all the events and one for all the deliveries, however many: a fan-out
+        // to ten thousand webhooks is one round trip, not ten thousand. Nullable columns travel as
+        // a value and a presence flag (arrays of optionals do not).
+        if !plan.events.isEmpty {
+            let events = plan.events
+            let none = UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
             try await connection.query(
                 """
                 INSERT INTO events (id, tenant_id, property_id, name, user_id, payload, occurred_at, idempotency_key,
                     test, created_at)
-                VALUES (\(event.id), \(event.tenantId), \(event.propertyId), \(event.name), \(event.userId),
-                    \(event.payload.encodedString()), \(Timestamp.millis(event.occurredAt)), \(event.idempotencyKey),
-                    \(event.isTest), \(Timestamp.millis(event.createdAt)))
+                SELECT id, tenant_id, CASE WHEN has_property THEN property_id END, name,
+                    CASE WHEN has_user THEN user_id END, payload, occurred_at, CASE WHEN has_key THEN key END, test,
+                    created_at
+                FROM UNNEST(\(events.map(\.id))::uuid[], \(events.map(\.tenantId))::uuid[],
+                    \(events.map { $0.propertyId ?? none })::uuid[], \(events.map { $0.propertyId != nil })::bool[],
+                    \(events.map(\.name))::text[], \(events.map { $0.userId ?? "" })::text[],
+                    \(events.map { $0.userId != nil })::bool[], \(events.map { $0.payload.encodedString() })::text[],
+                    \(events.map { Timestamp.millis($0.occurredAt) })::bigint[],
+                    \(events.map { $0.idempotencyKey ?? "" })::text[], \(events.map { $0.idempotencyKey != nil })::bool[],
+                    \(events.map(\.isTest))::bool[], \(events.map { Timestamp.millis($0.createdAt) })::bigint[])
+                    AS e(id, tenant_id, property_id, has_property, name, user_id, has_user, payload, occurred_at, key,
+                        has_key, test, created_at)
                 """, logger: logger)
         }
-        for delivery in plan.deliveries {
+        if !plan.deliveries.isEmpty {
+            let deliveries = plan.deliveries
             try await connection.query(
                 """
                 INSERT INTO deliveries (id, event_id, webhook_id, tenant_id, event_name, ari_filters, status, attempts,
                     next_attempt_at, created_at)
-                VALUES (\(delivery.id), \(delivery.eventId), \(delivery.webhookId), \(delivery.tenantId),
-                    \(delivery.eventName), \(delivery.ariFiltersText), \(delivery.status.rawValue), \(delivery.attempts),
-                    \(delivery.nextAttemptAt.map(Timestamp.millis)), \(Timestamp.millis(delivery.createdAt)))
+                SELECT id, event_id, webhook_id, tenant_id, event_name, CASE WHEN has_filters THEN filters END, status,
+                    attempts, CASE WHEN has_due THEN due END, created_at
+                FROM UNNEST(\(deliveries.map(\.id))::text[], \(deliveries.map(\.eventId))::uuid[],
+                    \(deliveries.map(\.webhookId))::uuid[], \(deliveries.map(\.tenantId))::uuid[],
+                    \(deliveries.map(\.eventName))::text[], \(deliveries.map { $0.ariFiltersText ?? "" })::text[],
+                    \(deliveries.map { $0.ariFiltersText != nil })::bool[], \(deliveries.map(\.status.rawValue))::text[],
+                    \(deliveries.map { Int64($0.attempts) })::bigint[],
+                    \(deliveries.map { $0.nextAttemptAt.map(Timestamp.millis) ?? 0 })::bigint[],
+                    \(deliveries.map { $0.nextAttemptAt != nil })::bool[],
+                    \(deliveries.map { Timestamp.millis($0.createdAt) })::bigint[])
+                    AS d(id, event_id, webhook_id, tenant_id, event_name, filters, has_filters, status, attempts, due,
+                        has_due, created_at)
                 """, logger: logger)
         }
     }

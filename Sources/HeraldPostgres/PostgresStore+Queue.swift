@@ -143,64 +143,116 @@ extension PostgresStore: DeliveryQueue {
     public func settle(_ settlements: [Settlement]) async throws -> [CircuitTransition] {
         guard !settlements.isEmpty else { return [] }
         let logger = self.logger
+        // One row per delivery (a delivery settled twice in one batch keeps its last attempt).
+        var latest: [String: Settlement] = [:]
+        for settlement in settlements { latest[settlement.deliveryId] = settlement }
+        let rows = settlements.filter { latest[$0.deliveryId]?.attempt == $0.attempt }
+            .reduce(into: [Settlement]()) { kept, settlement in
+                if !kept.contains(where: { $0.deliveryId == settlement.deliveryId }) { kept.append(settlement) }
+            }
         return try await transaction { connection in
-            var transitions: [CircuitTransition] = []
-            for settlement in settlements {
-                let attempt = settlement.attempt
+            // The attempts and the deliveries, one statement each for the whole batch.
+            let attempts = rows.map(\.attempt)
+            try await connection.query(
+                """
+                INSERT INTO attempts (delivery_id, n, started_at, duration_ms, status_code, response_body, error)
+                SELECT id, n, started_at, duration_ms, CASE WHEN has_code THEN code END,
+                    CASE WHEN has_body THEN body END, CASE WHEN has_error THEN error END
+                FROM UNNEST(\(attempts.map(\.deliveryId))::text[], \(attempts.map { Int64($0.number) })::bigint[],
+                    \(attempts.map { Timestamp.millis($0.startedAt) })::bigint[],
+                    \(attempts.map { Int64($0.durationMs) })::bigint[], \(attempts.map { Int64($0.statusCode ?? 0) })::bigint[],
+                    \(attempts.map { $0.statusCode != nil })::bool[], \(attempts.map { $0.responseBody ?? "" })::text[],
+                    \(attempts.map { $0.responseBody != nil })::bool[], \(attempts.map { $0.error ?? "" })::text[],
+                    \(attempts.map { $0.error != nil })::bool[])
+                    AS a(id, n, started_at, duration_ms, code, has_code, body, has_body, error, has_error)
+                ON CONFLICT (delivery_id, n) DO UPDATE SET started_at = excluded.started_at,
+                    duration_ms = excluded.duration_ms, status_code = excluded.status_code,
+                    response_body = excluded.response_body, error = excluded.error
+                """, logger: logger)
+            let held = Set(
                 try await connection.query(
                     """
-                    INSERT INTO attempts (delivery_id, n, started_at, duration_ms, status_code, response_body, error)
-                    VALUES (\(attempt.deliveryId), \(attempt.number), \(Timestamp.millis(attempt.startedAt)),
-                        \(attempt.durationMs), \(attempt.statusCode), \(attempt.responseBody), \(attempt.error))
-                    ON CONFLICT (delivery_id, n) DO UPDATE SET started_at = excluded.started_at,
-                        duration_ms = excluded.duration_ms, status_code = excluded.status_code,
-                        response_body = excluded.response_body, error = excluded.error
-                    """, logger: logger)
-                let row = settlement.row
-                let settledAt = Timestamp.millis(settlement.endedAt)
-                let held = try await connection.query(
-                    """
-                    UPDATE deliveries SET status = \(row.status.rawValue), attempts = \(attempt.number),
-                        next_attempt_at = \(row.nextAttemptAt.map(Timestamp.millis)), lease_owner = NULL,
-                        lease_until = NULL, last_status_code = \(attempt.statusCode), last_error = \(attempt.error),
-                        settled_at = \(row.settledAt.map(Timestamp.millis))
-                    WHERE id = \(settlement.deliveryId) AND lease_owner = \(settlement.leaseOwner) AND status = 'in_flight'
-                    RETURNING id
+                    UPDATE deliveries d SET status = u.status, attempts = u.n,
+                        next_attempt_at = CASE WHEN u.has_next THEN u.next END, lease_owner = NULL, lease_until = NULL,
+                        last_status_code = CASE WHEN u.has_code THEN u.code END,
+                        last_error = CASE WHEN u.has_error THEN u.error END,
+                        settled_at = CASE WHEN u.has_settled THEN u.settled END
+                    FROM UNNEST(\(rows.map(\.deliveryId))::text[], \(rows.map(\.leaseOwner))::text[],
+                        \(rows.map(\.row.status.rawValue))::text[], \(rows.map { Int64($0.attempt.number) })::bigint[],
+                        \(rows.map { $0.row.nextAttemptAt.map(Timestamp.millis) ?? 0 })::bigint[],
+                        \(rows.map { $0.row.nextAttemptAt != nil })::bool[],
+                        \(rows.map { Int64($0.attempt.statusCode ?? 0) })::bigint[],
+                        \(rows.map { $0.attempt.statusCode != nil })::bool[], \(rows.map { $0.attempt.error ?? "" })::text[],
+                        \(rows.map { $0.attempt.error != nil })::bool[],
+                        \(rows.map { $0.row.settledAt.map(Timestamp.millis) ?? 0 })::bigint[],
+                        \(rows.map { $0.row.settledAt != nil })::bool[])
+                        AS u(id, owner, status, n, next, has_next, code, has_code, error, has_error, settled, has_settled)
+                    WHERE d.id = u.id AND d.lease_owner = u.owner AND d.status = 'in_flight'
+                    RETURNING d.id
                     """, logger: logger
-                ).all { _ in true }
-                // A worker that lost the lease logs its attempt but no longer speaks for the webhook.
-                guard !held.isEmpty else { continue }
-                switch settlement.effect {
-                case .recovered:
+                ).all { try $0.value("id", as: String.self) })
+            // A worker that lost the lease logs its attempt but no longer speaks for the webhook.
+            // Each endpoint's settlements, in order, fold into one change of its failure state
+            // and one of its circuit.
+            var transitions: [CircuitTransition] = []
+            var order: [UUID] = []
+            var byWebhook: [UUID: [Settlement]] = [:]
+            for settlement in rows where held.contains(settlement.deliveryId) {
+                if byWebhook[settlement.webhookId] == nil { order.append(settlement.webhookId) }
+                byWebhook[settlement.webhookId, default: []].append(settlement)
+            }
+            for webhookId in order {
+                let settled = byWebhook[webhookId] ?? []
+                let failure = FailureFold(settled.map(\.effect))
+                switch failure.failing {
+                case .untouched: break
+                case .cleared:
                     try await connection.query(
-                        "UPDATE webhooks SET failing_since = NULL WHERE id = \(settlement.webhookId) AND failing_since IS NOT NULL",
+                        "UPDATE webhooks SET failing_since = NULL WHERE id = \(webhookId) AND failing_since IS NOT NULL",
                         logger: logger)
-                case .failing(let since):
+                case .set(let since):
                     try await connection.query(
-                        "UPDATE webhooks SET failing_since = COALESCE(failing_since, \(Timestamp.millis(since))) WHERE id = \(settlement.webhookId)",
+                        "UPDATE webhooks SET failing_since = \(Timestamp.millis(since)) WHERE id = \(webhookId)",
                         logger: logger)
-                case .disable(let reason):
+                case .keptOr(let since):
                     try await connection.query(
-                        "UPDATE webhooks SET is_active = false, disabled_reason = \(reason), updated_at = \(settledAt) WHERE id = \(settlement.webhookId)",
-                        logger: logger)
+                        """
+                        UPDATE webhooks SET failing_since = COALESCE(failing_since, \(Timestamp.millis(since)))
+                        WHERE id = \(webhookId)
+                        """, logger: logger)
                 }
-                guard settlement.signal != .none,
+                if let reason = failure.disable, let last = settled.last {
+                    try await connection.query(
+                        """
+                        UPDATE webhooks SET is_active = false, disabled_reason = \(reason),
+                            updated_at = \(Timestamp.millis(last.endedAt))
+                        WHERE id = \(webhookId)
+                        """, logger: logger)
+                }
+                let signalling = settled.filter { $0.signal != .none }
+                guard !signalling.isEmpty,
                     let current = try await connection.query(
                         """
                         SELECT circuit_failures, circuit_opened_at, circuit_probe_at, circuit_failed_probes
-                        FROM webhooks WHERE id = \(settlement.webhookId) FOR UPDATE
+                        FROM webhooks WHERE id = \(webhookId) FOR UPDATE
                         """, logger: logger
-                    ).all(Circuit.init(postgres:)).first,
-                    let change = settlement.circuitChange(from: current)
+                    ).all(Circuit.init(postgres:)).first
                 else { continue }
+                var circuit = current
+                for settlement in signalling {
+                    guard let change = settlement.circuitChange(from: circuit) else { continue }
+                    circuit = change.circuit
+                    if let transition = change.transition { transitions.append(transition) }
+                }
+                guard circuit != current else { continue }
                 try await connection.query(
                     """
-                    UPDATE webhooks SET circuit_failures = \(change.circuit.failures),
-                        circuit_opened_at = \(change.circuit.openedAt.map(Timestamp.millis)),
-                        circuit_probe_at = \(change.circuit.probeAt.map(Timestamp.millis)), circuit_failed_probes = \(change.circuit.failedProbes)
-                    WHERE id = \(settlement.webhookId)
+                    UPDATE webhooks SET circuit_failures = \(circuit.failures),
+                        circuit_opened_at = \(circuit.openedAt.map(Timestamp.millis)),
+                        circuit_probe_at = \(circuit.probeAt.map(Timestamp.millis)),
+                        circuit_failed_probes = \(circuit.failedProbes)
+                    WHERE id = \(webhookId)
                     """, logger: logger)
-                if let transition = change.transition { transitions.append(transition) }
             }
             return transitions
         }

@@ -11,15 +11,23 @@ public struct PostgresStore: HeraldStore, Sendable {
     /// Fed by the LISTEN service with every commit that made work, in any process.
     let work = WorkSignal()
     /// The active webhooks events are matched against.
-    let routes = RouteCache()
+    let routes: RouteCache
     /// The endpoints this process's next claim looks at.
     let claimWindow = ClaimWindow()
     /// The channel NOTIFY wakes idle workers on.
     public static let wakeChannel = "herald_deliveries"
 
+    /// Concurrent ingests, committed together.
+    let ingests: GroupCommit<IngestRequest, [IngestResult]>
+
     public init(client: PostgresClient, logger: Logger) {
         self.client = client
         self.logger = logger
+        let routes = RouteCache()
+        self.routes = routes
+        ingests = GroupCommit(maxCost: 2_000, capacity: 8_192, cost: { $0.events.count }) { requests in
+            await Self.commit(requests, client: client, routes: routes, logger: logger)
+        }
     }
 
     /// The connection pool, and the LISTEN connection that turns every process's commits into
@@ -47,6 +55,13 @@ public struct PostgresStore: HeraldStore, Sendable {
     /// PostgresNIO's `PostgresTransactionError`, so callers can tell a unique violation apart.
     func transaction<T: Sendable>(
         isolation: isolated (any Actor)? = #isolation, _ body: (PostgresConnection) async throws -> sending T
+    ) async throws -> sending T {
+        try await Self.transaction(client: client, logger: logger, isolation: isolation, body)
+    }
+
+    static func transaction<T: Sendable>(
+        client: PostgresClient, logger: Logger, isolation: isolated (any Actor)? = #isolation,
+        _ body: (PostgresConnection) async throws -> sending T
     ) async throws -> sending T {
         do {
             return try await client.withTransaction(logger: logger, isolation: isolation, body)

@@ -99,3 +99,18 @@ import Testing
         #expect((try? RetryPolicy.parse(["other": 1]).get()) == nil)
     }
 }
+
+@Suite struct FailureFoldTests {
+    let t1 = Date(timeIntervalSince1970: 100)
+    let t2 = Date(timeIntervalSince1970: 200)
+
+    @Test func settlementsInOrderFoldIntoTheChangeTheyMakeOneByOne() {
+        #expect(FailureFold([]).failing == .untouched)
+        #expect(FailureFold([.failing(since: t1), .failing(since: t2)]).failing == .keptOr(t1))
+        #expect(FailureFold([.failing(since: t1), .recovered]).failing == .cleared)
+        #expect(FailureFold([.recovered, .failing(since: t2)]).failing == .set(t2))
+        #expect(FailureFold([.recovered, .failing(since: t1), .failing(since: t2)]).failing == .set(t1))
+        let disabled = FailureFold([.failing(since: t1), .disable(reason: "gone"), .recovered])
+        #expect(disabled.disable == "gone" && disabled.failing == .cleared)
+    }
+}

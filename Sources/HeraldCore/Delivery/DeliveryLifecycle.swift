@@ -123,3 +123,39 @@ public struct Settlement: Sendable, Hashable {
         }
     }
 }
+
+/// What several settlements of one endpoint, in order, do to its failure state, as one change:
+/// a store that settles a batch writes each endpoint once.
+public struct FailureFold: Sendable, Hashable {
+    public enum Failing: Sendable, Hashable {
+        /// No settlement touched it.
+        case untouched
+        /// The last word was a success.
+        case cleared
+        /// Cleared, then failing again since this date.
+        case set(Date)
+        /// Failing since whichever is earlier known: the stored date, else this one.
+        case keptOr(Date)
+    }
+
+    public private(set) var failing = Failing.untouched
+    /// The reason to disable the endpoint with, if a settlement disabled it.
+    public private(set) var disable: String?
+
+    public init(_ effects: [DeliveryLifecycle.WebhookEffect]) {
+        for effect in effects {
+            switch effect {
+            case .recovered:
+                failing = .cleared
+            case .failing(let since):
+                switch failing {
+                case .untouched: failing = .keptOr(since)
+                case .cleared: failing = .set(since)
+                case .set, .keptOr: break
+                }
+            case .disable(let reason):
+                disable = reason
+            }
+        }
+    }
+}
