@@ -25,7 +25,7 @@ public struct PostgresStore: HeraldStore, Sendable {
         self.logger = logger
         let routes = RouteCache()
         self.routes = routes
-        ingests = GroupCommit(maxCost: 2_000, capacity: 8_192, cost: { $0.events.count }) { requests in
+        ingests = GroupCommit(maxCost: 2_000, capacity: 8_192, parallel: 8, cost: { $0.events.count }) { requests in
             await Self.commit(requests, client: client, routes: routes, logger: logger)
         }
     }

@@ -88,6 +88,24 @@ import Testing
         #expect(recorder.groups.withLock { $0 }.flatMap { $0 }.sorted() == [0, 1, 2])
     }
 
+    @Test func withRoomForTwoCommitsASecondStartsBesideTheFirst() async throws {
+        let recorder = Recorder()
+        let commits = GroupCommit<Int, String>(maxCost: 100, capacity: 100, parallel: 2) { items in
+            // Every commit after the first goes through at once; the first is held.
+            await recorder.commit(items)
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { _ = try await commits.submit(0) }
+            for await _ in recorder.firstStarted.stream { break }
+            // Answered while the first commit is still held: it had a commit of its own.
+            let answer = try await commits.submit(1)
+            #expect(answer == "done 1")
+            recorder.gate.continuation.yield()
+            try await group.waitForAll()
+        }
+        #expect(recorder.groups.withLock { $0 } == [[0], [1]])
+    }
+
     /// Yields until `count` submissions wait behind the held first commit.
     static func waitUntil(_ commits: GroupCommit<Int, String>, holds count: Int) async {
         while commits.waiting < count { await Task.yield() }

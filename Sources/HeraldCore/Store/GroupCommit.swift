@@ -5,7 +5,8 @@ import Synchronization
 /// after the transaction holding its work committed.
 ///
 /// Nothing waits to fill a group: the first submission starts a commit at once, and whatever
-/// arrives while it runs forms the next group. Under light load a group holds one item and costs
+/// arrives while it runs forms the next group (or, with `parallel` above 1, starts another commit
+/// beside it, up to that many). Under light load a group holds one item and costs
 /// what a plain commit costs; under heavy load groups grow and flushes stay few.
 ///
 /// Bounded: a group holds at most `maxCost` (an item that alone costs more goes alone), and at
@@ -24,24 +25,29 @@ public final class GroupCommit<Item: Sendable, Output: Sendable>: Sendable {
 
     private struct State: Sendable {
         var waiting: [Waiter] = []
-        var committing = false
+        /// Commits under way.
+        var committing = 0
     }
 
     private let state = Mutex(State())
     private let maxCost: Int
     private let capacity: Int
+    private let parallel: Int
     private let cost: @Sendable (Item) -> Int
     private let commit: Commit
 
     /// - Parameters:
     ///   - maxCost: the most cost (``cost`` of each item summed) one group takes.
     ///   - capacity: the most items waiting for a group.
+    ///   - parallel: groups committed at once (1 for a database with one writer; more where
+    ///     transactions on several connections proceed together).
     public init(
-        maxCost: Int, capacity: Int, cost: @escaping @Sendable (Item) -> Int = { _ in 1 },
+        maxCost: Int, capacity: Int, parallel: Int = 1, cost: @escaping @Sendable (Item) -> Int = { _ in 1 },
         commit: @escaping Commit
     ) {
         self.maxCost = max(1, maxCost)
         self.capacity = max(1, capacity)
+        self.parallel = max(1, parallel)
         self.cost = cost
         self.commit = commit
     }
@@ -57,8 +63,8 @@ public final class GroupCommit<Item: Sendable, Output: Sendable>: Sendable {
             let role = state.withLock { state -> SubmitRole in
                 guard state.waiting.count < capacity else { return .refused }
                 state.waiting.append(Waiter(item: item, cost: cost, continuation: continuation))
-                if state.committing { return .follower }
-                state.committing = true
+                if state.committing >= parallel { return .follower }
+                state.committing += 1
                 return .leader
             }
             switch role {
@@ -82,7 +88,7 @@ public final class GroupCommit<Item: Sendable, Output: Sendable>: Sendable {
                 }
                 let group = Array(state.waiting.prefix(count))
                 state.waiting.removeFirst(count)
-                if group.isEmpty { state.committing = false }
+                if group.isEmpty { state.committing -= 1 }
                 return group
             }
             guard !group.isEmpty else { return }
