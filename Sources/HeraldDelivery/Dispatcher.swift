@@ -37,16 +37,7 @@ public final class Dispatcher<Queue: DeliveryQueue>: Service, Sendable {
         self.clock = clock
         self.logger = logger
         settlements = GroupCommit(maxCost: 256, capacity: max(1, configuration.concurrency)) { group in
-            do {
-                // Each transition is answered to the first settlement of its endpoint.
-                var transitions = Dictionary(
-                    grouping: try await queue.settle(group), by: \.webhookId)
-                return group.map { settlement in
-                    .success(transitions.removeValue(forKey: settlement.webhookId) ?? [])
-                }
-            } catch {
-                return group.map { _ in .failure(error) }
-            }
+            await Self.settle(group, on: queue)
         }
     }
 
@@ -138,6 +129,30 @@ public final class Dispatcher<Queue: DeliveryQueue>: Service, Sendable {
             // The lease runs out and the delivery is claimed again: delivered at least once.
             logger.error(
                 "settling a delivery failed", metadata: ["delivery": "\(job.delivery.id)", "error": "\(error)"])
+        }
+    }
+
+    /// Settles a group in one transaction; when that fails (a delivery deleted while it was sent
+    /// takes its attempt's row with it), each settles alone, so one settlement's failure is its
+    /// own and not a reason to send the others again.
+    public static func settle(_ group: [Settlement], on queue: Queue) async -> [Result<[CircuitTransition], any Error>]
+    {
+        do {
+            // Each transition is answered to the first settlement of its endpoint.
+            var transitions = Dictionary(grouping: try await queue.settle(group), by: \.webhookId)
+            return group.map { .success(transitions.removeValue(forKey: $0.webhookId) ?? []) }
+        } catch  where group.count > 1 {
+            var results: [Result<[CircuitTransition], any Error>] = []
+            for settlement in group {
+                do {
+                    results.append(.success(try await queue.settle([settlement])))
+                } catch {
+                    results.append(.failure(error))
+                }
+            }
+            return results
+        } catch {
+            return [.failure(error)]
         }
     }
 

@@ -85,7 +85,7 @@ extension PostgresStore: DeliveryQueue {
                     """, logger: logger
                 ).all(Delivery.init(postgres:))
             }
-            for (webhookId, date) in plan.nextSendAt {
+            for (webhookId, date) in plan.nextSendAt.sorted(by: { $0.key.text < $1.key.text }) {
                 try await connection.query(
                     "UPDATE webhooks SET next_send_at = \(Timestamp.millis(date)) WHERE id = \(webhookId)",
                     logger: logger)
@@ -97,7 +97,9 @@ extension PostgresStore: DeliveryQueue {
                     (SELECT MIN(lease_until) FROM deliveries WHERE status = 'in_flight' AND lease_until > \(now))) AS due
                 """, logger: logger
             ).all { try $0.value("due", as: Int64?.self) }.first.flatMap { $0 }.map(Timestamp.date(millis:))
-            return (deliveries, [later, plan.wakeAt].compactMap { $0 }.min())
+            // Due work may lie beyond the window: look there at once.
+            let again = claimWindow.claimAgain(tookWork: !deliveries.isEmpty)
+            return (deliveries, again ? request.now : [later, plan.wakeAt].compactMap { $0 }.min())
         }
         guard !deliveries.isEmpty else { return Claim(jobs: [], wakeAt: wakeAt) }
         let jobs = DispatchJob.assemble(
@@ -201,7 +203,9 @@ extension PostgresStore: DeliveryQueue {
                 if byWebhook[settlement.webhookId] == nil { order.append(settlement.webhookId) }
                 byWebhook[settlement.webhookId, default: []].append(settlement)
             }
-            for webhookId in order {
+            // Webhooks are locked in id order, as claims lock them, so that transactions of several
+            // processes cannot wait on each other in a circle.
+            for webhookId in order.sorted(by: { $0.text < $1.text }) {
                 let settled = byWebhook[webhookId] ?? []
                 let failure = FailureFold(settled.map(\.effect))
                 switch failure.failing {

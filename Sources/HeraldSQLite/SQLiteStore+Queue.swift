@@ -72,7 +72,10 @@ extension SQLiteStore: DeliveryQueue {
                             SELECT MIN(lease_until) AS due FROM deliveries WHERE status = 'in_flight' AND lease_until > :now)
                         """), arguments: ["now": now]
             ).map(Timestamp.date(millis:))
-            let wakeAt = [later, plan.wakeAt].compactMap { $0 }.min()
+            // Due work may lie beyond the window: look there at once.
+            let wakeAt =
+                claimWindow.claimAgain(tookWork: !ids.isEmpty)
+                ? request.now : [later, plan.wakeAt].compactMap { $0 }.min()
             guard !ids.isEmpty else { return Claim(jobs: [], wakeAt: wakeAt) }
             let deliveries = try Self.fetch(db, table: "deliveries", ids: ids).map(Delivery.init(row:))
             let jobs = DispatchJob.assemble(

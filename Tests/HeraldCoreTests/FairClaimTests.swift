@@ -145,4 +145,28 @@ import Testing
         #expect(small.finish(start: "", read: first) == ids)
         #expect(small.start() == "")
     }
+
+    @Test func aClaimLooksBeyondItsWindowAtOnceButNotWithoutEnd() {
+        let window = ClaimWindow(size: 2, maxEmptyStreak: 3)
+        let ids = ["a", "b", "c", "d", "e"]
+        func next() {
+            let start = window.start()
+            let read = Array(ids.filter { $0 > start }.prefix(window.size))
+            let rest = window.remainder(after: start, read: read).map { Array(ids.prefix($0)) } ?? []
+            _ = window.finish(start: start, read: read, fromBeginning: rest)
+        }
+        next()
+        // Work taken, more endpoints beyond: again at once.
+        #expect(window.claimAgain(tookWork: true))
+        // Empty windows: again at once, three times in a row, then sleep.
+        let empties = (0..<4).map { _ in
+            next()
+            return window.claimAgain(tookWork: false)
+        }
+        #expect(empties == [true, true, true, false])
+        // A window that saw every endpoint never asks for more.
+        let whole = ClaimWindow(size: 10)
+        _ = whole.finish(start: "", read: ids)
+        #expect(!whole.claimAgain(tookWork: true))
+    }
 }

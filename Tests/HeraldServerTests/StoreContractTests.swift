@@ -1,5 +1,6 @@
 import Foundation
 import HeraldCore
+import HeraldDelivery
 import Testing
 
 /// One contract, every store: the same tests run against SQLite and PostgreSQL.
@@ -264,6 +265,39 @@ import Testing
         }
     }
 
+    /// A delivery deleted while it was sent (its webhook deleted) cannot have its attempt logged;
+    /// the settlements grouped with it still land, rather than being sent again.
+    @Test(arguments: Backend.allCases)
+    func aDeliveryDeletedMidSendDoesNotFailTheSettlementsBesideIt(backend: Backend) async throws {
+        try await backend.withStore { store in
+            let (tenant, property) = try await world(store)
+            let kept = try webhook(tenant, property)
+            let deleted = try webhook(tenant, property, url: "https://8.8.4.4/h")
+            try await store.insertWebhooks([kept, deleted])
+            _ = try await store.ingest([event(tenant, property)], tenantId: tenant.id, now: now)
+            let jobs = try await store.claimDue(owner: "w", now: Date(), lease: 60, limit: 10)
+            #expect(jobs.count == 2)
+            try await store.deleteWebhook(id: deleted.id)
+            let group = jobs.map { job in
+                Settlement(
+                    deliveryId: job.delivery.id, webhookId: job.webhook.id, leaseOwner: "w",
+                    attempt: DeliveryAttempt(
+                        deliveryId: job.delivery.id, number: 1, startedAt: now, durationMs: 3, statusCode: 200,
+                        responseBody: nil, error: nil),
+                    next: .succeeded, effect: .recovered)
+            }
+            let results = await Dispatcher<AnyQueue>.settle(group, on: AnyQueue(store))
+            for (job, result) in zip(jobs, results) {
+                if job.webhook.id == kept.id {
+                    #expect((try? result.get()) != nil)
+                    #expect(try await store.delivery(id: job.delivery.id)?.status == .succeeded)
+                } else {
+                    #expect((try? result.get()) == nil)
+                }
+            }
+        }
+    }
+
     @Test(arguments: Backend.allCases)
     func settleRecordsTheAttemptAndMovesTheDeliveryOn(backend: Backend) async throws {
         try await backend.withStore { store in
@@ -343,4 +377,18 @@ import Testing
             #expect(try await store.deliveries(webhookId: hook.id, status: .pending, page: PageRequest()).total == 2)
         }
     }
+}
+
+/// A store as a ``DeliveryQueue`` of one concrete type, for calling the dispatcher's statics.
+struct AnyQueue: DeliveryQueue {
+    let store: any HeraldStore
+
+    init(_ store: any HeraldStore) { self.store = store }
+
+    func claim(_ request: ClaimRequest) async throws -> Claim { try await store.claim(request) }
+    func settle(_ settlements: [Settlement]) async throws -> [CircuitTransition] {
+        try await store.settle(settlements)
+    }
+    func nextDueDate() async throws -> Date? { try await store.nextDueDate() }
+    func workAvailable() -> AsyncStream<Void> { store.workAvailable() }
 }

@@ -203,15 +203,25 @@ public enum FairClaim {
 /// tenants holds within each window.)
 public final class ClaimWindow: Sendable {
     public let size: Int
-    /// The last endpoint id of the previous window; empty: start at the beginning.
-    private let cursor = Mutex("")
+    /// How many windows in a row may come up empty before a claim stops looking further at once.
+    public let maxEmptyStreak: Int
 
-    public init(size: Int = 512) {
+    private struct State {
+        /// The last endpoint id of the previous window; empty: start at the beginning.
+        var cursor = ""
+        /// Windows in a row that gave no work while endpoints lay beyond them.
+        var emptyStreak = 0
+    }
+
+    private let state = Mutex(State())
+
+    public init(size: Int = 512, maxEmptyStreak: Int = 64) {
         self.size = max(1, size)
+        self.maxEmptyStreak = max(0, maxEmptyStreak)
     }
 
     /// Where this claim's window starts: read up to ``size`` ids after it.
-    public func start() -> String { cursor.withLock { $0 } }
+    public func start() -> String { state.withLock { $0.cursor } }
 
     /// How many more ids to read from the beginning (up to `start`), when the first read reached
     /// the end of the ids before the window filled; nil when the window is complete.
@@ -231,7 +241,27 @@ public final class ClaimWindow: Sendable {
         } else {
             next = ""
         }
-        cursor.withLock { $0 = next }
+        state.withLock { $0.cursor = next }
         return read + wrapped
+    }
+
+    /// Whether to claim again at once rather than sleep: endpoints lie beyond this window (work
+    /// due there would otherwise wait for the next wake-up) and either this window gave work or
+    /// not too many windows in a row have come up empty (endpoints that are due but blocked, by
+    /// an open circuit or a full in-flight limit, must not make the worker spin).
+    public func claimAgain(tookWork: Bool) -> Bool {
+        state.withLock { state in
+            guard !state.cursor.isEmpty else {
+                // This window saw every endpoint.
+                state.emptyStreak = 0
+                return false
+            }
+            if tookWork {
+                state.emptyStreak = 0
+                return true
+            }
+            state.emptyStreak += 1
+            return state.emptyStreak <= maxEmptyStreak
+        }
     }
 }
