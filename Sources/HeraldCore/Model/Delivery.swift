@@ -60,7 +60,16 @@ public struct Delivery: Sendable, Hashable {
     /// time (a version 7 UUID, like Svix's time-sortable ids) so that the deliveries table grows
     /// at its end.
     public static func newId() -> String {
-        "msg_" + UUID.timeOrdered().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        let hex = Array("0123456789abcdef".utf8)
+        var bytes = Array("msg_".utf8)
+        bytes.reserveCapacity(36)
+        withUnsafeBytes(of: UUID.timeOrdered().uuid) { uuid in
+            for byte in uuid {
+                bytes.append(hex[Int(byte >> 4)])
+                bytes.append(hex[Int(byte & 0x0f)])
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }
 
