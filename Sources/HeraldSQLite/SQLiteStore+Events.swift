@@ -116,33 +116,46 @@ extension SQLiteStore: EventStore {
                     Timestamp.millis(snapshot.updatedAt),
                 ])
         }
-        for event in plan.events {
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO events (id, tenant_id, property_id, name, user_id, payload, occurred_at,
-                        idempotency_key, test, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """
-            ).execute(
-                arguments: [
+        // Many rows a statement: a fan-out to ten thousand webhooks is 200 statements, not 10,000.
+        try insert(
+            into:
+                "events (id, tenant_id, property_id, name, user_id, payload, occurred_at, idempotency_key, test, created_at)",
+            plan.events.map { event in
+                [
                     event.id.text, event.tenantId.text, event.propertyId?.text, event.name, event.userId,
                     event.payload.encodedString(), Timestamp.millis(event.occurredAt), event.idempotencyKey,
                     event.isTest, Timestamp.millis(event.createdAt),
-                ])
-        }
-        for delivery in plan.deliveries {
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO deliveries (id, event_id, webhook_id, tenant_id, event_name, ari_filters, status,
-                        attempts, next_attempt_at, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """
-            ).execute(
-                arguments: [
+                ]
+            }, db)
+        try insert(
+            into: """
+                deliveries (id, event_id, webhook_id, tenant_id, event_name, ari_filters, status, attempts,
+                    next_attempt_at, created_at)
+                """,
+            plan.deliveries.map { delivery in
+                [
                     delivery.id, delivery.eventId.text, delivery.webhookId.text, delivery.tenantId.text,
                     delivery.eventName, delivery.ariFiltersText, delivery.status.rawValue, delivery.attempts,
                     delivery.nextAttemptAt.map(Timestamp.millis), Timestamp.millis(delivery.createdAt),
-                ])
+                ]
+            }, db)
+    }
+
+    /// Inserts `rows` (each the values of the columns `table` names, in order), ``rowsPerInsert``
+    /// rows a statement.
+    static func insert(into table: String, _ rows: [[(any DatabaseValueConvertible)?]], _ db: Database) throws {
+        guard let width = rows.first?.count else { return }
+        let row = "(" + Array(repeating: "?", count: width).joined(separator: ", ") + ")"
+        var start = 0
+        while start < rows.count {
+            let chunk = rows[start..<min(start + rowsPerInsert, rows.count)]
+            try db.cachedStatement(
+                sql: "INSERT INTO \(table) VALUES " + Array(repeating: row, count: chunk.count).joined(separator: ", ")
+            ).execute(arguments: StatementArguments(chunk.flatMap { $0 }))
+            start = chunk.endIndex
         }
     }
+
+    /// Rows one INSERT statement writes (ten parameters each; SQLite takes 32,766).
+    static let rowsPerInsert = 50
 }
