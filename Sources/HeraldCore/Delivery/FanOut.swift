@@ -16,7 +16,7 @@ public enum FanOut {
     /// - A global and a property webhook on the same endpoint deliver once, through the property webhook.
     public static func targets(of event: Event, among candidates: [WebhookRoute]) -> [Target] {
         var targets: [Target] = []
-        var propertyEndpoints = Set<String>()
+        var anyGlobal = false
         for route in candidates
         where route.isActive && route.tenantId == event.tenantId && route.receivesTestEvents == event.isTest {
             let inScope = route.isGlobal || (route.propertyId != nil && route.propertyId == event.propertyId)
@@ -26,9 +26,12 @@ public enum FanOut {
                     continue
                 }
             }
-            if !route.isGlobal { propertyEndpoints.insert(route.endpoint) }
+            anyGlobal = anyGlobal || route.isGlobal
             targets.append(Target(route: route, match: match))
         }
+        // Endpoints are compared (a URL parse each) only when a global webhook could repeat a property's.
+        guard anyGlobal else { return targets }
+        let propertyEndpoints = Set(targets.filter { !$0.route.isGlobal }.map(\.route.endpoint))
         guard !propertyEndpoints.isEmpty else { return targets }
         return targets.filter { !$0.route.isGlobal || !propertyEndpoints.contains($0.route.endpoint) }
     }
@@ -63,8 +66,9 @@ public struct WebhookRoute: Sendable, Hashable {
     public var isActive: Bool
     public var receivesTestEvents: Bool
     public var eventMask: EventMask
+    public var callbackURL: String
     /// The callback URL as endpoints compare (``FanOut/endpointKey(_:)``).
-    public var endpoint: String
+    public var endpoint: String { FanOut.endpointKey(callbackURL) }
 
     public init(
         id: UUID, tenantId: UUID, propertyId: UUID?, isGlobal: Bool, isActive: Bool, receivesTestEvents: Bool,
@@ -77,7 +81,7 @@ public struct WebhookRoute: Sendable, Hashable {
         self.isActive = isActive
         self.receivesTestEvents = receivesTestEvents
         self.eventMask = eventMask
-        self.endpoint = FanOut.endpointKey(callbackURL)
+        self.callbackURL = callbackURL
     }
 
     public init(_ webhook: Webhook) {
