@@ -21,7 +21,7 @@ extension SQLiteStore: DeliveryQueue {
                 db.cachedStatement(sql: Self.backlog),
                 arguments: [
                     "now": now, "cap": EndpointLimits.maxInFlightRange.upperBound,
-                    "hooks": JSONValue.array(window.map(JSONValue.string)).encodedString(),
+                    "hooks": Self.jsonArray(window),
                 ]
             ).map(EndpointBacklog.init(row:))
             // Judged at the stored resolution, so a time written back compares equal to it.
@@ -47,15 +47,16 @@ extension SQLiteStore: DeliveryQueue {
             var ids: [String] = []
             if !picked.isEmpty {
                 ids = try String.fetchAll(
-                    db,
-                    sql: """
-                        UPDATE deliveries SET status = 'in_flight', lease_owner = ?, lease_until = ?
-                        WHERE id IN (\(Self.placeholders(picked.count)))
-                        RETURNING id
-                        """,
-                    arguments: StatementArguments(
-                        [request.owner, Timestamp.millis(request.now.addingTimeInterval(request.lease))]
-                            as [any DatabaseValueConvertible] + picked))
+                    db.cachedStatement(
+                        sql: """
+                            UPDATE deliveries SET status = 'in_flight', lease_owner = ?, lease_until = ?
+                            WHERE id IN (SELECT value FROM json_each(?))
+                            RETURNING id
+                            """),
+                    arguments: [
+                        request.owner, Timestamp.millis(request.now.addingTimeInterval(request.lease)),
+                        Self.jsonArray(picked),
+                    ])
             }
             for (webhookId, date) in plan.nextSendAt {
                 try db.execute(
@@ -234,10 +235,16 @@ extension SQLiteStore: DeliveryQueue {
         }
     }
 
+    /// Rows of `table` by id, through one prepared statement per table (the ids go as one JSON
+    /// array, so the statement's text does not change with their number).
     static func fetch(_ db: Database, table: String, ids: some Collection<String>) throws -> [Row] {
         try Row.fetchAll(
-            db, sql: "SELECT * FROM \(table) WHERE id IN (\(placeholders(ids.count)))",
-            arguments: StatementArguments(Array(ids)))
+            db.cachedStatement(sql: "SELECT * FROM \(table) WHERE id IN (SELECT value FROM json_each(?))"),
+            arguments: [jsonArray(Array(ids))])
+    }
+
+    static func jsonArray(_ strings: [String]) -> String {
+        JSONValue.array(strings.map(JSONValue.string)).encodedString()
     }
 }
 
