@@ -144,6 +144,8 @@ extension SQLiteStore: DeliveryQueue {
         guard !settlements.isEmpty else { return [] }
         return try await pool.write { db in
             var transitions: [CircuitTransition] = []
+            var order: [UUID] = []
+            var held: [UUID: [Settlement]] = [:]
             for settlement in settlements {
                 let attempt = settlement.attempt
                 try db.cachedStatement(
@@ -173,26 +175,57 @@ extension SQLiteStore: DeliveryQueue {
                     ])
                 // A worker that lost the lease logs its attempt but no longer speaks for the webhook.
                 guard db.changesCount > 0 else { continue }
-                try Self.apply(
-                    settlement.effect, to: settlement.webhookId, at: Timestamp.millis(settlement.endedAt), db)
-                guard settlement.signal != .none,
+                if held[settlement.webhookId] == nil { order.append(settlement.webhookId) }
+                held[settlement.webhookId, default: []].append(settlement)
+            }
+            // Each endpoint's settlements, in order, fold into one change of its failure state and
+            // one of its circuit.
+            for webhookId in order {
+                let settled = held[webhookId] ?? []
+                let failure = FailureFold(settled.map(\.effect))
+                switch failure.failing {
+                case .untouched: break
+                case .cleared:
+                    try db.cachedStatement(
+                        sql: "UPDATE webhooks SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL"
+                    ).execute(arguments: [webhookId.text])
+                case .set(let since):
+                    try db.cachedStatement(sql: "UPDATE webhooks SET failing_since = ? WHERE id = ?")
+                        .execute(arguments: [Timestamp.millis(since), webhookId.text])
+                case .keptOr(let since):
+                    try db.cachedStatement(
+                        sql: "UPDATE webhooks SET failing_since = COALESCE(failing_since, ?) WHERE id = ?"
+                    ).execute(arguments: [Timestamp.millis(since), webhookId.text])
+                }
+                if let reason = failure.disable, let last = settled.last {
+                    try db.cachedStatement(
+                        sql: "UPDATE webhooks SET is_active = 0, disabled_reason = ?, updated_at = ? WHERE id = ?"
+                    ).execute(arguments: [reason, Timestamp.millis(last.endedAt), webhookId.text])
+                }
+                let signalling = settled.filter { $0.signal != .none }
+                guard !signalling.isEmpty,
                     let row = try Row.fetchOne(
-                        db, sql: "SELECT \(Self.circuitColumns) FROM webhooks WHERE id = ?",
-                        arguments: [settlement.webhookId.text]),
-                    let change = settlement.circuitChange(from: Circuit(row: row))
+                        db.cachedStatement(sql: "SELECT \(Self.circuitColumns) FROM webhooks WHERE id = ?"),
+                        arguments: [webhookId.text])
                 else { continue }
-                try db.execute(
+                let current = Circuit(row: row)
+                var circuit = current
+                for settlement in signalling {
+                    guard let change = settlement.circuitChange(from: circuit) else { continue }
+                    circuit = change.circuit
+                    if let transition = change.transition { transitions.append(transition) }
+                }
+                guard circuit != current else { continue }
+                try db.cachedStatement(
                     sql: """
                         UPDATE webhooks SET circuit_failures = ?, circuit_opened_at = ?, circuit_probe_at = ?,
                             circuit_failed_probes = ?
                         WHERE id = ?
-                        """,
-                    arguments: [
-                        change.circuit.failures, change.circuit.openedAt.map(Timestamp.millis),
-                        change.circuit.probeAt.map(Timestamp.millis),
-                        change.circuit.failedProbes, settlement.webhookId.text,
-                    ])
-                if let transition = change.transition { transitions.append(transition) }
+                        """
+                ).execute(arguments: [
+                    circuit.failures, circuit.openedAt.map(Timestamp.millis), circuit.probeAt.map(Timestamp.millis),
+                    circuit.failedProbes, webhookId.text,
+                ])
             }
             return transitions
         }
@@ -215,25 +248,6 @@ extension SQLiteStore: DeliveryQueue {
     }
 
     public func workAvailable() -> AsyncStream<Void> { work.subscribe() }
-
-    static func apply(_ effect: DeliveryLifecycle.WebhookEffect, to webhookId: UUID, at millis: Int64, _ db: Database)
-        throws
-    {
-        switch effect {
-        case .recovered:
-            try db.execute(
-                sql: "UPDATE webhooks SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL",
-                arguments: [webhookId.text])
-        case .failing(let since):
-            try db.execute(
-                sql: "UPDATE webhooks SET failing_since = COALESCE(failing_since, ?) WHERE id = ?",
-                arguments: [Timestamp.millis(since), webhookId.text])
-        case .disable(let reason):
-            try db.execute(
-                sql: "UPDATE webhooks SET is_active = 0, disabled_reason = ?, updated_at = ? WHERE id = ?",
-                arguments: [reason, millis, webhookId.text])
-        }
-    }
 
     /// Rows of `table` by id, through one prepared statement per table (the ids go as one JSON
     /// array, so the statement's text does not change with their number).
