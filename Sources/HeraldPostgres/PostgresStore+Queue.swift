@@ -146,12 +146,8 @@ extension PostgresStore: DeliveryQueue {
         guard !settlements.isEmpty else { return [] }
         let logger = self.logger
         // One row per delivery (a delivery settled twice in one batch keeps its last attempt).
-        var latest: [String: Settlement] = [:]
-        for settlement in settlements { latest[settlement.deliveryId] = settlement }
-        let rows = settlements.filter { latest[$0.deliveryId]?.attempt == $0.attempt }
-            .reduce(into: [Settlement]()) { kept, settlement in
-                if !kept.contains(where: { $0.deliveryId == settlement.deliveryId }) { kept.append(settlement) }
-            }
+        var seen = Set<String>()
+        let rows = settlements.reversed().filter { seen.insert($0.deliveryId).inserted }.reversed() as [Settlement]
         return try await transaction { connection in
             // The attempts and the deliveries, one statement each for the whole batch.
             let attempts = rows.map(\.attempt)
@@ -194,20 +190,11 @@ extension PostgresStore: DeliveryQueue {
                     """, logger: logger
                 ).all { try $0.value("id", as: String.self) })
             // A worker that lost the lease logs its attempt but no longer speaks for the webhook.
-            // Each endpoint's settlements, in order, fold into one change of its failure state
-            // and one of its circuit.
+            // Each endpoint's settlements fold into one change of its failure state and of its circuit.
             var transitions: [CircuitTransition] = []
-            var order: [UUID] = []
-            var byWebhook: [UUID: [Settlement]] = [:]
-            for settlement in rows where held.contains(settlement.deliveryId) {
-                if byWebhook[settlement.webhookId] == nil { order.append(settlement.webhookId) }
-                byWebhook[settlement.webhookId, default: []].append(settlement)
-            }
-            // Webhooks are locked in id order, as claims lock them, so that transactions of several
-            // processes cannot wait on each other in a circle.
-            for webhookId in order.sorted(by: { $0.text < $1.text }) {
-                let settled = byWebhook[webhookId] ?? []
-                let failure = FailureFold(settled.map(\.effect))
+            for endpoint in EndpointSettlements.byEndpoint(rows.filter { held.contains($0.deliveryId) }) {
+                let webhookId = endpoint.webhookId
+                let failure = endpoint.failure
                 switch failure.failing {
                 case .untouched: break
                 case .cleared:
@@ -225,16 +212,15 @@ extension PostgresStore: DeliveryQueue {
                         WHERE id = \(webhookId)
                         """, logger: logger)
                 }
-                if let reason = failure.disable, let last = settled.last {
+                if let reason = failure.disable, let endedAt = endpoint.endedAt {
                     try await connection.query(
                         """
                         UPDATE webhooks SET is_active = false, disabled_reason = \(reason),
-                            updated_at = \(Timestamp.millis(last.endedAt))
+                            updated_at = \(Timestamp.millis(endedAt))
                         WHERE id = \(webhookId)
                         """, logger: logger)
                 }
-                let signalling = settled.filter { $0.signal != .none }
-                guard !signalling.isEmpty,
+                guard endpoint.movesCircuit,
                     let current = try await connection.query(
                         """
                         SELECT circuit_failures, circuit_opened_at, circuit_probe_at, circuit_failed_probes
@@ -242,12 +228,8 @@ extension PostgresStore: DeliveryQueue {
                         """, logger: logger
                     ).all(Circuit.init(postgres:)).first
                 else { continue }
-                var circuit = current
-                for settlement in signalling {
-                    guard let change = settlement.circuitChange(from: circuit) else { continue }
-                    circuit = change.circuit
-                    if let transition = change.transition { transitions.append(transition) }
-                }
+                let (circuit, moves) = endpoint.circuit(from: current)
+                transitions += moves
                 guard circuit != current else { continue }
                 try await connection.query(
                     """

@@ -144,8 +144,7 @@ extension SQLiteStore: DeliveryQueue {
         guard !settlements.isEmpty else { return [] }
         return try await pool.write { db in
             var transitions: [CircuitTransition] = []
-            var order: [UUID] = []
-            var held: [UUID: [Settlement]] = [:]
+            var held: [Settlement] = []
             for settlement in settlements {
                 let attempt = settlement.attempt
                 try db.cachedStatement(
@@ -174,47 +173,39 @@ extension SQLiteStore: DeliveryQueue {
                         settlement.leaseOwner,
                     ])
                 // A worker that lost the lease logs its attempt but no longer speaks for the webhook.
-                guard db.changesCount > 0 else { continue }
-                if held[settlement.webhookId] == nil { order.append(settlement.webhookId) }
-                held[settlement.webhookId, default: []].append(settlement)
+                if db.changesCount > 0 { held.append(settlement) }
             }
-            // Each endpoint's settlements, in order, fold into one change of its failure state and
-            // one of its circuit.
-            for webhookId in order {
-                let settled = held[webhookId] ?? []
-                let failure = FailureFold(settled.map(\.effect))
+            // Each endpoint's settlements fold into one change of its failure state and of its circuit.
+            for endpoint in EndpointSettlements.byEndpoint(held) {
+                let webhookId = endpoint.webhookId.text
+                let failure = endpoint.failure
                 switch failure.failing {
                 case .untouched: break
                 case .cleared:
                     try db.cachedStatement(
                         sql: "UPDATE webhooks SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL"
-                    ).execute(arguments: [webhookId.text])
+                    ).execute(arguments: [webhookId])
                 case .set(let since):
                     try db.cachedStatement(sql: "UPDATE webhooks SET failing_since = ? WHERE id = ?")
-                        .execute(arguments: [Timestamp.millis(since), webhookId.text])
+                        .execute(arguments: [Timestamp.millis(since), webhookId])
                 case .keptOr(let since):
                     try db.cachedStatement(
                         sql: "UPDATE webhooks SET failing_since = COALESCE(failing_since, ?) WHERE id = ?"
-                    ).execute(arguments: [Timestamp.millis(since), webhookId.text])
+                    ).execute(arguments: [Timestamp.millis(since), webhookId])
                 }
-                if let reason = failure.disable, let last = settled.last {
+                if let reason = failure.disable, let endedAt = endpoint.endedAt {
                     try db.cachedStatement(
                         sql: "UPDATE webhooks SET is_active = 0, disabled_reason = ?, updated_at = ? WHERE id = ?"
-                    ).execute(arguments: [reason, Timestamp.millis(last.endedAt), webhookId.text])
+                    ).execute(arguments: [reason, Timestamp.millis(endedAt), webhookId])
                 }
-                let signalling = settled.filter { $0.signal != .none }
-                guard !signalling.isEmpty,
+                guard endpoint.movesCircuit,
                     let row = try Row.fetchOne(
                         db.cachedStatement(sql: "SELECT \(Self.circuitColumns) FROM webhooks WHERE id = ?"),
-                        arguments: [webhookId.text])
+                        arguments: [webhookId])
                 else { continue }
                 let current = Circuit(row: row)
-                var circuit = current
-                for settlement in signalling {
-                    guard let change = settlement.circuitChange(from: circuit) else { continue }
-                    circuit = change.circuit
-                    if let transition = change.transition { transitions.append(transition) }
-                }
+                let (circuit, moves) = endpoint.circuit(from: current)
+                transitions += moves
                 guard circuit != current else { continue }
                 try db.cachedStatement(
                     sql: """
@@ -224,7 +215,7 @@ extension SQLiteStore: DeliveryQueue {
                         """
                 ).execute(arguments: [
                     circuit.failures, circuit.openedAt.map(Timestamp.millis), circuit.probeAt.map(Timestamp.millis),
-                    circuit.failedProbes, webhookId.text,
+                    circuit.failedProbes, webhookId,
                 ])
             }
             return transitions

@@ -159,3 +159,37 @@ public struct FailureFold: Sendable, Hashable {
         }
     }
 }
+
+/// One endpoint's share of a batch of settlements, in order: what a store writes to the
+/// endpoint once for the whole batch.
+public struct EndpointSettlements: Sendable {
+    public var webhookId: UUID
+    public var settlements: [Settlement]
+    /// The change to its failure state.
+    public var failure: FailureFold { FailureFold(settlements.map(\.effect)) }
+    /// When the last of them ended (a disabling's `updated_at`).
+    public var endedAt: Date? { settlements.last?.endedAt }
+    /// Whether any says something about the endpoint's circuit (the store reads it only then).
+    public var movesCircuit: Bool { settlements.contains { $0.signal != .none } }
+
+    /// The circuit after each settlement moved it in turn from `current`, and the openings and
+    /// closings on the way (the store writes the circuit only when it differs from `current`).
+    public func circuit(from current: Circuit) -> (circuit: Circuit, transitions: [CircuitTransition]) {
+        var circuit = current
+        var transitions: [CircuitTransition] = []
+        for settlement in settlements where settlement.signal != .none {
+            guard let change = settlement.circuitChange(from: circuit) else { continue }
+            circuit = change.circuit
+            if let transition = change.transition { transitions.append(transition) }
+        }
+        return (circuit, transitions)
+    }
+
+    /// `settlements` by endpoint, each endpoint's in their order; endpoints in id order, the order
+    /// claims lock them in, so that transactions of several processes never wait in a circle.
+    public static func byEndpoint(_ settlements: [Settlement]) -> [EndpointSettlements] {
+        Dictionary(grouping: settlements, by: \.webhookId)
+            .map { EndpointSettlements(webhookId: $0.key, settlements: $0.value) }
+            .sorted { $0.webhookId.text < $1.webhookId.text }
+    }
+}

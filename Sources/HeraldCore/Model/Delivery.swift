@@ -60,7 +60,7 @@ public struct Delivery: Sendable, Hashable {
     /// time (a version 7 UUID, like Svix's time-sortable ids) so that the deliveries table grows
     /// at its end.
     public static func newId() -> String {
-        let hex = Array("0123456789abcdef".utf8)
+        let hex = JSONValue.hexDigits
         var bytes = Array("msg_".utf8)
         bytes.reserveCapacity(36)
         withUnsafeBytes(of: UUID.timeOrdered().uuid) { uuid in

@@ -120,6 +120,9 @@ extension JSONValue {
 
     public func encodedString() -> String { String(decoding: utf8Bytes(), as: UTF8.self) }
 
+    /// Lowercase hexadecimal digits, as UTF-8.
+    static let hexDigits = Array("0123456789abcdef".utf8)
+
     func utf8Bytes() -> [UInt8] {
         var output: [UInt8] = []
         output.reserveCapacity(256)
@@ -156,7 +159,6 @@ extension JSONValue {
     }
 
     private static func write(string: String, to output: inout [UInt8]) {
-        let hex = Array("0123456789abcdef".utf8)
         output.append(UInt8(ascii: "\""))
         for byte in string.utf8 {
             switch byte {
@@ -169,8 +171,8 @@ extension JSONValue {
             case 0x0C: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "f")])
             case 0..<0x20:
                 output.append(contentsOf: Array("\\u00".utf8))
-                output.append(hex[Int(byte >> 4)])
-                output.append(hex[Int(byte & 0x0f)])
+                output.append(hexDigits[Int(byte >> 4)])
+                output.append(hexDigits[Int(byte & 0x0f)])
             default: output.append(byte)
             }
         }

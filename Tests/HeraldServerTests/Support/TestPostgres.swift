@@ -97,26 +97,7 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
 
     /// Runs `body` with a fresh, migrated store of this backend.
     func withStore<T: Sendable>(_ body: (any HeraldStore) async throws -> T) async throws -> T {
-        switch self {
-        case .sqlite:
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-                "herald-contract-\(UUID().text)")
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            defer { try? FileManager.default.removeItem(at: directory) }
-            let store = try SQLiteStore(path: directory.appendingPathComponent("herald.sqlite").path)
-            try store.migrate(from: TestHerald.migrations)
-            return try await body(store)
-        case .postgres:
-            let url = try await TestPostgres.shared.freshDatabase()
-            let client = try PostgresStore.client(url: url, maxConnections: 8)
-            var logger = Logger(label: "herald-test-postgres")
-            logger.logLevel = .warning
-            return try await TestPostgres.with(client) { client in
-                let store = PostgresStore(client: client, logger: logger)
-                try await store.migrate(from: TestPostgres.migrations)
-                return try await body(store)
-            }
-        }
+        try await withTwoStores { store, _ in try await body(store) }
     }
 
     /// Runs `body` with two stores on one fresh, migrated database, as two processes would have:
