@@ -65,6 +65,29 @@ import Testing
         }
     }
 
+    /// What lenient parsers take and JSON is not: each answers 400 saying where, and stores nothing.
+    @Test func onlyStrictJSONIsAccepted() async throws {
+        try await TestHerald().run { api in
+            let world = try await api.world()
+            let before = try api.snapshot()
+            let event = #""event":{"name":"booking_new","property_id":"\#(world.property.text)""#
+            let bodies = [
+                ("{\(event)},}", "expected a member name in quotes"),
+                ("{\(event),\"payload\":[1,2,]}}", "unexpected character"),
+                ("{\(event),\"name\":\"booking_cancel\"}}", #"duplicate member name "name""#),
+            ]
+            for (body, reason) in bodies {
+                let reply = try await api.call(.post, "/api/v1/events", key: world.admin, raw: body)
+                #expect(reply.status == .badRequest, "\(body)")
+                let message = reply.details?["base"]?.arrayValue?.first?.stringValue ?? ""
+                #expect(message.contains("not valid JSON: \(reason) at byte"), "\(reply.json)")
+            }
+            #expect(try api.snapshot() == before)
+            let valid = try await api.call(.post, "/api/v1/events", key: world.admin, raw: "{\(event)}}")
+            #expect(valid.status == .accepted)
+        }
+    }
+
     @Test func hostileFieldValuesAreRefusedAtEveryWriteRoute() async throws {
         try await TestHerald().run { api in
             let world = try await api.world()

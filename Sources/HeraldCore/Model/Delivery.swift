@@ -60,15 +60,9 @@ public struct Delivery: Sendable, Hashable {
     /// time (a version 7 UUID, like Svix's time-sortable ids) so that the deliveries table grows
     /// at its end.
     public static func newId() -> String {
-        let hex = JSONValue.hexDigits
         var bytes = Array("msg_".utf8)
         bytes.reserveCapacity(36)
-        withUnsafeBytes(of: UUID.timeOrdered().uuid) { uuid in
-            for byte in uuid {
-                bytes.append(hex[Int(byte >> 4)])
-                bytes.append(hex[Int(byte & 0x0f)])
-            }
-        }
+        withUnsafeBytes(of: UUID.timeOrdered().uuid) { Hex.append($0, to: &bytes) }
         return String(decoding: bytes, as: UTF8.self)
     }
 }

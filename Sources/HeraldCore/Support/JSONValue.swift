@@ -54,15 +54,6 @@ public enum JSONValue: Sendable, Hashable {
         case .object: "object"
         }
     }
-
-    /// How deeply arrays and objects nest inside this value (a scalar is 0).
-    public var depth: Int {
-        switch self {
-        case .array(let items): 1 + (items.map(\.depth).max() ?? 0)
-        case .object(let members): 1 + (members.values.map(\.depth).max() ?? 0)
-        default: 0
-        }
-    }
 }
 
 extension JSONValue: Codable {
@@ -120,9 +111,6 @@ extension JSONValue {
 
     public func encodedString() -> String { String(decoding: utf8Bytes(), as: UTF8.self) }
 
-    /// Lowercase hexadecimal digits, as UTF-8.
-    static let hexDigits = Array("0123456789abcdef".utf8)
-
     func utf8Bytes() -> [UInt8] {
         var output: [UInt8] = []
         output.reserveCapacity(256)
@@ -171,19 +159,41 @@ extension JSONValue {
             case 0x0C: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "f")])
             case 0..<0x20:
                 output.append(contentsOf: Array("\\u00".utf8))
-                output.append(hexDigits[Int(byte >> 4)])
-                output.append(hexDigits[Int(byte & 0x0f)])
+                Hex.append(CollectionOfOne(byte), to: &output)
             default: output.append(byte)
             }
         }
         output.append(UInt8(ascii: "\""))
     }
 
-    public static func decode(_ data: Data) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: data)
+    /// The deepest nesting ``decode(_:maxDepth:)`` reads unless told otherwise.
+    public static let defaultMaxDepth = 512
+
+    /// Parses strict JSON (RFC 8259), refusing nesting deeper than `maxDepth`.
+    public static func decode(_ bytes: some Collection<UInt8>, maxDepth: Int = defaultMaxDepth) throws(JSONParseError)
+        -> JSONValue
+    {
+        func parse(_ buffer: UnsafeBufferPointer<UInt8>) -> Result<JSONValue, JSONParseError> {
+            Result { () throws(JSONParseError) in try JSONParser.parse(buffer, maxDepth: maxDepth) }
+        }
+        let result = bytes.withContiguousStorageIfAvailable(parse) ?? Array(bytes).withUnsafeBufferPointer(parse)
+        return try result.get()
     }
 
-    public static func decode(_ text: String) throws -> JSONValue { try decode(Data(text.utf8)) }
+    public static func decode(_ data: Data, maxDepth: Int = defaultMaxDepth) throws(JSONParseError) -> JSONValue {
+        try data.withUnsafeBytes { raw in
+            Result { () throws(JSONParseError) in
+                try JSONParser.parse(raw.bindMemory(to: UInt8.self), maxDepth: maxDepth)
+            }
+        }.get()
+    }
+
+    public static func decode(_ text: String, maxDepth: Int = defaultMaxDepth) throws(JSONParseError) -> JSONValue {
+        var text = text
+        return try text.withUTF8 { buffer in
+            Result { () throws(JSONParseError) in try JSONParser.parse(buffer, maxDepth: maxDepth) }
+        }.get()
+    }
 
     private static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()

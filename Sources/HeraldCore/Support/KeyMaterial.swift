@@ -19,7 +19,7 @@ public enum KeyMaterial {
 
     /// Hex SHA-256 of an API key.
     public static func hash(apiKey: String) -> String {
-        SHA256.hash(data: Data(apiKey.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.string(SHA256.hash(data: Data(apiKey.utf8)))
     }
 
     /// Compares two strings in time that depends on their length only.

@@ -17,16 +17,14 @@ extension Request {
             throw ChannexError.payloadTooLarge
         }
         guard buffer.readableBytes > 0 else { throw ChannexError.badRequest("Request body is empty; JSON expected") }
-        let value: JSONValue
         do {
-            value = try JSONValue.decode(Data(buffer.readableBytesView))
+            return try JSONValue.decode(buffer.readableBytesView, maxDepth: maxDepth)
         } catch {
-            throw ChannexError.badRequest("Request body is not valid JSON")
+            switch error.reason {
+            case .tooDeep: throw ChannexError.badRequest(error.description)
+            case .invalid: throw ChannexError.badRequest("Request body is not valid JSON: \(error)")
+            }
         }
-        guard value.depth <= maxDepth else {
-            throw ChannexError.badRequest("JSON nests deeper than \(maxDepth) levels")
-        }
-        return value
     }
 
     /// The object under `key` of a `{"<key>": {...}}` body.

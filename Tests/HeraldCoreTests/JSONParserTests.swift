@@ -1,0 +1,89 @@
+import Crypto
+import Foundation
+import Testing
+
+@testable import HeraldCore
+
+@Suite struct JSONParserTests {
+    /// What Foundation's decoder made of a document through `JSONValue`'s `Decodable` conformance
+    /// (payloads stored before the parser were read that way).
+    func foundation(_ text: String) throws -> JSONValue {
+        try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+    }
+
+    @Test func readsWhatFoundationsDecoderRead() throws {
+        let documents = [
+            "null", "true", "false", "0", "-0", "42", "-42", "9223372036854775807", "-9223372036854775808",
+            "9223372036854775808", "1.5", "-0.25", "1e2", "1E+2", "2.5e-3", "1.0", "1e400000000000000000000000",
+            #""""#, #""plain""#, #""esc \" \\ \/ \b \f \n \r \t""#, #""\u00e9\u65e5\ud83c\udf89""#, #""é日🎉""#,
+            "[]", "{}", " [1, \"two\", [3.5, null], {\"k\": false}] ", #"{"b":1,"a":{"z":"last","é":"accent"}}"#,
+        ]
+        for document in documents {
+            let expected = try? foundation(document)
+            #expect((try? JSONValue.decode(document)) == expected, "\(document)")
+        }
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<200 {
+            let value = JSONEncodingTests.random(depth: 4, using: &generator)
+            let text = value.encodedString()
+            #expect(try JSONValue.decode(text) == (try foundation(text)))
+        }
+    }
+
+    @Test(arguments: [
+        "[1,]", #"{"a":1,}"#, #"{"a":1,"a":2}"#, "[1 2]", #"{"a" 1}"#, #"{a:1}"#, "'x'", "01", "1.", ".5", "-", "1e",
+        "+1", "NaN",
+        "Infinity", "tru", "nul", "[", "{", #""open"#, "\"tab\there\"", #""\x""#, #""\u12""#, #""\ud800""#,
+        #""\udc00\ud800""#, "// comment\n1", "1 2", "", "   ",
+    ])
+    func refusesWhatIsNotJSON(_ document: String) {
+        #expect(throws: JSONParseError.self) { try JSONValue.decode(document) }
+    }
+
+    @Test func refusesInvalidUTF8() throws {
+        #expect(throws: JSONParseError.self) { try JSONValue.decode([0x22, 0xC3, 0x28, 0x22]) }
+        #expect(try JSONValue.decode([0x22, 0xC3, 0xA9, 0x22]) == "é")
+    }
+
+    @Test func stopsAtTheDepthLimitBeforeTheStackDoes() throws {
+        #expect(try JSONValue.decode("[[[]]]", maxDepth: 3) == [[[]]])
+        #expect(throws: JSONParseError(reason: .tooDeep(limit: 2), offset: 2)) {
+            try JSONValue.decode("[[[]]]", maxDepth: 2)
+        }
+        let deep = String(repeating: "[", count: 1_000_000)
+        #expect(throws: JSONParseError(reason: .tooDeep(limit: 512), offset: 512)) { try JSONValue.decode(deep) }
+    }
+
+    @Test func saysWhereAndWhy() {
+        #expect(throws: JSONParseError(reason: .invalid("expected ',' or '}' in an object"), offset: 7)) {
+            try JSONValue.decode(#"{"a":1 "b":2}"#)
+        }
+    }
+}
+
+@Suite struct TextFormTests {
+    @Test func timestampsMatchFoundationsISO8601() throws {
+        let style = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+        var generator = SystemRandomNumberGenerator()
+        let samples =
+            [0, 951_782_400, 4_107_542_399, 1_703_376_000.123]
+            + (0..<500).map { _ in Double(Int64.random(in: 0...253_402_300_799_000, using: &generator)) / 1000 }
+        for seconds in samples {
+            let date = Date(timeIntervalSince1970: seconds)
+            let iso = Timestamp.iso(date)
+            // Foundation writes milliseconds (truncated); Herald writes microseconds (Channex's form).
+            #expect(iso.prefix(20) == date.formatted(style).prefix(20), "\(seconds)")
+            let micros = Int64((seconds * 1_000_000).rounded()) % 1_000_000
+            #expect(iso.dropFirst(20) == String(micros + 1_000_000).dropFirst() + "Z")
+            #expect(Timestamp.parse(iso).map(Timestamp.millis) == Timestamp.millis(date))
+        }
+        #expect(Timestamp.iso(Date(timeIntervalSince1970: 1_640_304_000)) == "2021-12-24T00:00:00.000000Z")
+    }
+
+    @Test func apiKeyHashesAreLowercaseHexSHA256() {
+        #expect(
+            KeyMaterial.hash(apiKey: "abc")
+                == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(Hex.string([0x00, 0x0f, 0xf0, 0xff]) == "000ff0ff")
+    }
+}
