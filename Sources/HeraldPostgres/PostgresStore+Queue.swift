@@ -25,7 +25,7 @@ extension PostgresStore: DeliveryQueue {
                 fromBeginning = try await Self.endpointWindow(after: "", limit: remainder, connection, logger: logger)
             }
             let window = claimWindow.finish(start: start, read: read, fromBeginning: fromBeginning).compactMap(
-                UUID.init(uuidString:))
+                UUID.init(text:))
             let backlog = try await connection.query(
                 """
                 WITH hooks AS (SELECT UNNEST(\(window)::uuid[]) AS webhook_id),
@@ -114,7 +114,7 @@ extension PostgresStore: DeliveryQueue {
     static func endpointWindow(after: String, limit: Int, _ connection: PostgresConnection, logger: Logger)
         async throws -> [String]
     {
-        let start = UUID(uuidString: after) ?? UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
+        let start = UUID(text: after) ?? UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
         return try await connection.query(
             """
             WITH RECURSIVE hooks(webhook_id, n) AS (

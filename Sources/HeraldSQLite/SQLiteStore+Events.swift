@@ -44,7 +44,7 @@ extension SQLiteStore: EventStore {
     }
 
     public func event(id: UUID) async throws -> Event? {
-        try await pool.read { db in
+        try pointRead { db in
             try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM events WHERE id = ?"), arguments: [id.text]).map(
                 Event.init(row:))
         }

@@ -273,7 +273,7 @@ extension SQLiteStore: DeliveryLog {
     }
 
     public func delivery(id: String) async throws -> Delivery? {
-        try await pool.read { db in
+        try pointRead { db in
             try Row.fetchOne(db, sql: "SELECT * FROM deliveries WHERE id = ?", arguments: [id]).map(Delivery.init(row:))
         }
     }

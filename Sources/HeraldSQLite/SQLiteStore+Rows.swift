@@ -11,7 +11,7 @@ struct CorruptRow: Error, CustomStringConvertible {
 
 extension Row {
     func uuid(_ column: String, table: String) throws -> UUID {
-        guard let text: String = self[column], let id = UUID(uuidString: text) else {
+        guard let text: String = self[column], let id = UUID(text: text) else {
             throw CorruptRow(table: table, column: column)
         }
         return id
@@ -19,7 +19,7 @@ extension Row {
 
     func optionalUUID(_ column: String, table: String) throws -> UUID? {
         guard let text: String = self[column] else { return nil }
-        guard let id = UUID(uuidString: text) else { throw CorruptRow(table: table, column: column) }
+        guard let id = UUID(text: text) else { throw CorruptRow(table: table, column: column) }
         return id
     }
 

@@ -15,7 +15,7 @@ extension SQLiteStore: TenantStore {
     }
 
     public func tenant(id: UUID) async throws -> Tenant? {
-        try await pool.read { db in
+        try pointRead { db in
             try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM tenants WHERE id = ?"), arguments: [id.text]).map(
                 Tenant.init(row:))
         }
@@ -48,14 +48,14 @@ extension SQLiteStore: TenantStore {
     }
 
     public func apiKey(hash: String) async throws -> APIKey? {
-        try await pool.read { db in
+        try pointRead { db in
             try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM api_keys WHERE hash = ?"), arguments: [hash]).map(
                 APIKey.init(row:))
         }
     }
 
     public func apiKey(id: UUID) async throws -> APIKey? {
-        try await pool.read { db in
+        try pointRead { db in
             try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM api_keys WHERE id = ?"), arguments: [id.text]).map(
                 APIKey.init(row:))
         }
@@ -110,7 +110,7 @@ extension SQLiteStore: TenantStore {
     }
 
     public func property(id: UUID) async throws -> Property? {
-        try await pool.read { db in
+        try pointRead { db in
             try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM properties WHERE id = ?"), arguments: [id.text])
                 .map(Property.init(row:))
         }

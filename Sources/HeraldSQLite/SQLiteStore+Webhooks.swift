@@ -50,7 +50,7 @@ extension SQLiteStore: WebhookStore {
     }
 
     public func webhook(id: UUID) async throws -> Webhook? {
-        try await pool.read { db in
+        try pointRead { db in
             try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM webhooks WHERE id = ?"), arguments: [id.text]).map(
                 Webhook.init(row:))
         }

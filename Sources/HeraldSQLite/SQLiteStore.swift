@@ -72,6 +72,17 @@ public struct SQLiteStore: HeraldStore, Sendable {
     /// An embedded database needs nothing running beside it.
     public var companions: [any StoreCompanion] { [] }
 
+    /// Reads one row by its key on the calling thread.
+    ///
+    /// GRDB's `async` read hands the work to a reader's queue and resumes the task afterwards:
+    /// two thread hand-offs for a read of a few microseconds, and with an API key and a property
+    /// read before each event, single-event ingest went from 2.5k to 3.5k events/s without them.
+    /// In WAL mode a reader never waits for the writer, so this blocks only while every reader
+    /// connection is busy with another (bounded, paginated) read. Lists and scans stay `async`.
+    func pointRead<T>(_ body: (Database) throws -> T) throws -> T {
+        try pool.read(body)
+    }
+
     public func ping() async throws {
         _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
     }

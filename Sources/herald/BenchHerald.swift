@@ -152,7 +152,7 @@ struct BenchHerald: Sendable {
     func fanOut(_ world: World, store: some WebhookStore, receiver: BenchReceiver, webhooks: Int) async throws -> (
         accepted: Double, lastArrival: Double
     ) {
-        guard let property = UUID(uuidString: world.property) else { throw BenchError("no property") }
+        guard let property = UUID(text: world.property) else { throw BenchError("no property") }
         let hooks = try BenchWorlds.webhooks(
             tenantId: world.tenant, properties: [property], perProperty: webhooks, masks: ["*"],
             url: { receiver.url + "?fan-out=\($0)" }, now: Date())

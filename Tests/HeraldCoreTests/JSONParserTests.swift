@@ -87,3 +87,25 @@ import Testing
         #expect(Hex.string([0x00, 0x0f, 0xf0, 0xff]) == "000ff0ff")
     }
 }
+
+@Suite struct UUIDTextTests {
+    @Test func matchesFoundationsForms() {
+        for _ in 0..<500 {
+            let id = Bool.random() ? UUID() : UUID.timeOrdered()
+            #expect(id.text == id.uuidString.lowercased())
+            #expect(UUID(text: id.text) == id)
+            #expect(UUID(text: id.uuidString) == id)
+        }
+        let refused = [
+            "", "0", "00000000-0000-0000-0000-00000000000G", "00000000-0000-0000-0000-0000000000000",
+            "00000000-0000-0000-0000-00000000000", "000000000000-0000-0000-0000-00000000",
+            "{00000000-0000-0000-0000-000000000000}",
+            "00000000_0000_0000_0000_000000000000", "0000000-00000-0000-0000-000000000000",
+            "é0000000-0000-0000-0000-00000000000",
+        ]
+        for text in refused {
+            #expect(UUID(text: text) == nil, "\(text)")
+            #expect(UUID(uuidString: text) == nil, "\(text)")
+        }
+    }
+}

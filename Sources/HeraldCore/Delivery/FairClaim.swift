@@ -113,15 +113,15 @@ public enum FairClaim {
         var queues = Dictionary(grouping: backlog.filter { allowance[$0.webhookId, default: 0] > 0 }, by: \.tenantId)
             .mapValues { endpoints in
                 endpoints.sorted {
-                    ($0.inFlight, $0.firstDue, $0.webhookId.uuidString)
-                        < ($1.inFlight, $1.firstDue, $1.webhookId.uuidString)
+                    ($0.inFlight, $0.firstDue, $0.webhookId)
+                        < ($1.inFlight, $1.firstDue, $1.webhookId)
                 }
             }
         // Tenants that can take a slot now, or hold some: those with nothing claimable claim no share.
         let sharing = Set(queues.keys).union(load.inFlight.filter { $0.value > 0 }.keys)
         let share = load.tenantShare(tenants: sharing.count)
         let tenants = queues.keys.sorted {
-            (queues[$0]![0].firstDue, $0.uuidString) < (queues[$1]![0].firstDue, $1.uuidString)
+            (queues[$0]![0].firstDue, $0) < (queues[$1]![0].firstDue, $1)
         }
         var next: [UUID: Int] = [:]
 

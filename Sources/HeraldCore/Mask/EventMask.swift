@@ -93,7 +93,7 @@ public struct EventMask: Sendable, Hashable, CustomStringConvertible {
         }
         let rooms = try values(parts[2])
         let plans = try values(parts[3])
-        for id in (rooms ?? []).union(plans ?? []) where UUID(uuidString: id) == nil {
+        for id in (rooms ?? []).union(plans ?? []) where UUID(text: id) == nil {
             throw .invalidIdentifier(id)
         }
         return ARIFilter(

@@ -62,7 +62,7 @@ public struct FieldReader {
         switch value {
         case .null where nullable: return .given(nil)
         case .string(let text):
-            guard let id = UUID(uuidString: text) else {
+            guard let id = UUID(text: text) else {
                 fail(field, "must be a valid UUID")
                 return .absent
             }
@@ -116,7 +116,7 @@ public struct FieldReader {
             }
             var ids: [UUID] = []
             for item in items {
-                guard let text = item.stringValue, let id = UUID(uuidString: text) else {
+                guard let text = item.stringValue, let id = UUID(text: text) else {
                     fail(field, "must be a list of UUIDs")
                     return .absent
                 }

@@ -161,7 +161,7 @@ struct OctoWebhookController<Store: TenantStore & WebhookStore> {
 
     func octoWebhook(_ context: HeraldRequestContext, tenantId: UUID) async throws -> Webhook {
         let text = context.parameters.get("id") ?? ""
-        guard let id = UUID(uuidString: text), let webhook = try await store.webhook(id: id),
+        guard let id = UUID(text: text), let webhook = try await store.webhook(id: id),
             webhook.tenantId == tenantId, webhook.dialect == .octo
         else { throw OctoError.invalidWebhookId(text) }
         return webhook

@@ -32,7 +32,7 @@ extension Principal {
 extension HeraldRequestContext {
     /// A UUID path parameter; anything else cannot name a resource, so it answers 404.
     func uuidParameter(_ name: String) throws -> UUID {
-        guard let text = parameters.get(name), let id = UUID(uuidString: text) else { throw ChannexError.notFound }
+        guard let text = parameters.get(name), let id = UUID(text: text) else { throw ChannexError.notFound }
         return id
     }
 }

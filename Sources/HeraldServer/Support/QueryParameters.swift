@@ -50,7 +50,7 @@ struct QueryParameters {
 
     func uuid(_ name: String) throws -> UUID? {
         guard let text = self[name] else { return nil }
-        guard let id = UUID(uuidString: text) else { throw ChannexError.validation(name, "must be a valid UUID") }
+        guard let id = UUID(text: text) else { throw ChannexError.validation(name, "must be a valid UUID") }
         return id
     }
 }
