@@ -98,7 +98,9 @@ extension PostgresStore: EventStore {
         if !reads.idempotencyKeys.isEmpty {
             let earlier = try await connection.query(
                 """
-                SELECT e.*, (SELECT COUNT(*) FROM deliveries d WHERE d.event_id = e.id) AS delivery_count
+                SELECT e.*, (SELECT COUNT(*) FROM deliveries d WHERE d.event_id = e.id)
+                    + COALESCE((SELECT f.total - f.expanded FROM fan_outs f WHERE f.event_id = e.id), 0)
+                    AS delivery_count
                 FROM events e WHERE e.tenant_id = \(tenantId) AND e.idempotency_key = ANY(\(reads.idempotencyKeys))
                 """, logger: logger
             ).all { row in
@@ -186,8 +188,20 @@ extension PostgresStore: EventStore {
                         has_key, test, created_at)
                 """, logger: logger)
         }
-        if !plan.deliveries.isEmpty {
-            let deliveries = plan.deliveries
+        try await insert(plan.deliveries, connection, logger: logger)
+        for fanOut in plan.fanOuts {
+            try await connection.query(
+                """
+                INSERT INTO fan_outs (event_id, tenant_id, targets, total, created_at)
+                VALUES (\(fanOut.eventId), \(fanOut.tenantId), \(fanOut.targetsText), \(fanOut.targets.count),
+                    \(Timestamp.millis(fanOut.createdAt)))
+                """, logger: logger)
+        }
+    }
+
+    /// Inserts new deliveries in one statement.
+    static func insert(_ deliveries: [Delivery], _ connection: PostgresConnection, logger: Logger) async throws {
+        if !deliveries.isEmpty {
             try await connection.query(
                 """
                 INSERT INTO deliveries (id, event_id, webhook_id, tenant_id, event_name, ari_filters, status, attempts,

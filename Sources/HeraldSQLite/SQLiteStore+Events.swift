@@ -64,7 +64,9 @@ extension SQLiteStore: EventStore {
                 let row = try Row.fetchOne(
                     db.cachedStatement(
                         sql: """
-                            SELECT e.*, (SELECT COUNT(*) FROM deliveries d WHERE d.event_id = e.id) AS delivery_count
+                            SELECT e.*, (SELECT COUNT(*) FROM deliveries d WHERE d.event_id = e.id)
+                                + COALESCE((SELECT f.total - f.expanded FROM fan_outs f WHERE f.event_id = e.id), 0)
+                                AS delivery_count
                             FROM events e WHERE e.tenant_id = ? AND e.idempotency_key = ?
                             """),
                     arguments: [tenant, key])
@@ -127,18 +129,36 @@ extension SQLiteStore: EventStore {
                     event.isTest, Timestamp.millis(event.createdAt),
                 ]
             }, db)
+        try insert(plan.deliveries, db)
+        try write(plan.fanOuts, db)
+    }
+
+    /// Inserts new deliveries.
+    static func insert(_ deliveries: [Delivery], _ db: Database) throws {
         try insert(
             into: """
                 deliveries (id, event_id, webhook_id, tenant_id, event_name, ari_filters, status, attempts,
                     next_attempt_at, created_at)
                 """,
-            plan.deliveries.map { delivery in
+            deliveries.map { delivery in
                 [
                     delivery.id, delivery.eventId.text, delivery.webhookId.text, delivery.tenantId.text,
                     delivery.eventName, delivery.ariFiltersText, delivery.status.rawValue, delivery.attempts,
                     delivery.nextAttemptAt.map(Timestamp.millis), Timestamp.millis(delivery.createdAt),
                 ]
             }, db)
+    }
+
+    /// Stores deferred fan-outs; the dispatchers make their deliveries (``expandFanOuts(limit:)``).
+    static func write(_ fanOuts: [DeferredFanOut], _ db: Database) throws {
+        for fanOut in fanOuts {
+            try db.execute(
+                sql: "INSERT INTO fan_outs (event_id, tenant_id, targets, total, created_at) VALUES (?, ?, ?, ?, ?)",
+                arguments: [
+                    fanOut.eventId.text, fanOut.tenantId.text, fanOut.targetsText, fanOut.targets.count,
+                    Timestamp.millis(fanOut.createdAt),
+                ])
+        }
     }
 
     /// Inserts `rows` (each the values of the columns `table` names, in order), ``rowsPerInsert``

@@ -232,10 +232,56 @@ extension SQLiteStore: DeliveryQueue {
                     SELECT MIN(due) FROM (
                         SELECT MIN(next_attempt_at) AS due FROM deliveries WHERE status = 'pending'
                         UNION ALL
-                        SELECT MIN(lease_until) AS due FROM deliveries WHERE status = 'in_flight')
+                        SELECT MIN(lease_until) AS due FROM deliveries WHERE status = 'in_flight'
+                        UNION ALL
+                        SELECT MIN(created_at) AS due FROM fan_outs)
                     """
             ).map(Timestamp.date(millis:))
         }
+    }
+
+    public func expandFanOuts(limit: Int) async throws -> FanOutProgress {
+        // Most calls find none: ask without the writer.
+        guard try pointRead({ db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM fan_outs)") ?? false })
+        else { return FanOutProgress(created: 0, remaining: false) }
+        let progress = try await pool.write { db in try Self.expandFanOut(limit: limit, db) }
+        if progress.created > 0 { work.announce() }
+        return progress
+    }
+
+    /// One chunk of the oldest deferred fan-out.
+    static func expandFanOut(limit: Int, _ db: Database) throws -> FanOutProgress {
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(
+                    sql:
+                        "SELECT event_id, tenant_id, targets, expanded, created_at FROM fan_outs ORDER BY created_at LIMIT 1"
+                ))
+        else { return FanOutProgress(created: 0, remaining: false) }
+        let eventId = try row.uuid("event_id", table: "fan_outs")
+        guard let targets = DeferredFanOut.targets(fromText: row["targets"]) else {
+            throw CorruptRow(table: "fan_outs", column: "targets")
+        }
+        let fanOut = DeferredFanOut(
+            eventId: eventId, tenantId: try row.uuid("tenant_id", table: "fan_outs"), createdAt: row.date("created_at"),
+            targets: targets)
+        let expanded: Int = row["expanded"]
+        let chunk = fanOut.chunk(after: expanded, limit: limit)
+        let existing = Set(
+            try String.fetchAll(
+                db.cachedStatement(sql: "SELECT id FROM webhooks WHERE id IN (SELECT value FROM json_each(?))"),
+                arguments: [JSONValue.array(chunk.map { .string($0.webhookId.text) }).encodedString()]))
+        let deliveries = fanOut.deliveries(of: chunk.filter { existing.contains($0.webhookId.text) })
+        try insert(deliveries, db)
+        let done = expanded + chunk.count
+        if done >= targets.count {
+            try db.execute(sql: "DELETE FROM fan_outs WHERE event_id = ?", arguments: [eventId.text])
+        } else {
+            try db.execute(sql: "UPDATE fan_outs SET expanded = ? WHERE event_id = ?", arguments: [done, eventId.text])
+        }
+        let remaining =
+            try done < targets.count || (Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM fan_outs)") ?? false)
+        return FanOutProgress(created: deliveries.count, remaining: remaining)
     }
 
     public func workAvailable() -> AsyncStream<Void> { work.subscribe() }

@@ -171,13 +171,16 @@ struct Bench: AsyncParsableCommand {
             }
             let fanOut = try await herald.fanOut(
                 world, store: store, receiver: receiver, webhooks: scale.fanOutWebhooks)
-            progress("fan-out to \(scale.fanOutWebhooks): 202 in \(Int(fanOut.accepted)) ms")
+            progress(
+                "fan-out to \(scale.fanOutWebhooks): 202 in \(Int(fanOut.accepted)) ms (first \(Int(fanOut.firstAccepted)) ms)"
+            )
             return (drain, latencies, fanOut)
         }
         report.drain = drain
         report.latencies = latencies
         report.fanOut = .init(
-            webhooks: scale.fanOutWebhooks, accepted: fanOut.accepted, lastArrival: fanOut.lastArrival)
+            webhooks: scale.fanOutWebhooks, firstAccepted: fanOut.firstAccepted, accepted: fanOut.accepted,
+            lastArrival: fanOut.lastArrival)
     }
 
     /// Matching and storing among `webhooks` webhooks, with its progress line.

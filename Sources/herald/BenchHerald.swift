@@ -150,24 +150,30 @@ struct BenchHerald: Sendable {
     /// Adds `webhooks` webhooks on the world's property (straight into the store), publishes one
     /// event and answers the time to its 202 and to the last delivery's arrival, in ms.
     func fanOut(_ world: World, store: some WebhookStore, receiver: BenchReceiver, webhooks: Int) async throws -> (
-        accepted: Double, lastArrival: Double
+        firstAccepted: Double, accepted: Double, lastArrival: Double
     ) {
         guard let property = UUID(text: world.property) else { throw BenchError("no property") }
         let hooks = try BenchWorlds.webhooks(
             tenantId: world.tenant, properties: [property], perProperty: webhooks, masks: ["*"],
             url: { receiver.url + "?fan-out=\($0)" }, now: Date())
         try await store.insertWebhooks(hooks)
-        let expected = receiver.count + webhooks + 1
-        let start = ContinuousClock.now
-        let (status, _) = try await call(
-            .POST, "/api/v1/events", key: world.publisher,
-            body: ["event": event(world, payload: ["booking_id": "fan-out"])], decoding: false)
-        let accepted = (ContinuousClock.now - start).seconds * 1000
-        guard status == 202 else { throw BenchError("fan-out publish answered \(status)") }
-        guard try await receiver.waitFor(expected, timeout: .seconds(600)) else {
-            throw BenchError("the fan-out did not arrive within 10 minutes")
+        // The first event after the webhooks changed reads their routes; the next finds them cached.
+        var accepted: [Double] = []
+        var lastArrival = 0.0
+        for n in 0..<2 {
+            let expected = receiver.count + webhooks + 1
+            let start = ContinuousClock.now
+            let (status, _) = try await call(
+                .POST, "/api/v1/events", key: world.publisher,
+                body: ["event": event(world, payload: ["booking_id": .string("fan-out-\(n)")])], decoding: false)
+            accepted.append((ContinuousClock.now - start).seconds * 1000)
+            guard status == 202 else { throw BenchError("fan-out publish answered \(status)") }
+            guard try await receiver.waitFor(expected, timeout: .seconds(600)) else {
+                throw BenchError("the fan-out did not arrive within 10 minutes")
+            }
+            lastArrival = (ContinuousClock.now - start).seconds * 1000
         }
-        return (accepted, (ContinuousClock.now - start).seconds * 1000)
+        return (accepted[0], accepted[1], lastArrival)
     }
 
     /// Publishes `perSecond` events a second for `seconds`, each stamped with the time it was due

@@ -17,6 +17,33 @@ import Testing
         await receiver.stop()
     }
 
+    /// An event to more webhooks than are made into deliveries at ingest: the 202 counts them all,
+    /// and each endpoint receives it once.
+    @Test func aDeferredFanOutReachesEveryWebhookOnce() async throws {
+        let receiver = try await TestReceiver.start()
+        try await TestHerald().run { api in
+            let world = try await api.world()
+            let count = DeferredFanOut.threshold + 1
+            let now = Timestamp.now()
+            try await api.store.insertWebhooks(
+                try (0..<count).map { n in
+                    Webhook(
+                        tenantId: world.tenant, propertyId: world.property, isGlobal: false,
+                        callbackURL: receiver.url + "/h\(n)", eventMask: try EventMask(parsing: "*"), isActive: true,
+                        sendData: true, secrets: [SigningSecret(value: KeyMaterial.newSigningSecret())],
+                        limits: EndpointLimits(maxInFlight: 4), createdAt: now, updatedAt: now)
+                })
+            let reply = try await api.publish(world, "booking_new")
+            #expect(reply.status == .accepted)
+            #expect(reply.attributes?["deliveries"] == .int(Int64(count)))
+            let received = try await receiver.waitFor(count, timeout: .seconds(120))
+            #expect(Set(received.map(\.path)).count == count)
+            try await api.waitUntilSettled()
+            #expect(receiver.requests.count == count)
+        }
+        await receiver.stop()
+    }
+
     @Test(arguments: Backend.allCases)
     func globalAndPropertyWebhookOnSameEndpointDeliverOnce(_ backend: Backend) async throws {
         let receiver = try await TestReceiver.start()

@@ -265,6 +265,51 @@ import Testing
         }
     }
 
+    /// An event to more webhooks than ``DeferredFanOut/threshold`` stores its targets with it and
+    /// answers their number; expansion makes the deliveries a chunk at a time, none for a webhook
+    /// deleted in between and none for one created after the event.
+    @Test(arguments: Backend.allCases)
+    func largeFanOutsAreStoredAsTargetsAndExpandedInChunks(backend: Backend) async throws {
+        try await backend.withTwoStores { store, other in
+            let (tenant, property) = try await world(store)
+            let count = DeferredFanOut.threshold + 5
+            let hooks = try (0..<count).map { n in try webhook(tenant, property, url: "https://8.8.8.8/h\(n)") }
+            try await store.insertWebhooks(hooks)
+            let first = try await store.ingest([event(tenant, property, key: "big")], tenantId: tenant.id, now: now)
+            #expect(first[0].deliveries == count)
+            // Nothing is made yet, and the fan-out is due work.
+            #expect(try await store.deliveries(webhookId: hooks[0].id, status: nil, page: PageRequest()).total == 0)
+            #expect(try await store.nextDueDate().map { $0 <= now } == true)
+            let replay = try await store.ingest([event(tenant, property, key: "big")], tenantId: tenant.id, now: now)
+            #expect(replay[0].replayed && replay[0].deliveries == count)
+
+            try await store.deleteWebhook(id: hooks[count - 1].id)
+            try await store.insertWebhook(try webhook(tenant, property, url: "https://8.8.8.8/later"))
+            // Either process expands; chunks are bounded.
+            let chunk = try await other.expandFanOuts(limit: DeferredFanOut.chunk)
+            #expect(chunk.created == DeferredFanOut.chunk && chunk.remaining)
+            var created = chunk.created
+            while true {
+                let progress = try await store.expandFanOuts(limit: DeferredFanOut.chunk)
+                created += progress.created
+                if !progress.remaining { break }
+            }
+            #expect(created == count - 1)
+            #expect(
+                try await store.expandFanOuts(limit: DeferredFanOut.chunk)
+                    == FanOutProgress(created: 0, remaining: false))
+            var claimed = Set<UUID>()
+            for _ in 0..<40 {
+                let jobs = try await store.claimDue(owner: "w", now: now, lease: 60, limit: 64)
+                #expect(jobs.allSatisfy { $0.event.id == first[0].event.id && $0.delivery.createdAt == now })
+                claimed.formUnion(jobs.map(\.webhook.id))
+            }
+            #expect(claimed == Set(hooks.dropLast().map(\.id)))
+            let again = try await store.ingest([event(tenant, property, key: "big")], tenantId: tenant.id, now: now)
+            #expect(again[0].deliveries == count - 1)
+        }
+    }
+
     /// A delivery deleted while it was sent (its webhook deleted) cannot have its attempt logged;
     /// the settlements grouped with it still land, rather than being sent again.
     @Test(arguments: Backend.allCases)
@@ -389,6 +434,7 @@ struct AnyQueue: DeliveryQueue {
     func settle(_ settlements: [Settlement]) async throws -> [CircuitTransition] {
         try await store.settle(settlements)
     }
+    func expandFanOuts(limit: Int) async throws -> FanOutProgress { try await store.expandFanOuts(limit: limit) }
     func nextDueDate() async throws -> Date? { try await store.nextDueDate() }
     func workAvailable() -> AsyncStream<Void> { store.workAvailable() }
 }

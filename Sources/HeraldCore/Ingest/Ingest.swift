@@ -49,11 +49,13 @@ public enum Ingest {
         public var results: [IngestResult] = []
         public var events: [Event] = []
         public var deliveries: [Delivery] = []
+        /// Deliveries of events above ``DeferredFanOut/threshold``, stored as targets.
+        public var fanOuts: [DeferredFanOut] = []
         /// The new last state of each entity the events were about, one per entity.
         public var snapshots: [EntitySnapshot] = []
 
         /// Whether the commit makes deliveries due, so that workers are to be woken.
-        public var makesWork: Bool { !deliveries.isEmpty }
+        public var makesWork: Bool { !deliveries.isEmpty || !fanOuts.isEmpty }
     }
 
     /// What to read before deciding about `events`.
@@ -79,7 +81,10 @@ public enum Ingest {
     /// - An OCTO entity event without a `diff` gets one against the entity's last state, which it
     ///   then becomes; test events keep states of their own.
     /// - A tenant in demo mode stores its events but makes no deliveries.
-    public static func plan(_ events: [Event], facts: Facts, now: Date) throws(StoreError) -> Plan {
+    /// - An event that makes more than `deferAbove` deliveries keeps them as a ``DeferredFanOut``.
+    public static func plan(
+        _ events: [Event], facts: Facts, now: Date, deferAbove: Int = DeferredFanOut.threshold
+    ) throws(StoreError) -> Plan {
         guard let demoMode = facts.demoMode else { throw .notFound }
         var plan = Plan()
         var snapshots = facts.snapshots
@@ -99,7 +104,12 @@ public enum Ingest {
             let deliveries =
                 demoMode ? [] : FanOut.deliveries(of: event, among: facts.webhooks[event.propertyId] ?? [], now: now)
             plan.events.append(event)
-            plan.deliveries += deliveries
+            if deliveries.count > deferAbove {
+                plan.fanOuts.append(
+                    DeferredFanOut(deferring: deliveries, eventId: event.id, tenantId: event.tenantId, now: now))
+            } else {
+                plan.deliveries += deliveries
+            }
             let result = IngestResult(event: event, deliveries: deliveries.count, replayed: false)
             if let key = event.idempotencyKey { firstByKey[key] = result }
             plan.results.append(result)

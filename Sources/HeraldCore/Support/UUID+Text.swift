@@ -4,45 +4,55 @@ extension UUID {
     /// The lowercase form Herald stores and answers with (as Channex does).
     /// Written byte by byte: `uuidString` formats through `sprintf`, then had to be lowercased.
     public var text: String {
-        var output: [UInt8] = []
-        output.reserveCapacity(36)
         withUnsafeBytes(of: uuid) { bytes in
-            for (index, byte) in bytes.enumerated() {
-                if index == 4 || index == 6 || index == 8 || index == 10 { output.append(UInt8(ascii: "-")) }
-                Hex.append(CollectionOfOne(byte), to: &output)
+            String(unsafeUninitializedCapacity: 36) { output in
+                var at = 0
+                for (index, byte) in bytes.enumerated() {
+                    if index == 4 || index == 6 || index == 8 || index == 10 {
+                        output[at] = UInt8(ascii: "-")
+                        at += 1
+                    }
+                    output[at] = Hex.digits[Int(byte >> 4)]
+                    output[at + 1] = Hex.digits[Int(byte & 0x0f)]
+                    at += 2
+                }
+                return at
             }
         }
-        return String(decoding: output, as: UTF8.self)
     }
 
     /// Reads the 36-character form in either case, as `UUID(uuidString:)` does, without `sscanf`.
     public init?(text: some StringProtocol) {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(16)
-        var high: UInt8?
-        var count = 0
-        for character in text.utf8 {
-            defer { count += 1 }
-            if count == 8 || count == 13 || count == 18 || count == 23 {
-                guard character == UInt8(ascii: "-") else { return nil }
-                continue
+        var uuid: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        let valid = withUnsafeMutableBytes(of: &uuid) { output -> Bool in
+            var count = 0
+            var written = 0
+            var high: UInt8 = 0
+            for character in text.utf8 {
+                defer { count += 1 }
+                if count == 8 || count == 13 || count == 18 || count == 23 {
+                    guard character == UInt8(ascii: "-") else { return false }
+                    continue
+                }
+                let digit: UInt8
+                switch character {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = character &- UInt8(ascii: "0")
+                case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = character &- UInt8(ascii: "a") &+ 10
+                case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = character &- UInt8(ascii: "A") &+ 10
+                default: return false
+                }
+                guard written < 32 else { return false }
+                if written % 2 == 0 {
+                    high = digit
+                } else {
+                    output[written / 2] = high << 4 | digit
+                }
+                written += 1
             }
-            let digit: UInt8
-            switch character {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = character - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = character - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = character - UInt8(ascii: "A") + 10
-            default: return nil
-            }
-            if let first = high {
-                bytes.append(first << 4 | digit)
-                high = nil
-            } else {
-                high = digit
-            }
+            return count == 36 && written == 32
         }
-        guard count == 36, bytes.count == 16 else { return nil }
-        self = bytes.withUnsafeBytes { $0.loadUnaligned(as: UUID.self) }
+        guard valid else { return nil }
+        self.init(uuid: uuid)
     }
 }
 

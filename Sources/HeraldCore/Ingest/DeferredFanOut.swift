@@ -1,0 +1,108 @@
+import Foundation
+
+/// The deliveries of an event that matched many webhooks, kept as their targets and made into
+/// rows after the commit, a bounded chunk at a time.
+///
+/// Written whole at ingest, a fan-out to 10,000 webhooks held the one writer for 150–250 ms (five
+/// index entries a delivery), and every other tenant's 202 waited behind it. The targets are
+/// matched at ingest and stored in the event's transaction, so what the 202 promises is durable
+/// and fixed then: a webhook created later gets nothing, one deleted before its chunk gets nothing
+/// (its deliveries would have gone with it). Svix and Convoy fan out in a worker for the same reason.
+public struct DeferredFanOut: Sendable, Hashable {
+    /// One delivery to make: which webhook, the event name its body carries, its ARI filters.
+    public struct Target: Sendable, Hashable {
+        public var webhookId: UUID
+        public var eventName: String
+        public var ariFilters: [ARIFilter]
+
+        public init(webhookId: UUID, eventName: String, ariFilters: [ARIFilter] = []) {
+            self.webhookId = webhookId
+            self.eventName = eventName
+            self.ariFilters = ariFilters
+        }
+    }
+
+    public var eventId: UUID
+    public var tenantId: UUID
+    /// When the event was accepted: the deliveries' creation and due time.
+    public var createdAt: Date
+    public var targets: [Target]
+
+    public init(eventId: UUID, tenantId: UUID, createdAt: Date, targets: [Target]) {
+        self.eventId = eventId
+        self.tenantId = tenantId
+        self.createdAt = createdAt
+        self.targets = targets
+    }
+
+    /// The same deliveries, deferred.
+    init(deferring deliveries: [Delivery], eventId: UUID, tenantId: UUID, now: Date) {
+        self.init(
+            eventId: eventId, tenantId: tenantId, createdAt: now,
+            targets: deliveries.map {
+                Target(webhookId: $0.webhookId, eventName: $0.eventName, ariFilters: $0.ariFilters)
+            })
+    }
+
+    /// Events that make more deliveries than this defer them.
+    public static let threshold = 1_000
+    /// Deliveries one expansion makes: about 10 ms of the writer.
+    public static let chunk = 1_000
+
+    /// The deliveries of `targets`, each with a new message id.
+    public func deliveries(of targets: some Sequence<Target>) -> [Delivery] {
+        targets.map { target in
+            Delivery(
+                eventId: eventId, webhookId: target.webhookId, tenantId: tenantId, eventName: target.eventName,
+                ariFilters: target.ariFilters, nextAttemptAt: createdAt, createdAt: createdAt)
+        }
+    }
+
+    /// The targets an expansion takes next: up to `limit` after the first `expanded`.
+    public func chunk(after expanded: Int, limit: Int) -> ArraySlice<Target> {
+        targets.dropFirst(expanded).prefix(limit)
+    }
+
+    /// The targets as stored: a JSON array of `[webhook_id, event_name, ari_filters or null]`.
+    public var targetsText: String {
+        JSONValue.array(
+            targets.map { target in
+                [
+                    .string(target.webhookId.text), .string(target.eventName),
+                    target.ariFilters.isEmpty ? .null : .array(target.ariFilters.map(\.json)),
+                ]
+            }
+        ).encodedString()
+    }
+
+    /// Reads ``targetsText``; nil when it is not that form.
+    public static func targets(fromText text: String) -> [Target]? {
+        guard case .array(let items)? = try? JSONValue.decode(text) else { return nil }
+        var targets: [Target] = []
+        targets.reserveCapacity(items.count)
+        for item in items {
+            guard case .array(let fields) = item, fields.count == 3,
+                let id = fields[0].stringValue.flatMap(UUID.init(text:)),
+                let name = fields[1].stringValue
+            else { return nil }
+            targets.append(
+                Target(
+                    webhookId: id, eventName: name,
+                    ariFilters: fields[2].arrayValue?.compactMap(ARIFilter.init(json:)) ?? []))
+        }
+        return targets
+    }
+}
+
+/// What one expansion did.
+public struct FanOutProgress: Sendable, Hashable {
+    /// Deliveries it made.
+    public var created: Int
+    /// Whether deferred targets remain.
+    public var remaining: Bool
+
+    public init(created: Int, remaining: Bool) {
+        self.created = created
+        self.remaining = remaining
+    }
+}
