@@ -20,10 +20,11 @@ public final class Dispatcher<Queue: DeliveryQueue>: Service, Sendable {
     private let signal = WakeSignal()
     /// Sends under way, per tenant.
     private let inFlight = Mutex<[UUID: Int]>([:])
-    /// Whether a deferred fan-out may wait: at start, after an announcement of work (an ingest
-    /// may have stored one), after a wait that ran its course, and while one remains. Asking the store on every
-    /// round cost 10% of the drain rate.
-    private let fanOutsMayWait = Mutex(true)
+    /// Whether a deferred fan-out may wait, and when the store was last asked: it is asked after
+    /// an announcement of work (an ingest may have stored one), while parts remain, and once an
+    /// idle poll interval otherwise (a part another process held when it failed, one that failed
+    /// here). Asking on every round cost 10% of the drain rate.
+    private let fanOuts = Mutex((mayWait: true, lastAsked: Date.distantPast))
     /// Not ready until the loop has gone round once.
     private let heartbeat = Mutex(Date.distantPast)
     /// Settlements of sends that end together, written in one transaction.
@@ -56,7 +57,7 @@ public final class Dispatcher<Queue: DeliveryQueue>: Service, Sendable {
             await withTaskGroup(of: Void.self) { listening in
                 listening.addTask {
                     for await _ in announcements {
-                        self.fanOutsMayWait.withLock { $0 = true }
+                        self.fanOuts.withLock { $0.mayWait = true }
                         self.signal.wake()
                     }
                 }
@@ -81,14 +82,19 @@ public final class Dispatcher<Queue: DeliveryQueue>: Service, Sendable {
                 // Deferred fan-outs become deliveries a chunk a loop, so one event to many webhooks
                 // never holds the store's writer for long.
                 var fanOutsRemain = false
-                if fanOutsMayWait.withLock({ waiting in
-                    defer { waiting = false }; return waiting
-                }) {
+                let askFanOuts = fanOuts.withLock { state in
+                    guard state.mayWait || now.timeIntervalSince(state.lastAsked) >= configuration.idlePoll.seconds
+                    else { return false }
+                    state = (mayWait: false, lastAsked: now)
+                    return true
+                }
+                if askFanOuts {
                     do {
-                        fanOutsRemain = try await queue.expandFanOuts(limit: DeferredFanOut.chunk).remaining
+                        fanOutsRemain = try await queue.expandFanOuts().remaining
                     } catch {
                         logger.error("expanding a fan-out failed", metadata: ["error": "\(error)"])
                     }
+                    if fanOutsRemain { fanOuts.withLock { $0.mayWait = true } }
                 }
                 var claim = Claim(jobs: [], wakeAt: nil)
                 if capacity > 0 {
@@ -116,7 +122,6 @@ public final class Dispatcher<Queue: DeliveryQueue>: Service, Sendable {
                 // A full batch may mean more is due: claim again at once, capacity permitting.
                 if capacity > 0, claim.jobs.count == limit { continue }
                 if fanOutsRemain {
-                    fanOutsMayWait.withLock { $0 = true }
                     await Task.yield()
                     continue
                 }
@@ -124,7 +129,6 @@ public final class Dispatcher<Queue: DeliveryQueue>: Service, Sendable {
                 let idleUntil = now.addingTimeInterval(configuration.idlePoll.seconds)
                 let wakeAt = capacity > 0 ? min(claim.wakeAt ?? idleUntil, idleUntil) : idleUntil
                 await signal.wait(until: wakeAt, on: clock)
-                if clock.now() >= wakeAt { fanOutsMayWait.withLock { $0 = true } }
             }
         }
     }

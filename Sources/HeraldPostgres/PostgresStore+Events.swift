@@ -18,6 +18,8 @@ extension PostgresStore: EventStore {
                 return try await transaction(client: client, logger: logger) { connection in
                     var results: [Result<[IngestResult], any Error>] = []
                     var makesWork = false
+                    // The requests share one budget of deliveries written now.
+                    var budget = DeferredFanOut.threshold
                     for request in requests {
                         let plan: Ingest.Plan
                         do {
@@ -26,13 +28,14 @@ extension PostgresStore: EventStore {
                                 facts: try await facts(
                                     Ingest.reads(for: request.events, tenantId: request.tenantId), routes: routes,
                                     connection, logger: logger),
-                                now: request.now)
+                                now: request.now, budget: budget)
                         } catch let error as StoreError {
                             results.append(.failure(error))
                             continue
                         }
                         try await write(plan, tenantId: request.tenantId, connection, logger: logger)
                         makesWork = makesWork || plan.makesWork
+                        budget -= plan.deliveries.count
                         results.append(.success(plan.results))
                     }
                     // Sent with the commit: wakes the workers of every process, this one included.
@@ -99,7 +102,7 @@ extension PostgresStore: EventStore {
             let earlier = try await connection.query(
                 """
                 SELECT e.*, (SELECT COUNT(*) FROM deliveries d WHERE d.event_id = e.id)
-                    + COALESCE((SELECT f.total - f.expanded FROM fan_outs f WHERE f.event_id = e.id), 0)
+                    + (SELECT COALESCE(SUM(f.size), 0) FROM fan_outs f WHERE f.event_id = e.id)
                     AS delivery_count
                 FROM events e WHERE e.tenant_id = \(tenantId) AND e.idempotency_key = ANY(\(reads.idempotencyKeys))
                 """, logger: logger
@@ -190,11 +193,14 @@ extension PostgresStore: EventStore {
         }
         try await insert(plan.deliveries, connection, logger: logger)
         for fanOut in plan.fanOuts {
+            let parts = fanOut.parts
             try await connection.query(
                 """
-                INSERT INTO fan_outs (event_id, tenant_id, targets, total, created_at)
-                VALUES (\(fanOut.eventId), \(fanOut.tenantId), \(fanOut.targetsText), \(fanOut.targets.count),
-                    \(Timestamp.millis(fanOut.createdAt)))
+                INSERT INTO fan_outs (event_id, part, tenant_id, targets, size, created_at)
+                SELECT \(fanOut.eventId), part, \(fanOut.tenantId), targets, size, \(Timestamp.millis(fanOut.createdAt))
+                FROM UNNEST(\(parts.map { Int64($0.number) })::bigint[],
+                    \(parts.map { DeferredFanOut.text(of: $0.targets) })::text[],
+                    \(parts.map { Int64($0.targets.count) })::bigint[]) AS p(part, targets, size)
                 """, logger: logger)
         }
     }

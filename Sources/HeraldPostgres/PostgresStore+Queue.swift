@@ -255,35 +255,35 @@ extension PostgresStore: DeliveryQueue {
         ).all { try $0.value("due", as: Int64?.self) }.first.flatMap { $0 }.map(Timestamp.date(millis:))
     }
 
-    public func expandFanOuts(limit: Int) async throws -> FanOutProgress {
+    public func expandFanOuts() async throws -> FanOutProgress {
         let waiting =
             try await client.query("SELECT EXISTS (SELECT 1 FROM fan_outs) AS waiting", logger: logger)
             .all { try $0.value("waiting", as: Bool.self) }.first ?? false
         guard waiting else { return FanOutProgress(created: 0, remaining: false) }
         let progress = try await transaction { connection in
-            try await Self.expandFanOut(limit: limit, connection, logger: self.logger)
+            try await Self.expandFanOut(connection, logger: self.logger)
         }
         if progress.created > 0 { try await notifyWorkers() }
         return progress
     }
 
-    /// One chunk of the oldest deferred fan-out that no other process is expanding.
-    static func expandFanOut(limit: Int, _ connection: PostgresConnection, logger: Logger) async throws
-        -> FanOutProgress
-    {
+    /// The oldest part of a deferred fan-out that no other process is expanding. Parts locked
+    /// elsewhere do not count as remaining: should their process fail, the dispatchers' periodic
+    /// look (``Dispatcher``) takes them.
+    static func expandFanOut(_ connection: PostgresConnection, logger: Logger) async throws -> FanOutProgress {
         let rows = try await connection.query(
             """
-            SELECT event_id, tenant_id, targets, expanded, created_at FROM fan_outs
-            ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED
+            SELECT event_id, part, tenant_id, targets, created_at FROM fan_outs
+            ORDER BY created_at, event_id, part LIMIT 1 FOR UPDATE SKIP LOCKED
             """, logger: logger
         ).all { row in
             (
-                try row.value("event_id", as: UUID.self), try row.value("tenant_id", as: UUID.self),
-                try row.value("targets", as: String.self), try row.value("expanded", as: Int.self),
+                try row.value("event_id", as: UUID.self), try row.value("part", as: Int.self),
+                try row.value("tenant_id", as: UUID.self), try row.value("targets", as: String.self),
                 try row.value("created_at", as: Int64.self)
             )
         }
-        guard let (eventId, tenantId, text, expanded, createdAt) = rows.first else {
+        guard let (eventId, part, tenantId, text, createdAt) = rows.first else {
             return FanOutProgress(created: 0, remaining: false)
         }
         guard let targets = DeferredFanOut.targets(fromText: text) else {
@@ -291,20 +291,14 @@ extension PostgresStore: DeliveryQueue {
         }
         let fanOut = DeferredFanOut(
             eventId: eventId, tenantId: tenantId, createdAt: Timestamp.date(millis: createdAt), targets: targets)
-        let chunk = fanOut.chunk(after: expanded, limit: limit)
         let existing = Set(
             try await connection.query(
-                "SELECT id FROM webhooks WHERE id = ANY(\(chunk.map(\.webhookId))::uuid[])", logger: logger
+                "SELECT id FROM webhooks WHERE id = ANY(\(targets.map(\.webhookId))::uuid[])", logger: logger
             ).all { try $0.value("id", as: UUID.self) })
-        let deliveries = fanOut.deliveries(of: chunk.filter { existing.contains($0.webhookId) })
+        let deliveries = fanOut.deliveries(of: targets.filter { existing.contains($0.webhookId) })
         try await insert(deliveries, connection, logger: logger)
-        let done = expanded + chunk.count
-        if done >= targets.count {
-            try await connection.query("DELETE FROM fan_outs WHERE event_id = \(eventId)", logger: logger)
-        } else {
-            try await connection.query(
-                "UPDATE fan_outs SET expanded = \(done) WHERE event_id = \(eventId)", logger: logger)
-        }
+        try await connection.query(
+            "DELETE FROM fan_outs WHERE event_id = \(eventId) AND part = \(part)", logger: logger)
         return FanOutProgress(created: deliveries.count, remaining: true)
     }
 }

@@ -16,6 +16,8 @@ extension SQLiteStore: EventStore {
             let (results, makesWork) = try await pool.write { db in
                 var results: [Result<[IngestResult], any Error>] = []
                 var makesWork = false
+                // The requests share one budget of deliveries written now.
+                var budget = DeferredFanOut.threshold
                 for request in requests {
                     do {
                         var plan: Ingest.Plan?
@@ -24,11 +26,12 @@ extension SQLiteStore: EventStore {
                                 request.events,
                                 facts: try Self.facts(
                                     Ingest.reads(for: request.events, tenantId: request.tenantId), routes: routes, db),
-                                now: request.now)
+                                now: request.now, budget: budget)
                             if let plan { try Self.write(plan, tenantId: request.tenantId, db) }
                             return .commit
                         }
                         makesWork = makesWork || plan?.makesWork == true
+                        budget -= plan?.deliveries.count ?? 0
                         results.append(.success(plan?.results ?? []))
                     } catch {
                         results.append(.failure(error))
@@ -65,7 +68,7 @@ extension SQLiteStore: EventStore {
                     db.cachedStatement(
                         sql: """
                             SELECT e.*, (SELECT COUNT(*) FROM deliveries d WHERE d.event_id = e.id)
-                                + COALESCE((SELECT f.total - f.expanded FROM fan_outs f WHERE f.event_id = e.id), 0)
+                                + (SELECT COALESCE(SUM(f.size), 0) FROM fan_outs f WHERE f.event_id = e.id)
                                 AS delivery_count
                             FROM events e WHERE e.tenant_id = ? AND e.idempotency_key = ?
                             """),
@@ -149,15 +152,21 @@ extension SQLiteStore: EventStore {
             }, db)
     }
 
-    /// Stores deferred fan-outs; the dispatchers make their deliveries (``expandFanOuts(limit:)``).
+    /// Stores deferred fan-outs, a row a part; the dispatchers make their deliveries
+    /// (``expandFanOuts()``).
     static func write(_ fanOuts: [DeferredFanOut], _ db: Database) throws {
         for fanOut in fanOuts {
-            try db.execute(
-                sql: "INSERT INTO fan_outs (event_id, tenant_id, targets, total, created_at) VALUES (?, ?, ?, ?, ?)",
-                arguments: [
-                    fanOut.eventId.text, fanOut.tenantId.text, fanOut.targetsText, fanOut.targets.count,
-                    Timestamp.millis(fanOut.createdAt),
-                ])
+            for part in fanOut.parts {
+                try db.execute(
+                    sql: """
+                        INSERT INTO fan_outs (event_id, part, tenant_id, targets, size, created_at)
+                        VALUES (?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        fanOut.eventId.text, part.number, fanOut.tenantId.text, DeferredFanOut.text(of: part.targets),
+                        part.targets.count, Timestamp.millis(fanOut.createdAt),
+                    ])
+            }
         }
     }
 

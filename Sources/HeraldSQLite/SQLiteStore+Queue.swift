@@ -240,23 +240,24 @@ extension SQLiteStore: DeliveryQueue {
         }
     }
 
-    public func expandFanOuts(limit: Int) async throws -> FanOutProgress {
+    public func expandFanOuts() async throws -> FanOutProgress {
         // Most calls find none: ask without the writer.
         guard try pointRead({ db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM fan_outs)") ?? false })
         else { return FanOutProgress(created: 0, remaining: false) }
-        let progress = try await pool.write { db in try Self.expandFanOut(limit: limit, db) }
+        let progress = try await pool.write { db in try Self.expandFanOut(db) }
         if progress.created > 0 { work.announce() }
         return progress
     }
 
-    /// One chunk of the oldest deferred fan-out.
-    static func expandFanOut(limit: Int, _ db: Database) throws -> FanOutProgress {
+    /// The oldest part of a deferred fan-out.
+    static func expandFanOut(_ db: Database) throws -> FanOutProgress {
         guard
             let row = try Row.fetchOne(
                 db.cachedStatement(
-                    sql:
-                        "SELECT event_id, tenant_id, targets, expanded, created_at FROM fan_outs ORDER BY created_at LIMIT 1"
-                ))
+                    sql: """
+                        SELECT event_id, part, tenant_id, targets, created_at FROM fan_outs
+                        ORDER BY created_at, event_id, part LIMIT 1
+                        """))
         else { return FanOutProgress(created: 0, remaining: false) }
         let eventId = try row.uuid("event_id", table: "fan_outs")
         guard let targets = DeferredFanOut.targets(fromText: row["targets"]) else {
@@ -265,22 +266,15 @@ extension SQLiteStore: DeliveryQueue {
         let fanOut = DeferredFanOut(
             eventId: eventId, tenantId: try row.uuid("tenant_id", table: "fan_outs"), createdAt: row.date("created_at"),
             targets: targets)
-        let expanded: Int = row["expanded"]
-        let chunk = fanOut.chunk(after: expanded, limit: limit)
         let existing = Set(
             try String.fetchAll(
                 db.cachedStatement(sql: "SELECT id FROM webhooks WHERE id IN (SELECT value FROM json_each(?))"),
-                arguments: [JSONValue.array(chunk.map { .string($0.webhookId.text) }).encodedString()]))
-        let deliveries = fanOut.deliveries(of: chunk.filter { existing.contains($0.webhookId.text) })
+                arguments: [JSONValue.array(targets.map { .string($0.webhookId.text) }).encodedString()]))
+        let deliveries = fanOut.deliveries(of: targets.filter { existing.contains($0.webhookId.text) })
         try insert(deliveries, db)
-        let done = expanded + chunk.count
-        if done >= targets.count {
-            try db.execute(sql: "DELETE FROM fan_outs WHERE event_id = ?", arguments: [eventId.text])
-        } else {
-            try db.execute(sql: "UPDATE fan_outs SET expanded = ? WHERE event_id = ?", arguments: [done, eventId.text])
-        }
-        let remaining =
-            try done < targets.count || (Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM fan_outs)") ?? false)
+        try db.execute(
+            sql: "DELETE FROM fan_outs WHERE event_id = ? AND part = ?", arguments: [eventId.text, row["part"] as Int])
+        let remaining = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM fan_outs)") ?? false
         return FanOutProgress(created: deliveries.count, remaining: remaining)
     }
 

@@ -41,6 +41,29 @@ import Testing
         #expect(reads.propertyIds == [property, nil])
     }
 
+    /// Deliveries past the transaction's budget are deferred, an event's all together; the answers
+    /// count them either way, and the parts split at ``DeferredFanOut/partSize``.
+    @Test func deliveriesPastTheBudgetAreDeferredAnEventAtATime() throws {
+        let hooks = try (0..<3).map { _ in try webhook() }
+        let plan = try Ingest.plan(
+            [event(), event(), event(), event()], facts: facts(webhooks: hooks), now: now, budget: 7)
+        #expect(plan.results.map(\.deliveries) == [3, 3, 3, 3])
+        #expect(plan.deliveries.count == 6)
+        #expect(plan.fanOuts.map(\.eventId) == [plan.events[2].id, plan.events[3].id])
+        #expect(plan.fanOuts.allSatisfy { $0.targets.count == 3 && $0.createdAt == now && $0.parts.count == 1 })
+        #expect(plan.makesWork)
+        let deferred = try #require(plan.fanOuts.first)
+        #expect(DeferredFanOut.targets(fromText: DeferredFanOut.text(of: deferred.targets)) == deferred.targets)
+        let made = deferred.deliveries(of: deferred.targets)
+        #expect(Set(made.map(\.webhookId)) == Set(hooks.map(\.id)))
+        #expect(made.allSatisfy { $0.eventId == deferred.eventId && $0.nextAttemptAt == now })
+        let large = DeferredFanOut(
+            eventId: UUID(), tenantId: tenant, createdAt: now,
+            targets: Array(repeating: deferred.targets[0], count: 2 * DeferredFanOut.partSize + 1))
+        #expect(large.parts.map(\.number) == [0, 1, 2])
+        #expect(large.parts.map(\.targets.count) == [DeferredFanOut.partSize, DeferredFanOut.partSize, 1])
+    }
+
     @Test func eachEventIsStoredWithADeliveryPerMatchingWebhook() throws {
         let hooks = [try webhook(), try webhook(global: true)]
         let plan = try Ingest.plan([event(), event(property: .some(nil))], facts: facts(webhooks: hooks), now: now)

@@ -265,14 +265,15 @@ import Testing
         }
     }
 
-    /// An event to more webhooks than ``DeferredFanOut/threshold`` stores its targets with it and
-    /// answers their number; expansion makes the deliveries a chunk at a time, none for a webhook
-    /// deleted in between and none for one created after the event.
+    /// An event to more webhooks than ``DeferredFanOut/threshold`` stores its targets with it, in
+    /// parts, and answers their number; each expansion makes one part's deliveries, none for a
+    /// webhook deleted in between (a part of only such makes none and is dropped) and none for
+    /// one created after the event.
     @Test(arguments: Backend.allCases)
-    func largeFanOutsAreStoredAsTargetsAndExpandedInChunks(backend: Backend) async throws {
+    func largeFanOutsAreStoredAsTargetsAndExpandedAPartAtATime(backend: Backend) async throws {
         try await backend.withTwoStores { store, other in
             let (tenant, property) = try await world(store)
-            let count = DeferredFanOut.threshold + 5
+            let count = DeferredFanOut.partSize + 5
             let hooks = try (0..<count).map { n in try webhook(tenant, property, url: "https://8.8.8.8/h\(n)") }
             try await store.insertWebhooks(hooks)
             let first = try await store.ingest([event(tenant, property, key: "big")], tenantId: tenant.id, now: now)
@@ -283,30 +284,49 @@ import Testing
             let replay = try await store.ingest([event(tenant, property, key: "big")], tenantId: tenant.id, now: now)
             #expect(replay[0].replayed && replay[0].deliveries == count)
 
-            try await store.deleteWebhook(id: hooks[count - 1].id)
+            for hook in hooks.suffix(5) { try await store.deleteWebhook(id: hook.id) }
             try await store.insertWebhook(try webhook(tenant, property, url: "https://8.8.8.8/later"))
-            // Either process expands; chunks are bounded.
-            let chunk = try await other.expandFanOuts(limit: DeferredFanOut.chunk)
-            #expect(chunk.created == DeferredFanOut.chunk && chunk.remaining)
-            var created = chunk.created
-            while true {
-                let progress = try await store.expandFanOuts(limit: DeferredFanOut.chunk)
-                created += progress.created
-                if !progress.remaining { break }
-            }
-            #expect(created == count - 1)
+            // Either process expands.
             #expect(
-                try await store.expandFanOuts(limit: DeferredFanOut.chunk)
-                    == FanOutProgress(created: 0, remaining: false))
+                try await other.expandFanOuts() == FanOutProgress(created: DeferredFanOut.partSize, remaining: true))
+            let last = try await store.expandFanOuts()
+            #expect(last.created == 0)
+            if last.remaining { #expect(try await store.expandFanOuts().created == 0) }
+            #expect(try await store.expandFanOuts() == FanOutProgress(created: 0, remaining: false))
             var claimed = Set<UUID>()
             for _ in 0..<40 {
                 let jobs = try await store.claimDue(owner: "w", now: now, lease: 60, limit: 64)
                 #expect(jobs.allSatisfy { $0.event.id == first[0].event.id && $0.delivery.createdAt == now })
                 claimed.formUnion(jobs.map(\.webhook.id))
             }
-            #expect(claimed == Set(hooks.dropLast().map(\.id)))
+            #expect(claimed == Set(hooks.prefix(DeferredFanOut.partSize).map(\.id)))
             let again = try await store.ingest([event(tenant, property, key: "big")], tenantId: tenant.id, now: now)
-            #expect(again[0].deliveries == count - 1)
+            #expect(again[0].deliveries == DeferredFanOut.partSize)
+        }
+    }
+
+    /// Concurrent ingests share a transaction and so one budget of deliveries written at once:
+    /// past it, an event's deliveries are deferred even when it alone is small.
+    @Test(arguments: Backend.allCases)
+    func concurrentIngestsShareOneBudgetOfDeliveriesWrittenAtOnce(backend: Backend) async throws {
+        try await backend.withStore { store in
+            let (tenant, property) = try await world(store)
+            let hooks = try (0..<600).map { n in try webhook(tenant, property, url: "https://8.8.8.8/h\(n)") }
+            try await store.insertWebhooks(hooks)
+            let results = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<4 {
+                    group.addTask {
+                        try await store.ingest([event(tenant, property)], tenantId: tenant.id, now: now)[0].deliveries
+                    }
+                }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            #expect(results == [600, 600, 600, 600])
+            var made = try await store.deliveries(webhookId: hooks[0].id, status: nil, page: PageRequest()).total
+            while try await store.expandFanOuts().remaining {}
+            #expect(made <= 4)
+            made = try await store.deliveries(webhookId: hooks[0].id, status: nil, page: PageRequest()).total
+            #expect(made == 4)
         }
     }
 
@@ -434,7 +454,7 @@ struct AnyQueue: DeliveryQueue {
     func settle(_ settlements: [Settlement]) async throws -> [CircuitTransition] {
         try await store.settle(settlements)
     }
-    func expandFanOuts(limit: Int) async throws -> FanOutProgress { try await store.expandFanOuts(limit: limit) }
+    func expandFanOuts() async throws -> FanOutProgress { try await store.expandFanOuts() }
     func nextDueDate() async throws -> Date? { try await store.nextDueDate() }
     func workAvailable() -> AsyncStream<Void> { store.workAvailable() }
 }

@@ -1,15 +1,16 @@
 -- Deferred fan-outs: the deliveries of an event that matched many webhooks, stored with the event
--- as their targets and made into delivery rows by the dispatchers, a bounded chunk at a time.
+-- as their targets in parts of at most 1,000, which the dispatchers make into delivery rows one
+-- part a transaction (reading only that part, however large the fan-out).
 
 CREATE TABLE fan_outs (
-    event_id    uuid PRIMARY KEY REFERENCES events(id) ON DELETE CASCADE,
+    event_id    uuid NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+    part        integer NOT NULL,
     tenant_id   uuid NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
     -- JSON: [[webhook_id, event_name, ari_filters or null], ...]
     targets     text NOT NULL,
-    total       integer NOT NULL,
-    -- How many of the targets have been made into deliveries (or skipped: webhook gone).
-    expanded    integer NOT NULL DEFAULT 0,
-    created_at  bigint NOT NULL
+    size        integer NOT NULL,
+    created_at  bigint NOT NULL,
+    PRIMARY KEY (event_id, part)
 );
 
-CREATE INDEX fan_outs_by_age ON fan_outs (created_at);
+CREATE INDEX fan_outs_by_age ON fan_outs (created_at, event_id, part);

@@ -1,15 +1,16 @@
 -- Deferred fan-outs: the deliveries of an event that matched many webhooks, stored with the event
--- as their targets and made into delivery rows by the dispatchers, a bounded chunk at a time.
+-- as their targets in parts of at most 1,000, which the dispatchers make into delivery rows one
+-- part a transaction (reading only that part, however large the fan-out).
 
 CREATE TABLE fan_outs (
-    event_id    TEXT PRIMARY KEY REFERENCES events(id) ON DELETE CASCADE,
+    event_id    TEXT NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+    part        INTEGER NOT NULL,
     tenant_id   TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
     -- JSON: [[webhook_id, event_name, ari_filters or null], ...]
     targets     TEXT NOT NULL,
-    total       INTEGER NOT NULL,
-    -- How many of the targets have been made into deliveries (or skipped: webhook gone).
-    expanded    INTEGER NOT NULL DEFAULT 0,
-    created_at  INTEGER NOT NULL
+    size        INTEGER NOT NULL,
+    created_at  INTEGER NOT NULL,
+    PRIMARY KEY (event_id, part)
 );
 
-CREATE INDEX fan_outs_by_age ON fan_outs (created_at);
+CREATE INDEX fan_outs_by_age ON fan_outs (created_at, event_id, part);

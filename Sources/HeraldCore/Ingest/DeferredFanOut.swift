@@ -1,12 +1,12 @@
 import Foundation
 
 /// The deliveries of an event that matched many webhooks, kept as their targets and made into
-/// rows after the commit, a bounded chunk at a time.
+/// rows after the commit, a bounded part at a time.
 ///
 /// Written whole at ingest, a fan-out to 10,000 webhooks held the one writer for 150–250 ms (five
 /// index entries a delivery), and every other tenant's 202 waited behind it. The targets are
 /// matched at ingest and stored in the event's transaction, so what the 202 promises is durable
-/// and fixed then: a webhook created later gets nothing, one deleted before its chunk gets nothing
+/// and fixed then: a webhook created later gets nothing, one deleted before its part gets nothing
 /// (its deliveries would have gone with it). Svix and Convoy fan out in a worker for the same reason.
 public struct DeferredFanOut: Sendable, Hashable {
     /// One delivery to make: which webhook, the event name its body carries, its ARI filters.
@@ -44,10 +44,12 @@ public struct DeferredFanOut: Sendable, Hashable {
             })
     }
 
-    /// Events that make more deliveries than this defer them.
+    /// Events that make more deliveries than this defer them; also the most deliveries one ingest
+    /// transaction makes at once (concurrent ingests share one).
     public static let threshold = 1_000
-    /// Deliveries one expansion makes: about 10 ms of the writer.
-    public static let chunk = 1_000
+    /// Targets a stored part holds, and so the deliveries one expansion makes: about 10 ms of
+    /// SQLite's writer. An expansion reads its part only, however large the fan-out.
+    public static let partSize = 1_000
 
     /// The deliveries of `targets`, each with a new message id.
     public func deliveries(of targets: some Sequence<Target>) -> [Delivery] {
@@ -58,13 +60,15 @@ public struct DeferredFanOut: Sendable, Hashable {
         }
     }
 
-    /// The targets an expansion takes next: up to `limit` after the first `expanded`.
-    public func chunk(after expanded: Int, limit: Int) -> ArraySlice<Target> {
-        targets.dropFirst(expanded).prefix(limit)
+    /// The targets in stored parts of at most ``partSize``, numbered from 0.
+    public var parts: [(number: Int, targets: ArraySlice<Target>)] {
+        stride(from: 0, to: targets.count, by: Self.partSize).enumerated().map { number, start in
+            (number, targets[start..<min(start + Self.partSize, targets.count)])
+        }
     }
 
-    /// The targets as stored: a JSON array of `[webhook_id, event_name, ari_filters or null]`.
-    public var targetsText: String {
+    /// `targets` as stored: a JSON array of `[webhook_id, event_name, ari_filters or null]`.
+    public static func text(of targets: some Sequence<Target>) -> String {
         JSONValue.array(
             targets.map { target in
                 [
@@ -75,7 +79,7 @@ public struct DeferredFanOut: Sendable, Hashable {
         ).encodedString()
     }
 
-    /// Reads ``targetsText``; nil when it is not that form.
+    /// Reads ``text(of:)``; nil when it is not that form.
     public static func targets(fromText text: String) -> [Target]? {
         guard case .array(let items)? = try? JSONValue.decode(text) else { return nil }
         var targets: [Target] = []
@@ -98,7 +102,7 @@ public struct DeferredFanOut: Sendable, Hashable {
 public struct FanOutProgress: Sendable, Hashable {
     /// Deliveries it made.
     public var created: Int
-    /// Whether deferred targets remain.
+    /// Whether to expand again: parts may remain.
     public var remaining: Bool
 
     public init(created: Int, remaining: Bool) {

@@ -81,9 +81,11 @@ public enum Ingest {
     /// - An OCTO entity event without a `diff` gets one against the entity's last state, which it
     ///   then becomes; test events keep states of their own.
     /// - A tenant in demo mode stores its events but makes no deliveries.
-    /// - An event that makes more than `deferAbove` deliveries keeps them as a ``DeferredFanOut``.
+    /// - An event whose deliveries would take the plan's past `budget` (what one transaction
+    ///   should write at once; concurrent ingests share a transaction and so a budget) keeps them
+    ///   as a ``DeferredFanOut``.
     public static func plan(
-        _ events: [Event], facts: Facts, now: Date, deferAbove: Int = DeferredFanOut.threshold
+        _ events: [Event], facts: Facts, now: Date, budget: Int = DeferredFanOut.threshold
     ) throws(StoreError) -> Plan {
         guard let demoMode = facts.demoMode else { throw .notFound }
         var plan = Plan()
@@ -104,7 +106,7 @@ public enum Ingest {
             let deliveries =
                 demoMode ? [] : FanOut.deliveries(of: event, among: facts.webhooks[event.propertyId] ?? [], now: now)
             plan.events.append(event)
-            if deliveries.count > deferAbove {
+            if !deliveries.isEmpty, plan.deliveries.count + deliveries.count > budget {
                 plan.fanOuts.append(
                     DeferredFanOut(deferring: deliveries, eventId: event.id, tenantId: event.tenantId, now: now))
             } else {

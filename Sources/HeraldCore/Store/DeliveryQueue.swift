@@ -13,9 +13,9 @@ public protocol DeliveryQueue: Sendable {
     /// Returns the circuits that opened or closed.
     @discardableResult
     func settle(_ settlements: [Settlement]) async throws -> [CircuitTransition]
-    /// Makes up to `limit` deliveries of the oldest ``DeferredFanOut`` in one transaction (none for
-    /// webhooks deleted since), dropping it once all are made; cheap when none waits.
-    func expandFanOuts(limit: Int) async throws -> FanOutProgress
+    /// Makes the deliveries of the oldest stored part of a ``DeferredFanOut`` (none for webhooks
+    /// deleted since) and drops the part, in one transaction; cheap when none waits.
+    func expandFanOuts() async throws -> FanOutProgress
     /// When the earliest pending delivery, lease or deferred fan-out comes due, if any.
     func nextDueDate() async throws -> Date?
     /// Yields whenever a commit made deliveries due (ingest, redelivery, recovery), in this

@@ -35,6 +35,8 @@ struct JSONParser {
 
     static func parse(_ bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) throws(JSONParseError) -> JSONValue {
         var parser = JSONParser(bytes: bytes, maxDepth: maxDepth)
+        // RFC 8259 lets a parser ignore a UTF-8 byte order mark, as Foundation's did.
+        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { parser.index = 3 }
         parser.skipWhitespace()
         let value = try parser.value()
         parser.skipWhitespace()
@@ -110,7 +112,9 @@ struct JSONParser {
             let keyOffset = index
             let member = try value()
             // RFC 8259 leaves duplicates to the reader; two readers disagreeing is how a payload
-            // says one thing to a checker and another to its consumer, so none is taken.
+            // says one thing to a checker and another to its consumer, so none is taken. Names
+            // compare as Swift strings do (canonically equivalent ones are one name), as they
+            // would as the keys of the object anyway.
             guard members.updateValue(member, forKey: key) == nil else {
                 throw JSONParseError(reason: .invalid("duplicate member name \"\(key)\""), offset: keyOffset)
             }

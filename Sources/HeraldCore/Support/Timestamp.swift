@@ -34,7 +34,10 @@ public enum Timestamp {
                 divisor /= 10
             }
         }
-        digits(year, 4)
+        // Four digits, as Channex writes them; years past 9999 (which ISO 8601 parsing accepts)
+        // and before year 0 keep all theirs and their sign.
+        if year < 0 { output.append(UInt8(ascii: "-")) }
+        digits(abs(year), max(4, String(abs(year)).utf8.count))
         output.append(UInt8(ascii: "-"))
         digits(month, 2)
         output.append(UInt8(ascii: "-"))
