@@ -16,31 +16,22 @@ extension PostgresStore: EventStore {
         if requests.count > 1 {
             do {
                 return try await transaction(client: client, logger: logger) { connection in
-                    var results: [Result<[IngestResult], any Error>] = []
-                    var makesWork = false
-                    // The requests share one budget of deliveries written now.
-                    var budget = DeferredFanOut.threshold
-                    for request in requests {
-                        let plan: Ingest.Plan
-                        do {
-                            plan = try Ingest.plan(
-                                request.events,
-                                facts: try await facts(
-                                    Ingest.reads(for: request.events, tenantId: request.tenantId), routes: routes,
-                                    connection, logger: logger),
-                                now: request.now, budget: budget)
-                        } catch let error as StoreError {
-                            results.append(.failure(error))
-                            continue
-                        }
-                        try await write(plan, tenantId: request.tenantId, connection, logger: logger)
-                        makesWork = makesWork || plan.makesWork
-                        budget -= plan.deliveries.count
-                        results.append(.success(plan.results))
+                    // One read of each tenant's facts and one statement for each table, however
+                    // many requests: a group costs a handful of round trips, not a handful each.
+                    var facts: [UUID: Ingest.Facts] = [:]
+                    for reads in Ingest.reads(forGroup: requests) {
+                        facts[reads.tenantId] = try await Self.facts(reads, routes: routes, connection, logger: logger)
                     }
+                    let plans = Ingest.plan(group: requests, facts: facts)
+                    let written = zip(plans, requests).compactMap { plan, request in
+                        (try? plan.get()).map { (plan: $0, tenantId: request.tenantId) }
+                    }
+                    try await write(written, connection, logger: logger)
                     // Sent with the commit: wakes the workers of every process, this one included.
-                    if makesWork { try await notifyWorkers(connection, logger: logger) }
-                    return results
+                    if written.contains(where: { $0.plan.makesWork }) {
+                        try await notifyWorkers(connection, logger: logger)
+                    }
+                    return plans.map { plan in plan.map(\.results).mapError { $0 as any Error } }
                 }
             } catch {
                 logger.debug("a grouped ingest failed; each runs alone", metadata: ["error": "\(error)"])
@@ -76,7 +67,7 @@ extension PostgresStore: EventStore {
                 Ingest.reads(for: request.events, tenantId: request.tenantId), routes: routes, connection,
                 logger: logger)
             let plan = try Ingest.plan(request.events, facts: facts, now: request.now)
-            try await write(plan, tenantId: request.tenantId, connection, logger: logger)
+            try await write([(plan, request.tenantId)], connection, logger: logger)
             // Sent with the commit: wakes the workers of every process, this one included.
             if plan.makesWork { try await notifyWorkers(connection, logger: logger) }
             return plan.results
@@ -93,9 +84,7 @@ extension PostgresStore: EventStore {
         _ reads: Ingest.Reads, routes: RouteCache, _ connection: PostgresConnection, logger: Logger
     ) async throws -> Ingest.Facts {
         let tenantId = reads.tenantId
-        let tenant = try await connection.query(
-            "SELECT demo_mode, webhooks_version FROM tenants WHERE id = \(tenantId)", logger: logger
-        ).all { try ($0.value("demo_mode", as: Bool.self), $0.value("webhooks_version", as: Int64.self)) }.first
+        let tenant = try await connection.all(Prepared.TenantFacts(id: tenantId), logger: logger).first
         var facts = Ingest.Facts(demoMode: tenant?.0)
         guard let version = tenant?.1 else { return facts }
         if !reads.idempotencyKeys.isEmpty {
@@ -154,45 +143,27 @@ extension PostgresStore: EventStore {
         return facts
     }
 
-    /// The primitives ingest writes with.
-    static func write(_ plan: Ingest.Plan, tenantId: UUID, _ connection: PostgresConnection, logger: Logger)
-        async throws
-    {
-        for snapshot in plan.snapshots {
-            try await connection.query(
-                """
-                INSERT INTO entity_snapshots (tenant_id, kind, entity_id, body, updated_at)
-                VALUES (\(tenantId), \(snapshot.key.kind), \(snapshot.key.id), \(snapshot.body.encodedString()),
-                    \(Timestamp.millis(snapshot.updatedAt)))
-                ON CONFLICT (tenant_id, kind, entity_id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at
-                """, logger: logger)
+    /// The primitives ingest writes with: the plans of one transaction, each with its tenant.
+    static func write(
+        _ plans: [(plan: Ingest.Plan, tenantId: UUID)], _ connection: PostgresConnection, logger: Logger
+    ) async throws {
+        for (plan, tenantId) in plans {
+            for snapshot in plan.snapshots {
+                try await connection.query(
+                    """
+                    INSERT INTO entity_snapshots (tenant_id, kind, entity_id, body, updated_at)
+                    VALUES (\(tenantId), \(snapshot.key.kind), \(snapshot.key.id), \(snapshot.body.encodedString()),
+                        \(Timestamp.millis(snapshot.updatedAt)))
+                    ON CONFLICT (tenant_id, kind, entity_id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at
+                    """, logger: logger)
+            }
         }
         // One statement for all the events and one for all the deliveries, however many: a fan-out
-        // to ten thousand webhooks is one round trip, not ten thousand. Nullable columns travel as
-        // a value and a presence flag (arrays of optionals do not).
-        if !plan.events.isEmpty {
-            let events = plan.events
-            let none = UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
-            try await connection.query(
-                """
-                INSERT INTO events (id, tenant_id, property_id, name, user_id, payload, occurred_at, idempotency_key,
-                    test, created_at)
-                SELECT id, tenant_id, CASE WHEN has_property THEN property_id END, name,
-                    CASE WHEN has_user THEN user_id END, payload, occurred_at, CASE WHEN has_key THEN key END, test,
-                    created_at
-                FROM UNNEST(\(events.map(\.id))::uuid[], \(events.map(\.tenantId))::uuid[],
-                    \(events.map { $0.propertyId ?? none })::uuid[], \(events.map { $0.propertyId != nil })::bool[],
-                    \(events.map(\.name))::text[], \(events.map { $0.userId ?? "" })::text[],
-                    \(events.map { $0.userId != nil })::bool[], \(events.map { $0.payload.encodedString() })::text[],
-                    \(events.map { Timestamp.millis($0.occurredAt) })::bigint[],
-                    \(events.map { $0.idempotencyKey ?? "" })::text[], \(events.map { $0.idempotencyKey != nil })::bool[],
-                    \(events.map(\.isTest))::bool[], \(events.map { Timestamp.millis($0.createdAt) })::bigint[])
-                    AS e(id, tenant_id, property_id, has_property, name, user_id, has_user, payload, occurred_at, key,
-                        has_key, test, created_at)
-                """, logger: logger)
-        }
-        try await insert(plan.deliveries, connection, logger: logger)
-        for fanOut in plan.fanOuts {
+        // to ten thousand webhooks is one round trip, not ten thousand.
+        let events = plans.flatMap(\.plan.events)
+        if !events.isEmpty { _ = try await connection.all(Prepared.InsertEvents(events: events), logger: logger) }
+        try await insert(plans.flatMap(\.plan.deliveries), connection, logger: logger)
+        for fanOut in plans.flatMap(\.plan.fanOuts) {
             let parts = fanOut.parts
             try await connection.query(
                 """
@@ -208,23 +179,7 @@ extension PostgresStore: EventStore {
     /// Inserts new deliveries in one statement.
     static func insert(_ deliveries: [Delivery], _ connection: PostgresConnection, logger: Logger) async throws {
         if !deliveries.isEmpty {
-            try await connection.query(
-                """
-                INSERT INTO deliveries (id, event_id, webhook_id, tenant_id, event_name, ari_filters, status, attempts,
-                    next_attempt_at, created_at)
-                SELECT id, event_id, webhook_id, tenant_id, event_name, CASE WHEN has_filters THEN filters END, status,
-                    attempts, CASE WHEN has_due THEN due END, created_at
-                FROM UNNEST(\(deliveries.map(\.id))::text[], \(deliveries.map(\.eventId))::uuid[],
-                    \(deliveries.map(\.webhookId))::uuid[], \(deliveries.map(\.tenantId))::uuid[],
-                    \(deliveries.map(\.eventName))::text[], \(deliveries.map { $0.ariFiltersText ?? "" })::text[],
-                    \(deliveries.map { $0.ariFiltersText != nil })::bool[], \(deliveries.map(\.status.rawValue))::text[],
-                    \(deliveries.map { Int64($0.attempts) })::bigint[],
-                    \(deliveries.map { $0.nextAttemptAt.map(Timestamp.millis) ?? 0 })::bigint[],
-                    \(deliveries.map { $0.nextAttemptAt != nil })::bool[],
-                    \(deliveries.map { Timestamp.millis($0.createdAt) })::bigint[])
-                    AS d(id, event_id, webhook_id, tenant_id, event_name, filters, has_filters, status, attempts, due,
-                        has_due, created_at)
-                """, logger: logger)
+            _ = try await connection.all(Prepared.InsertDeliveries(deliveries: deliveries), logger: logger)
         }
     }
 }

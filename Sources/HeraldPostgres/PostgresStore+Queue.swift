@@ -308,7 +308,7 @@ extension PostgresStore {
 
     /// Wakes the workers of every process once the surrounding transaction commits.
     static func notifyWorkers(_ connection: PostgresConnection, logger: Logger) async throws {
-        try await connection.query("SELECT pg_notify(\(wakeChannel), '')", logger: logger)
+        _ = try await connection.all(Prepared.Notify(channel: wakeChannel), logger: logger)
     }
 
     /// Wakes the workers of every process.

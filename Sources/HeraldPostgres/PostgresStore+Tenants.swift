@@ -35,9 +35,7 @@ extension PostgresStore: TenantStore {
     }
 
     public func apiKey(hash: String) async throws -> APIKey? {
-        try await client.query("SELECT * FROM api_keys WHERE hash = \(hash)", logger: logger).all(
-            APIKey.init(postgres:)
-        ).first
+        try await client.all(Prepared.APIKeyByHash(hash: hash), logger: logger).first
     }
 
     public func apiKey(id: UUID) async throws -> APIKey? {
@@ -89,9 +87,7 @@ extension PostgresStore: TenantStore {
     }
 
     public func property(id: UUID) async throws -> Property? {
-        try await client.query("SELECT * FROM properties WHERE id = \(id)", logger: logger).all(
-            Property.init(postgres:)
-        ).first
+        try await client.all(Prepared.PropertyById(id: id), logger: logger).first
     }
 
     public func listProperties(_ query: PropertyQuery) async throws -> Page<Property> {

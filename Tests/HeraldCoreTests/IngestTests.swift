@@ -131,6 +131,37 @@ import Testing
         #expect(plan.snapshots == [EntitySnapshot(key: key, body: cancelled["booking"]!, updatedAt: now)])
     }
 
+    /// Requests committed together from one read of the facts decide as if one came after the
+    /// other: keys replay, diffs chain, the budget is shared, and a missing tenant fails alone.
+    @Test func aGroupOfRequestsDecidesAsIfCommittedOneAfterAnother() throws {
+        let hooks = try (0..<2).map { _ in try webhook() }
+        var known = facts(webhooks: hooks)
+        known.snapshots = [EntityKey(kind: "booking", id: "b-1"): ["uuid": "b-1", "status": "ON_HOLD"]]
+        let confirmed: JSONValue = ["booking": ["uuid": "b-1", "status": "CONFIRMED"]]
+        let cancelled: JSONValue = ["booking": ["uuid": "b-1", "status": "CANCELLED"]]
+        let gone = UUID()
+        let requests = [
+            IngestRequest(events: [event("booking_update", key: "k", payload: confirmed)], tenantId: tenant, now: now),
+            IngestRequest(events: [event(key: "k")], tenantId: tenant, now: now),
+            IngestRequest(events: [event()], tenantId: gone, now: now),
+            IngestRequest(events: [event("booking_update", payload: cancelled)], tenantId: tenant, now: now),
+        ]
+        #expect(Ingest.reads(forGroup: requests).map(\.tenantId) == [tenant, gone])
+        let plans = Ingest.plan(group: requests, facts: [tenant: known], budget: 3)
+        let first = try plans[0].get()
+        let replay = try plans[1].get()
+        #expect(replay.events.isEmpty && replay.results[0].replayed)
+        #expect(replay.results[0].event.id == first.events[0].id && replay.results[0].deliveries == 2)
+        #expect(throws: StoreError.notFound) { try plans[2].get() }
+        let last = try plans[3].get()
+        #expect(
+            last.events[0].payload["diff"]
+                == [["op": "replace", "path": "/status", "was": "CONFIRMED", "value": "CANCELLED"]])
+        // Two deliveries of the budget of three went with the first request: the last one's two wait.
+        #expect(first.deliveries.count == 2 && first.fanOuts.isEmpty)
+        #expect(last.deliveries.isEmpty && last.fanOuts.map(\.targets.count) == [2])
+    }
+
     @Test func aFirstSightingHasAnEmptyDiffAndAPublishersDiffIsKept() throws {
         let given: JSONValue = ["booking": ["uuid": "b-2"], "diff": [["op": "add", "path": "/x", "value": 1]]]
         let plan = try Ingest.plan(

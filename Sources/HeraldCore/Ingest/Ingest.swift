@@ -123,6 +123,47 @@ public enum Ingest {
     }
 }
 
+extension Ingest {
+    /// What to read before deciding about concurrent requests committed together: one ``Reads``
+    /// per tenant, in the order the tenants first appear.
+    public static func reads(forGroup requests: [IngestRequest]) -> [Reads] {
+        var tenants: [UUID] = []
+        var events: [UUID: [Event]] = [:]
+        for request in requests {
+            if events[request.tenantId] == nil { tenants.append(request.tenantId) }
+            events[request.tenantId, default: []] += request.events
+        }
+        return tenants.map { reads(for: events[$0] ?? [], tenantId: $0) }
+    }
+
+    /// Plans concurrent requests committed together, from one read of each tenant's facts, as if
+    /// they had been committed one after another: a later request replays an earlier one's
+    /// idempotency key and diffs against the entity states it left, and they share one `budget`
+    /// of deliveries written at once. A request whose tenant is gone fails alone.
+    public static func plan(
+        group requests: [IngestRequest], facts: [UUID: Facts], budget: Int = DeferredFanOut.threshold
+    ) -> [Result<Plan, StoreError>] {
+        var facts = facts
+        var budget = budget
+        return requests.map { request in
+            guard var current = facts[request.tenantId] else { return .failure(.notFound) }
+            let plan: Plan
+            do throws(StoreError) {
+                plan = try Ingest.plan(request.events, facts: current, now: request.now, budget: budget)
+            } catch {
+                return .failure(error)
+            }
+            budget -= plan.deliveries.count
+            for result in plan.results where !result.replayed {
+                if let key = result.event.idempotencyKey { current.earlier[key] = result }
+            }
+            for snapshot in plan.snapshots { current.snapshots[snapshot.key] = snapshot.body }
+            facts[request.tenantId] = current
+            return .success(plan)
+        }
+    }
+}
+
 /// Which entity a snapshot is of, within a tenant: its kind (`test:` first for test events) and id.
 public struct EntityKey: Sendable, Hashable {
     public var kind: String

@@ -1,0 +1,157 @@
+import Foundation
+import HeraldCore
+import PostgresNIO
+
+/// The statements every event runs, prepared once per connection: as plain queries PostgreSQL
+/// parsed and planned each one every time, which was most of its CPU under single-event ingest.
+enum Prepared {
+    struct APIKeyByHash: PostgresPreparedStatement {
+        static let sql = "SELECT * FROM api_keys WHERE hash = $1"
+        var hash: String
+
+        func makeBindings() -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 1)
+            bindings.append(hash)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> APIKey { try APIKey(postgres: row.makeRandomAccess()) }
+    }
+
+    struct PropertyById: PostgresPreparedStatement {
+        static let sql = "SELECT * FROM properties WHERE id = $1"
+        var id: UUID
+
+        func makeBindings() -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 1)
+            bindings.append(id)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Property { try Property(postgres: row.makeRandomAccess()) }
+    }
+
+    /// What ingest reads of a tenant.
+    struct TenantFacts: PostgresPreparedStatement {
+        static let sql = "SELECT demo_mode, webhooks_version FROM tenants WHERE id = $1"
+        var id: UUID
+
+        func makeBindings() -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 1)
+            bindings.append(id)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> (demoMode: Bool, webhooksVersion: Int64) {
+            let (demoMode, version) = try row.decode((Bool, Int64).self)
+            return (demoMode, version)
+        }
+    }
+
+    struct Notify: PostgresPreparedStatement {
+        static let sql = "SELECT pg_notify($1, '')"
+        var channel: String
+
+        func makeBindings() -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 1)
+            bindings.append(channel)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws {}
+    }
+
+    /// Events, any number in one statement. Nullable columns travel as a value and a presence
+    /// flag (arrays of optionals do not).
+    struct InsertEvents: PostgresPreparedStatement {
+        static let sql = """
+            INSERT INTO events (id, tenant_id, property_id, name, user_id, payload, occurred_at, idempotency_key,
+                test, created_at)
+            SELECT id, tenant_id, CASE WHEN has_property THEN property_id END, name,
+                CASE WHEN has_user THEN user_id END, payload, occurred_at, CASE WHEN has_key THEN key END, test,
+                created_at
+            FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::bool[], $5::text[], $6::text[], $7::bool[],
+                $8::text[], $9::bigint[], $10::text[], $11::bool[], $12::bool[], $13::bigint[])
+                AS e(id, tenant_id, property_id, has_property, name, user_id, has_user, payload, occurred_at, key,
+                    has_key, test, created_at)
+            """
+        var events: [Event]
+
+        func makeBindings() -> PostgresBindings {
+            let none = UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
+            var bindings = PostgresBindings(capacity: 13)
+            bindings.append(events.map(\.id))
+            bindings.append(events.map(\.tenantId))
+            bindings.append(events.map { $0.propertyId ?? none })
+            bindings.append(events.map { $0.propertyId != nil })
+            bindings.append(events.map(\.name))
+            bindings.append(events.map { $0.userId ?? "" })
+            bindings.append(events.map { $0.userId != nil })
+            bindings.append(events.map { $0.payload.encodedString() })
+            bindings.append(events.map { Timestamp.millis($0.occurredAt) })
+            bindings.append(events.map { $0.idempotencyKey ?? "" })
+            bindings.append(events.map { $0.idempotencyKey != nil })
+            bindings.append(events.map(\.isTest))
+            bindings.append(events.map { Timestamp.millis($0.createdAt) })
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws {}
+    }
+
+    /// Deliveries, any number in one statement.
+    struct InsertDeliveries: PostgresPreparedStatement {
+        static let sql = """
+            INSERT INTO deliveries (id, event_id, webhook_id, tenant_id, event_name, ari_filters, status, attempts,
+                next_attempt_at, created_at)
+            SELECT id, event_id, webhook_id, tenant_id, event_name, CASE WHEN has_filters THEN filters END, status,
+                attempts, CASE WHEN has_due THEN due END, created_at
+            FROM UNNEST($1::text[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::bool[],
+                $8::text[], $9::bigint[], $10::bigint[], $11::bool[], $12::bigint[])
+                AS d(id, event_id, webhook_id, tenant_id, event_name, filters, has_filters, status, attempts, due,
+                    has_due, created_at)
+            """
+        var deliveries: [Delivery]
+
+        func makeBindings() -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 12)
+            bindings.append(deliveries.map(\.id))
+            bindings.append(deliveries.map(\.eventId))
+            bindings.append(deliveries.map(\.webhookId))
+            bindings.append(deliveries.map(\.tenantId))
+            bindings.append(deliveries.map(\.eventName))
+            bindings.append(deliveries.map { $0.ariFiltersText ?? "" })
+            bindings.append(deliveries.map { $0.ariFiltersText != nil })
+            bindings.append(deliveries.map(\.status.rawValue))
+            bindings.append(deliveries.map { Int64($0.attempts) })
+            bindings.append(deliveries.map { $0.nextAttemptAt.map(Timestamp.millis) ?? 0 })
+            bindings.append(deliveries.map { $0.nextAttemptAt != nil })
+            bindings.append(deliveries.map { Timestamp.millis($0.createdAt) })
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws {}
+    }
+}
+
+extension PostgresClient {
+    /// The rows of a prepared statement.
+    func all<Statement: PostgresPreparedStatement>(_ statement: Statement, logger: Logger) async throws
+        -> [Statement.Row]
+    {
+        var rows: [Statement.Row] = []
+        for try await row in try await execute(statement, logger: logger) { rows.append(row) }
+        return rows
+    }
+}
+
+extension PostgresConnection {
+    /// The rows of a prepared statement.
+    func all<Statement: PostgresPreparedStatement>(_ statement: Statement, logger: Logger) async throws
+        -> [Statement.Row]
+    {
+        var rows: [Statement.Row] = []
+        for try await row in try await execute(statement, logger: logger) { rows.append(row) }
+        return rows
+    }
+}
