@@ -163,15 +163,18 @@ extension PostgresStore: EventStore {
         let events = plans.flatMap(\.plan.events)
         if !events.isEmpty { _ = try await connection.all(Prepared.InsertEvents(events: events), logger: logger) }
         try await insert(plans.flatMap(\.plan.deliveries), connection, logger: logger)
-        for fanOut in plans.flatMap(\.plan.fanOuts) {
-            let parts = fanOut.parts
+        // Every part of every deferred fan-out, in one statement.
+        let parts = plans.flatMap(\.plan.fanOuts).flatMap { fanOut in
+            fanOut.parts.map { (fanOut: fanOut, number: $0.number, targets: $0.targets) }
+        }
+        if !parts.isEmpty {
             try await connection.query(
                 """
                 INSERT INTO fan_outs (event_id, part, tenant_id, targets, size, created_at)
-                SELECT \(fanOut.eventId), part, \(fanOut.tenantId), targets, size, \(Timestamp.millis(fanOut.createdAt))
-                FROM UNNEST(\(parts.map { Int64($0.number) })::bigint[],
-                    \(parts.map { DeferredFanOut.text(of: $0.targets) })::text[],
-                    \(parts.map { Int64($0.targets.count) })::bigint[]) AS p(part, targets, size)
+                SELECT * FROM UNNEST(\(parts.map(\.fanOut.eventId))::uuid[], \(parts.map { Int64($0.number) })::bigint[],
+                    \(parts.map(\.fanOut.tenantId))::uuid[], \(parts.map { DeferredFanOut.text(of: $0.targets) })::text[],
+                    \(parts.map { Int64($0.targets.count) })::bigint[],
+                    \(parts.map { Timestamp.millis($0.fanOut.createdAt) })::bigint[])
                 """, logger: logger)
         }
     }

@@ -224,7 +224,7 @@ extension PostgresStore: DeliveryQueue {
                     let current = try await connection.query(
                         """
                         SELECT circuit_failures, circuit_opened_at, circuit_probe_at, circuit_failed_probes
-                        FROM webhooks WHERE id = \(webhookId) FOR UPDATE
+                        FROM webhooks WHERE id = \(webhookId) FOR NO KEY UPDATE
                         """, logger: logger
                     ).all(Circuit.init(postgres:)).first
                 else { continue }
@@ -267,39 +267,54 @@ extension PostgresStore: DeliveryQueue {
         return progress
     }
 
-    /// The oldest part of a deferred fan-out that no other process is expanding. Parts locked
-    /// elsewhere do not count as remaining: should their process fail, the dispatchers' periodic
-    /// look (``Dispatcher``) takes them.
+    /// The oldest parts of deferred fan-outs that no other process is expanding, as many as
+    /// ``DeferredFanOut/partsToTake(sizes:)`` says. Parts locked elsewhere do not count as
+    /// remaining: should their process fail, the dispatchers' periodic look (``Dispatcher``)
+    /// takes them.
     static func expandFanOut(_ connection: PostgresConnection, logger: Logger) async throws -> FanOutProgress {
-        let rows = try await connection.query(
+        let oldest = try await connection.query(
             """
-            SELECT event_id, part, tenant_id, targets, created_at FROM fan_outs
-            ORDER BY created_at, event_id, part LIMIT 1 FOR UPDATE SKIP LOCKED
+            SELECT event_id, part, size FROM fan_outs
+            ORDER BY created_at, event_id, part LIMIT \(DeferredFanOut.partsPerExpansion) FOR UPDATE SKIP LOCKED
             """, logger: logger
         ).all { row in
             (
                 try row.value("event_id", as: UUID.self), try row.value("part", as: Int.self),
-                try row.value("tenant_id", as: UUID.self), try row.value("targets", as: String.self),
-                try row.value("created_at", as: Int64.self)
+                try row.value("size", as: Int.self)
             )
         }
-        guard let (eventId, part, tenantId, text, createdAt) = rows.first else {
-            return FanOutProgress(created: 0, remaining: false)
+        let taken = Array(oldest.prefix(DeferredFanOut.partsToTake(sizes: oldest.map(\.2))))
+        guard !taken.isEmpty else { return FanOutProgress(created: 0, remaining: false) }
+        let parts = try await connection.query(
+            """
+            DELETE FROM fan_outs WHERE (event_id, part) IN (
+                SELECT * FROM UNNEST(\(taken.map(\.0))::uuid[], \(taken.map { Int64($0.1) })::bigint[]))
+            RETURNING event_id, tenant_id, targets, created_at
+            """, logger: logger
+        ).all { row in
+            (
+                try row.value("event_id", as: UUID.self), try row.value("tenant_id", as: UUID.self),
+                try row.value("targets", as: String.self), try row.value("created_at", as: Int64.self)
+            )
         }
-        guard let targets = DeferredFanOut.targets(fromText: text) else {
-            throw CorruptRow(table: "fan_outs", column: "targets")
+        var deliveries: [Delivery] = []
+        for (eventId, tenantId, text, createdAt) in parts {
+            guard let targets = DeferredFanOut.targets(fromText: text) else {
+                throw CorruptRow(table: "fan_outs", column: "targets")
+            }
+            deliveries += DeferredFanOut(
+                eventId: eventId, tenantId: tenantId, createdAt: Timestamp.date(millis: createdAt), targets: targets
+            ).deliveries(of: targets)
         }
-        let fanOut = DeferredFanOut(
-            eventId: eventId, tenantId: tenantId, createdAt: Timestamp.date(millis: createdAt), targets: targets)
+        // None for webhooks deleted since the event.
         let existing = Set(
             try await connection.query(
-                "SELECT id FROM webhooks WHERE id = ANY(\(targets.map(\.webhookId))::uuid[])", logger: logger
+                "SELECT id FROM webhooks WHERE id = ANY(\(Array(Set(deliveries.map(\.webhookId))))::uuid[])",
+                logger: logger
             ).all { try $0.value("id", as: UUID.self) })
-        let deliveries = fanOut.deliveries(of: targets.filter { existing.contains($0.webhookId) })
-        try await insert(deliveries, connection, logger: logger)
-        try await connection.query(
-            "DELETE FROM fan_outs WHERE event_id = \(eventId) AND part = \(part)", logger: logger)
-        return FanOutProgress(created: deliveries.count, remaining: true)
+        let made = deliveries.filter { existing.contains($0.webhookId) }
+        try await insert(made, connection, logger: logger)
+        return FanOutProgress(created: made.count, remaining: true)
     }
 }
 

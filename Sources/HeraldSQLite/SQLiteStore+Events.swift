@@ -17,7 +17,7 @@ extension SQLiteStore: EventStore {
                 var results: [Result<[IngestResult], any Error>] = []
                 var makesWork = false
                 // The requests share one budget of deliveries written now.
-                var budget = DeferredFanOut.threshold
+                var budget = DeferredFanOut.transactionBudget
                 for request in requests {
                     do {
                         var plan: Ingest.Plan?
@@ -155,19 +155,16 @@ extension SQLiteStore: EventStore {
     /// Stores deferred fan-outs, a row a part; the dispatchers make their deliveries
     /// (``expandFanOuts()``).
     static func write(_ fanOuts: [DeferredFanOut], _ db: Database) throws {
-        for fanOut in fanOuts {
-            for part in fanOut.parts {
-                try db.execute(
-                    sql: """
-                        INSERT INTO fan_outs (event_id, part, tenant_id, targets, size, created_at)
-                        VALUES (?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [
+        try insert(
+            into: "fan_outs (event_id, part, tenant_id, targets, size, created_at)",
+            fanOuts.flatMap { fanOut in
+                fanOut.parts.map { part -> [(any DatabaseValueConvertible)?] in
+                    [
                         fanOut.eventId.text, part.number, fanOut.tenantId.text, DeferredFanOut.text(of: part.targets),
                         part.targets.count, Timestamp.millis(fanOut.createdAt),
-                    ])
-            }
-        }
+                    ]
+                }
+            }, db)
     }
 
     /// Inserts `rows` (each the values of the columns `table` names, in order), ``rowsPerInsert``

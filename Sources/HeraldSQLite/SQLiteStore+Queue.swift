@@ -249,33 +249,46 @@ extension SQLiteStore: DeliveryQueue {
         return progress
     }
 
-    /// The oldest part of a deferred fan-out.
+    /// The oldest parts of deferred fan-outs, as many as ``DeferredFanOut/partsToTake(sizes:)`` says.
     static func expandFanOut(_ db: Database) throws -> FanOutProgress {
-        guard
-            let row = try Row.fetchOne(
-                db.cachedStatement(
-                    sql: """
-                        SELECT event_id, part, tenant_id, targets, created_at FROM fan_outs
-                        ORDER BY created_at, event_id, part LIMIT 1
-                        """))
-        else { return FanOutProgress(created: 0, remaining: false) }
-        let eventId = try row.uuid("event_id", table: "fan_outs")
-        guard let targets = DeferredFanOut.targets(fromText: row["targets"]) else {
-            throw CorruptRow(table: "fan_outs", column: "targets")
+        let oldest = try Row.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT event_id, part, size FROM fan_outs ORDER BY created_at, event_id, part LIMIT ?
+                    """),
+            arguments: [DeferredFanOut.partsPerExpansion])
+        let taken = oldest.prefix(DeferredFanOut.partsToTake(sizes: oldest.map { $0["size"] }))
+        var deliveries: [Delivery] = []
+        for key in taken {
+            let eventId: String = key["event_id"]
+            let part: Int = key["part"]
+            guard
+                let row = try Row.fetchOne(
+                    db.cachedStatement(
+                        sql: "SELECT tenant_id, targets, created_at FROM fan_outs WHERE event_id = ? AND part = ?"),
+                    arguments: [eventId, part])
+            else { continue }
+            guard let targets = DeferredFanOut.targets(fromText: row["targets"]), let event = UUID(text: eventId)
+            else { throw CorruptRow(table: "fan_outs", column: "targets") }
+            let fanOut = DeferredFanOut(
+                eventId: event, tenantId: try row.uuid("tenant_id", table: "fan_outs"),
+                createdAt: row.date("created_at"), targets: targets)
+            deliveries += fanOut.deliveries(of: targets)
+            try db.execute(
+                sql: "DELETE FROM fan_outs WHERE event_id = ? AND part = ?", arguments: [eventId, part])
         }
-        let fanOut = DeferredFanOut(
-            eventId: eventId, tenantId: try row.uuid("tenant_id", table: "fan_outs"), createdAt: row.date("created_at"),
-            targets: targets)
+        // None for webhooks deleted since the event.
         let existing = Set(
             try String.fetchAll(
                 db.cachedStatement(sql: "SELECT id FROM webhooks WHERE id IN (SELECT value FROM json_each(?))"),
-                arguments: [JSONValue.array(targets.map { .string($0.webhookId.text) }).encodedString()]))
-        let deliveries = fanOut.deliveries(of: targets.filter { existing.contains($0.webhookId.text) })
-        try insert(deliveries, db)
-        try db.execute(
-            sql: "DELETE FROM fan_outs WHERE event_id = ? AND part = ?", arguments: [eventId.text, row["part"] as Int])
-        let remaining = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM fan_outs)") ?? false
-        return FanOutProgress(created: deliveries.count, remaining: remaining)
+                arguments: [JSONValue.array(Set(deliveries.map(\.webhookId)).map { .string($0.text) }).encodedString()])
+        )
+        let made = deliveries.filter { existing.contains($0.webhookId.text) }
+        try insert(made, db)
+        let remaining =
+            try taken.count < oldest.count
+            || (Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM fan_outs)") ?? false)
+        return FanOutProgress(created: made.count, remaining: remaining)
     }
 
     public func workAvailable() -> AsyncStream<Void> { work.subscribe() }

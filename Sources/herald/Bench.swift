@@ -55,7 +55,7 @@ struct Bench: AsyncParsableCommand {
     func run() async throws {
         let scale = quick ? Scale.quick : Scale.full
         var logger = Logger(label: "herald-bench")
-        logger.logLevel = .critical
+        logger.logLevel = ProcessInfo.processInfo.environment["HERALD_BENCH_LOG"] == nil ? .critical : .debug
         let receiver = try await BenchReceiver.start()
         let client = HTTPClient(
             eventLoopGroupProvider: .singleton,
@@ -79,6 +79,12 @@ struct Bench: AsyncParsableCommand {
                     try await measure(
                         store, served: { PostgresStore(client: try PostgresStore.client(url: url), logger: logger) },
                         scale: scale, receiver: receiver, client: client, logger: logger, into: &report)
+                    report.processes = try await processes(
+                        served: { PostgresStore(client: try PostgresStore.client(url: url), logger: logger) },
+                        scale: scale, receiver: receiver, client: client, logger: logger)
+                    progress(
+                        "delivery with 1 and 2 processes: \(Int(report.processes?.one ?? 0)) and "
+                            + "\(Int(report.processes?.two ?? 0)) deliveries/s")
                     // Matching among each count of webhooks, a tenant each on the one database.
                     for webhooks in scale.matchingWebhooks {
                         report.matching.append(
@@ -181,6 +187,48 @@ struct Bench: AsyncParsableCommand {
         report.fanOut = .init(
             webhooks: scale.fanOutWebhooks, firstAccepted: fanOut.firstAccepted, accepted: fanOut.accepted,
             lastArrival: fanOut.lastArrival)
+    }
+
+    /// Deliveries/s draining equal backlogs to two endpoints, first with one Herald on the
+    /// database, then with two: as two processes would, each has its own connections and
+    /// dispatcher, and the claims share the work out.
+    func processes<Store: HeraldStore>(
+        served: () throws -> Store, scale: Scale, receiver: BenchReceiver, client: HTTPClient, logger: Logger
+    ) async throws -> BenchReport.Processes {
+        let admin = "hrld_bench-platform-admin-key-00000000000000000000"
+        let batches = max(1, scale.batches / 2)
+        let world = try await BenchHerald.run(
+            store: served, client: client, admin: admin, dispatching: false, concurrency: concurrency, logger: logger
+        ) { herald, _ in
+            let world = try await herald.setUp(receiver: receiver)
+            try await herald.addEndpoint(world, receiver: receiver)
+            return world
+        }
+        var rates: [Double] = []
+        for count in [1, 2] {
+            let already = receiver.count
+            _ = try await BenchHerald.run(
+                store: served, client: client, admin: admin, dispatching: false, concurrency: concurrency,
+                logger: logger
+            ) { herald, _ in try await herald.publishBatches(world, batches: batches) }
+            let backlog = 2 * batches * BenchHerald.batchSize
+            let start = ContinuousClock.now
+            func drain(_ remaining: Int) async throws {
+                guard remaining > 0 else {
+                    guard try await receiver.waitFor(already + backlog, timeout: .seconds(900)) else {
+                        throw BenchError("the backlog did not drain within 15 minutes")
+                    }
+                    return
+                }
+                try await BenchHerald.run(
+                    store: served, client: client, admin: admin, dispatching: true, concurrency: concurrency,
+                    logger: logger
+                ) { _, _ in try await drain(remaining - 1) }
+            }
+            try await drain(count)
+            rates.append(Double(backlog) / (ContinuousClock.now - start).seconds)
+        }
+        return BenchReport.Processes(one: rates[0], two: rates[1])
     }
 
     /// Matching and storing among `webhooks` webhooks, with its progress line.

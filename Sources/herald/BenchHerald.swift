@@ -147,6 +147,20 @@ struct BenchHerald: Sendable {
         return Double(batches * Self.batchSize) / (ContinuousClock.now - start).seconds
     }
 
+    /// Adds a webhook to the receiver on the world's property: the second endpoint the processes
+    /// measure drains to (one endpoint's in-flight limit holds across processes).
+    func addEndpoint(_ world: World, receiver: BenchReceiver) async throws {
+        let (status, webhook) = try await call(
+            .POST, "/api/v1/webhooks", key: admin,
+            body: [
+                "webhook": [
+                    "property_id": .string(world.property), "callback_url": .string(receiver.url + "?second"),
+                    "event_mask": "*", "is_active": true, "send_data": true, "max_in_flight": 64,
+                ]
+            ])
+        guard status == 201 else { throw BenchError("webhook not created: \(webhook.encodedString())") }
+    }
+
     /// Adds `webhooks` webhooks on the world's property (straight into the store), publishes one
     /// event and answers the time to its 202 and to the last delivery's arrival, in ms.
     func fanOut(_ world: World, store: some WebhookStore, receiver: BenchReceiver, webhooks: Int) async throws -> (
@@ -163,11 +177,13 @@ struct BenchHerald: Sendable {
         for n in 0..<2 {
             let expected = receiver.count + webhooks + 1
             let start = ContinuousClock.now
-            let (status, _) = try await call(
+            let (status, answer) = try await call(
                 .POST, "/api/v1/events", key: world.publisher,
-                body: ["event": event(world, payload: ["booking_id": .string("fan-out-\(n)")])], decoding: false)
+                body: ["event": event(world, payload: ["booking_id": .string("fan-out-\(n)")])])
             accepted.append((ContinuousClock.now - start).seconds * 1000)
-            guard status == 202 else { throw BenchError("fan-out publish answered \(status)") }
+            guard status == 202 else {
+                throw BenchError("fan-out publish answered \(status): \(answer.encodedString())")
+            }
             guard try await receiver.waitFor(expected, timeout: .seconds(600)) else {
                 throw BenchError("the fan-out did not arrive within 10 minutes")
             }

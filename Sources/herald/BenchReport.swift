@@ -46,6 +46,13 @@ struct BenchReport {
         guard let first = matching.first, let last = matching.last, first.microsecondsPerEvent > 0 else { return nil }
         return last.microsecondsPerEvent / first.microsecondsPerEvent
     }
+    /// Deliveries/s draining one backlog to two endpoints with one Herald process on the database,
+    /// then another with two (PostgreSQL only).
+    struct Processes {
+        var one: Double
+        var two: Double
+    }
+    var processes: Processes?
     var peakRSSMegabytes: Double?
 
     var build: String {
@@ -91,6 +98,14 @@ struct BenchReport {
         }
         if let matchingRatio {
             rows.append(("matching cost, most ÷ fewest webhooks", String(format: "%.2f×", matchingRatio)))
+        }
+        if let processes {
+            rows.append(
+                (
+                    "delivery, 1 → 2 processes",
+                    "\(number(processes.one)) → \(number(processes.two)) deliveries/s "
+                        + "(\(String(format: "%.2f", processes.two / processes.one))×)"
+                ))
         }
         if let peakRSSMegabytes {
             rows.append(
@@ -139,6 +154,7 @@ struct BenchReport {
                     ["webhooks": .int(Int64($0.webhooks)), "microseconds_per_event": rounded($0.microsecondsPerEvent)]
                 }),
             "matching_ratio": matchingRatio.map(rounded) ?? .null,
+            "processes": processes.map { ["one": rounded($0.one), "two": rounded($0.two)] } ?? .null,
             "peak_rss_mb": peakRSSMegabytes.map(rounded) ?? .null,
         ]
     }

@@ -62,6 +62,15 @@ import Testing
             targets: Array(repeating: deferred.targets[0], count: 2 * DeferredFanOut.partSize + 1))
         #expect(large.parts.map(\.number) == [0, 1, 2])
         #expect(large.parts.map(\.targets.count) == [DeferredFanOut.partSize, DeferredFanOut.partSize, 1])
+        // An expansion takes the oldest parts while they fit in one part's worth, and always one.
+        #expect(DeferredFanOut.partsToTake(sizes: [2, 2, DeferredFanOut.partSize]) == 2)
+        #expect(DeferredFanOut.partsToTake(sizes: [DeferredFanOut.partSize, 5]) == 1)
+        #expect(DeferredFanOut.partsToTake(sizes: [DeferredFanOut.partSize + 1]) == 1)
+        #expect(DeferredFanOut.partsToTake(sizes: []) == 0)
+        // An event past the threshold defers whatever the budget.
+        let many = try (0..<(DeferredFanOut.threshold + 1)).map { _ in try webhook() }
+        let big = try Ingest.plan([event()], facts: facts(webhooks: many), now: now)
+        #expect(big.deliveries.isEmpty && big.fanOuts.map(\.targets.count) == [DeferredFanOut.threshold + 1])
     }
 
     @Test func eachEventIsStoredWithADeliveryPerMatchingWebhook() throws {

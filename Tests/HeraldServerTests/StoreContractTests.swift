@@ -305,31 +305,6 @@ import Testing
         }
     }
 
-    /// Concurrent ingests share a transaction and so one budget of deliveries written at once:
-    /// past it, an event's deliveries are deferred even when it alone is small.
-    @Test(arguments: Backend.allCases)
-    func concurrentIngestsShareOneBudgetOfDeliveriesWrittenAtOnce(backend: Backend) async throws {
-        try await backend.withStore { store in
-            let (tenant, property) = try await world(store)
-            let hooks = try (0..<600).map { n in try webhook(tenant, property, url: "https://8.8.8.8/h\(n)") }
-            try await store.insertWebhooks(hooks)
-            let results = try await withThrowingTaskGroup(of: Int.self) { group in
-                for _ in 0..<4 {
-                    group.addTask {
-                        try await store.ingest([event(tenant, property)], tenantId: tenant.id, now: now)[0].deliveries
-                    }
-                }
-                return try await group.reduce(into: [Int]()) { $0.append($1) }
-            }
-            #expect(results == [600, 600, 600, 600])
-            var made = try await store.deliveries(webhookId: hooks[0].id, status: nil, page: PageRequest()).total
-            while try await store.expandFanOuts().remaining {}
-            #expect(made <= 4)
-            made = try await store.deliveries(webhookId: hooks[0].id, status: nil, page: PageRequest()).total
-            #expect(made == 4)
-        }
-    }
-
     /// A delivery deleted while it was sent (its webhook deleted) cannot have its attempt logged;
     /// the settlements grouped with it still land, rather than being sent again.
     @Test(arguments: Backend.allCases)

@@ -44,11 +44,14 @@ public struct DeferredFanOut: Sendable, Hashable {
             })
     }
 
-    /// Events that make more deliveries than this defer them; also the most deliveries one ingest
-    /// transaction makes at once (concurrent ingests share one).
+    /// Events that make more deliveries than this defer them.
     public static let threshold = 1_000
-    /// Targets a stored part holds, and so the deliveries one expansion makes: about 10 ms of
-    /// SQLite's writer. An expansion reads its part only, however large the fan-out.
+    /// The most deliveries one ingest transaction writes at once (concurrent ingests and batches
+    /// share one): past it, events defer theirs even when each makes few.
+    public static let transactionBudget = 5_000
+    /// Targets a stored part holds, and so the most deliveries one expansion makes (it takes the
+    /// oldest parts, of any events, up to this many): about 10 ms of SQLite's writer. An expansion
+    /// reads only the parts it takes, however large the fan-out.
     public static let partSize = 1_000
 
     /// The deliveries of `targets`, each with a new message id.
@@ -58,6 +61,23 @@ public struct DeferredFanOut: Sendable, Hashable {
                 eventId: eventId, webhookId: target.webhookId, tenantId: tenantId, eventName: target.eventName,
                 ariFilters: target.ariFilters, nextAttemptAt: createdAt, createdAt: createdAt)
         }
+    }
+
+    /// Stored parts taken at most by one expansion (most are of events that deferred a few
+    /// deliveries, past a transaction's budget).
+    public static let partsPerExpansion = 256
+
+    /// How many of the oldest parts, of these sizes, one expansion takes: at least one, and then
+    /// while the deliveries stay within ``partSize``.
+    public static func partsToTake(sizes: [Int]) -> Int {
+        var total = 0
+        var taken = 0
+        for size in sizes {
+            if taken > 0 && total + size > partSize { break }
+            total += size
+            taken += 1
+        }
+        return taken
     }
 
     /// The targets in stored parts of at most ``partSize``, numbered from 0.

@@ -81,11 +81,11 @@ public enum Ingest {
     /// - An OCTO entity event without a `diff` gets one against the entity's last state, which it
     ///   then becomes; test events keep states of their own.
     /// - A tenant in demo mode stores its events but makes no deliveries.
-    /// - An event whose deliveries would take the plan's past `budget` (what one transaction
-    ///   should write at once; concurrent ingests share a transaction and so a budget) keeps them
-    ///   as a ``DeferredFanOut``.
+    /// - An event that makes more than ``DeferredFanOut/threshold`` deliveries, or whose deliveries
+    ///   would take the plan's past `budget` (what one transaction should write at once; concurrent
+    ///   ingests share a transaction and so a budget), keeps them as a ``DeferredFanOut``.
     public static func plan(
-        _ events: [Event], facts: Facts, now: Date, budget: Int = DeferredFanOut.threshold
+        _ events: [Event], facts: Facts, now: Date, budget: Int = DeferredFanOut.transactionBudget
     ) throws(StoreError) -> Plan {
         guard let demoMode = facts.demoMode else { throw .notFound }
         var plan = Plan()
@@ -106,7 +106,9 @@ public enum Ingest {
             let deliveries =
                 demoMode ? [] : FanOut.deliveries(of: event, among: facts.webhooks[event.propertyId] ?? [], now: now)
             plan.events.append(event)
-            if !deliveries.isEmpty, plan.deliveries.count + deliveries.count > budget {
+            if deliveries.count > DeferredFanOut.threshold
+                || (!deliveries.isEmpty && plan.deliveries.count + deliveries.count > budget)
+            {
                 plan.fanOuts.append(
                     DeferredFanOut(deferring: deliveries, eventId: event.id, tenantId: event.tenantId, now: now))
             } else {
@@ -141,7 +143,7 @@ extension Ingest {
     /// idempotency key and diffs against the entity states it left, and they share one `budget`
     /// of deliveries written at once. A request whose tenant is gone fails alone.
     public static func plan(
-        group requests: [IngestRequest], facts: [UUID: Facts], budget: Int = DeferredFanOut.threshold
+        group requests: [IngestRequest], facts: [UUID: Facts], budget: Int = DeferredFanOut.transactionBudget
     ) -> [Result<Plan, StoreError>] {
         var facts = facts
         var budget = budget
