@@ -19,7 +19,8 @@ extension PostgresStore: EventStore {
                     // One read of each tenant's facts and one statement for each table, however
                     // many requests: a group costs a handful of round trips, not a handful each.
                     var facts: [UUID: Ingest.Facts] = [:]
-                    for reads in Ingest.reads(forGroup: requests) {
+                    // Tenants in id order, so that concurrent groups lock snapshots in one order.
+                    for reads in Ingest.reads(forGroup: requests).sorted(by: { $0.tenantId < $1.tenantId }) {
                         facts[reads.tenantId] = try await Self.facts(reads, routes: routes, connection, logger: logger)
                     }
                     let plans = Ingest.plan(group: requests, facts: facts)
@@ -53,8 +54,9 @@ extension PostgresStore: EventStore {
     {
         do {
             return try await ingestOnce(request, client: client, routes: routes, logger: logger)
-        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
-            // Another request stored the same idempotency key meanwhile: the retry replays it.
+        } catch let error as PSQLError where ["23505", "40P01", "40001"].contains(error.serverInfo?[.sqlState]) {
+            // Another request stored the same idempotency key meanwhile (the retry replays it), or
+            // the transaction lost a deadlock or a serialization check: nothing of it was written.
             return try await ingestOnce(request, client: client, routes: routes, logger: logger)
         }
     }
@@ -147,16 +149,21 @@ extension PostgresStore: EventStore {
     static func write(
         _ plans: [(plan: Ingest.Plan, tenantId: UUID)], _ connection: PostgresConnection, logger: Logger
     ) async throws {
+        // Each entity's last state once, in one order for every transaction (no deadlock between two).
+        var snapshots: [SnapshotKey: EntitySnapshot] = [:]
         for (plan, tenantId) in plans {
             for snapshot in plan.snapshots {
-                try await connection.query(
-                    """
-                    INSERT INTO entity_snapshots (tenant_id, kind, entity_id, body, updated_at)
-                    VALUES (\(tenantId), \(snapshot.key.kind), \(snapshot.key.id), \(snapshot.body.encodedString()),
-                        \(Timestamp.millis(snapshot.updatedAt)))
-                    ON CONFLICT (tenant_id, kind, entity_id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at
-                    """, logger: logger)
+                snapshots[SnapshotKey(tenant: tenantId, kind: snapshot.key.kind, id: snapshot.key.id)] = snapshot
             }
+        }
+        for (key, snapshot) in snapshots.sorted(by: { $0.key < $1.key }) {
+            try await connection.query(
+                """
+                INSERT INTO entity_snapshots (tenant_id, kind, entity_id, body, updated_at)
+                VALUES (\(key.tenant), \(key.kind), \(key.id), \(snapshot.body.encodedString()),
+                    \(Timestamp.millis(snapshot.updatedAt)))
+                ON CONFLICT (tenant_id, kind, entity_id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at
+                """, logger: logger)
         }
         // One statement for all the events and one for all the deliveries, however many: a fan-out
         // to ten thousand webhooks is one round trip, not ten thousand.
@@ -184,5 +191,16 @@ extension PostgresStore: EventStore {
         if !deliveries.isEmpty {
             _ = try await connection.all(Prepared.InsertDeliveries(deliveries: deliveries), logger: logger)
         }
+    }
+}
+
+/// Where an entity snapshot is stored, in the order transactions write them.
+struct SnapshotKey: Hashable, Comparable {
+    var tenant: UUID
+    var kind: String
+    var id: String
+
+    static func < (lhs: SnapshotKey, rhs: SnapshotKey) -> Bool {
+        (lhs.tenant, lhs.kind, lhs.id) < (rhs.tenant, rhs.kind, rhs.id)
     }
 }

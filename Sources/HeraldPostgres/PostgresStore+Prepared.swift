@@ -4,9 +4,14 @@ import PostgresNIO
 
 /// The statements every event runs, prepared once per connection: as plain queries PostgreSQL
 /// parsed and planned each one every time, which was most of its CPU under single-event ingest.
+/// Their columns are named, never `*`: a prepared statement whose result columns change (another
+/// process's migration) fails for the life of the connection.
 enum Prepared {
     struct APIKeyByHash: PostgresPreparedStatement {
-        static let sql = "SELECT * FROM api_keys WHERE hash = $1"
+        static let sql = """
+            SELECT id, tenant_id, role, property_ids, title, prefix, hash, created_at, last_used_at, revoked_at
+            FROM api_keys WHERE hash = $1
+            """
         var hash: String
 
         func makeBindings() -> PostgresBindings {
@@ -19,7 +24,7 @@ enum Prepared {
     }
 
     struct PropertyById: PostgresPreparedStatement {
-        static let sql = "SELECT * FROM properties WHERE id = $1"
+        static let sql = "SELECT id, tenant_id, title, created_at FROM properties WHERE id = $1"
         var id: UUID
 
         func makeBindings() -> PostgresBindings {

@@ -267,15 +267,16 @@ extension PostgresStore: DeliveryQueue {
         return progress
     }
 
-    /// The oldest parts of deferred fan-outs that no other process is expanding, as many as
-    /// ``DeferredFanOut/partsToTake(sizes:)`` says. Parts locked elsewhere do not count as
-    /// remaining: should their process fail, the dispatchers' periodic look (``Dispatcher``)
-    /// takes them.
+    /// The oldest parts of deferred fan-outs, as many as ``DeferredFanOut/partsToTake(sizes:)``
+    /// says, but those another process is expanding. Should that process fail, the dispatchers'
+    /// periodic look (``Dispatcher``) takes its parts.
     static func expandFanOut(_ connection: PostgresConnection, logger: Logger) async throws -> FanOutProgress {
+        // Candidates read without locks, so that only the parts taken are locked: another process
+        // expands the next ones meanwhile.
         let oldest = try await connection.query(
             """
             SELECT event_id, part, size FROM fan_outs
-            ORDER BY created_at, event_id, part LIMIT \(DeferredFanOut.partsPerExpansion) FOR UPDATE SKIP LOCKED
+            ORDER BY created_at, event_id, part LIMIT \(DeferredFanOut.partsPerExpansion)
             """, logger: logger
         ).all { row in
             (
@@ -285,10 +286,14 @@ extension PostgresStore: DeliveryQueue {
         }
         let taken = Array(oldest.prefix(DeferredFanOut.partsToTake(sizes: oldest.map(\.2))))
         guard !taken.isEmpty else { return FanOutProgress(created: 0, remaining: false) }
+        // Parts another process holds, or has expanded since, are skipped.
         let parts = try await connection.query(
             """
             DELETE FROM fan_outs WHERE (event_id, part) IN (
-                SELECT * FROM UNNEST(\(taken.map(\.0))::uuid[], \(taken.map { Int64($0.1) })::bigint[]))
+                SELECT event_id, part FROM fan_outs
+                WHERE (event_id, part) IN (
+                    SELECT * FROM UNNEST(\(taken.map(\.0))::uuid[], \(taken.map { Int64($0.1) })::bigint[]))
+                FOR UPDATE SKIP LOCKED)
             RETURNING event_id, tenant_id, targets, created_at
             """, logger: logger
         ).all { row in
