@@ -253,29 +253,26 @@ extension SQLiteStore: DeliveryQueue {
     static func expandFanOut(_ db: Database) throws -> FanOutProgress {
         let oldest = try Row.fetchAll(
             db.cachedStatement(
-                sql: """
-                    SELECT event_id, part, size FROM fan_outs ORDER BY created_at, event_id, part LIMIT ?
-                    """),
+                sql: "SELECT rowid, size FROM fan_outs ORDER BY created_at, event_id, part LIMIT ?"),
             arguments: [DeferredFanOut.partsPerExpansion])
         let taken = oldest.prefix(DeferredFanOut.partsToTake(sizes: oldest.map { $0["size"] }))
         var deliveries: [Delivery] = []
-        for key in taken {
-            let eventId: String = key["event_id"]
-            let part: Int = key["part"]
-            guard
-                let row = try Row.fetchOne(
-                    db.cachedStatement(
-                        sql: "SELECT tenant_id, targets, created_at FROM fan_outs WHERE event_id = ? AND part = ?"),
-                    arguments: [eventId, part])
-            else { continue }
-            guard let targets = DeferredFanOut.targets(fromText: row["targets"]), let event = UUID(text: eventId)
-            else { throw CorruptRow(table: "fan_outs", column: "targets") }
-            let fanOut = DeferredFanOut(
-                eventId: event, tenantId: try row.uuid("tenant_id", table: "fan_outs"),
-                createdAt: row.date("created_at"), targets: targets)
-            deliveries += fanOut.deliveries(of: targets)
-            try db.execute(
-                sql: "DELETE FROM fan_outs WHERE event_id = ? AND part = ?", arguments: [eventId, part])
+        for row in try Row.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    DELETE FROM fan_outs WHERE rowid IN (SELECT value FROM json_each(?))
+                    RETURNING event_id, tenant_id, targets, created_at
+                    """),
+            arguments: [JSONValue.array(taken.map { .int($0["rowid"]) }).encodedString()])
+        {
+            guard let targets = DeferredFanOut.targets(fromText: row["targets"]) else {
+                throw CorruptRow(table: "fan_outs", column: "targets")
+            }
+            deliveries += DeferredFanOut(
+                eventId: try row.uuid("event_id", table: "fan_outs"),
+                tenantId: try row.uuid("tenant_id", table: "fan_outs"), createdAt: row.date("created_at"),
+                targets: targets
+            ).deliveries(of: targets)
         }
         // None for webhooks deleted since the event.
         let existing = Set(

@@ -35,6 +35,9 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Requests under way at once: publishers, and the ceiling's and Herald's senders.")
     var concurrency = 64
 
+    /// The platform admin key each run of Herald is seeded with.
+    static let adminKey = "hrld_bench-platform-admin-key-00000000000000000000"
+
     struct Scale {
         var ceilingRequests: Int
         var singleEvents: Int
@@ -131,7 +134,7 @@ struct Bench: AsyncParsableCommand {
         _ store: some HeraldStore, served: () throws -> Store, scale: Scale, receiver: BenchReceiver,
         client: HTTPClient, logger: Logger, into report: inout BenchReport
     ) async throws {
-        let admin = "hrld_bench-platform-admin-key-00000000000000000000"
+        let admin = Self.adminKey
         _ = try await AdminBootstrap.ensureAdminKey(in: store, seed: admin)
         let already = receiver.count
 
@@ -195,7 +198,7 @@ struct Bench: AsyncParsableCommand {
     func processes<Store: HeraldStore>(
         served: () throws -> Store, scale: Scale, receiver: BenchReceiver, client: HTTPClient, logger: Logger
     ) async throws -> BenchReport.Processes {
-        let admin = "hrld_bench-platform-admin-key-00000000000000000000"
+        let admin = Self.adminKey
         let batches = max(1, scale.batches / 2)
         let world = try await BenchHerald.run(
             store: served, client: client, admin: admin, dispatching: false, concurrency: concurrency, logger: logger

@@ -36,14 +36,21 @@ public enum FanOut {
         return targets.filter { !$0.route.isGlobal || !propertyEndpoints.contains($0.route.endpoint) }
     }
 
+    /// What `event` is to be delivered to, as of `now`: its targets, not yet made into deliveries.
+    public static func matches(of event: Event, among candidates: [WebhookRoute], now: Date) -> DeferredFanOut {
+        DeferredFanOut(
+            eventId: event.id, tenantId: event.tenantId, createdAt: now,
+            targets: targets(of: event, among: candidates).map { target in
+                DeferredFanOut.Target(
+                    webhookId: target.route.id, eventName: target.match.deliveredName,
+                    ariFilters: target.match.ariFilters)
+            })
+    }
+
     /// The deliveries `event` makes, due at `now`.
     public static func deliveries(of event: Event, among candidates: [WebhookRoute], now: Date) -> [Delivery] {
-        targets(of: event, among: candidates).map { target in
-            Delivery(
-                eventId: event.id, webhookId: target.route.id, tenantId: event.tenantId,
-                eventName: target.match.deliveredName, ariFilters: target.match.ariFilters, nextAttemptAt: now,
-                createdAt: now)
-        }
+        let matched = matches(of: event, among: candidates, now: now)
+        return matched.deliveries(of: matched.targets)
     }
 
     /// Endpoints compare without case in scheme and host and without a trailing slash.

@@ -35,15 +35,6 @@ public struct DeferredFanOut: Sendable, Hashable {
         self.targets = targets
     }
 
-    /// The same deliveries, deferred.
-    init(deferring deliveries: [Delivery], eventId: UUID, tenantId: UUID, now: Date) {
-        self.init(
-            eventId: eventId, tenantId: tenantId, createdAt: now,
-            targets: deliveries.map {
-                Target(webhookId: $0.webhookId, eventName: $0.eventName, ariFilters: $0.ariFilters)
-            })
-    }
-
     /// Events that make more deliveries than this defer them.
     public static let threshold = 1_000
     /// The most deliveries one ingest transaction writes at once (concurrent ingests and batches

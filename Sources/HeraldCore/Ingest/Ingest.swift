@@ -103,18 +103,17 @@ public enum Ingest {
                 if !touched.contains(key) { touched.append(key) }
                 snapshots[key] = entity.body
             }
-            let deliveries =
-                demoMode ? [] : FanOut.deliveries(of: event, among: facts.webhooks[event.propertyId] ?? [], now: now)
+            // Message ids are made only for the deliveries written now.
+            let matched = FanOut.matches(
+                of: event, among: demoMode ? [] : facts.webhooks[event.propertyId] ?? [], now: now)
+            let count = matched.targets.count
             plan.events.append(event)
-            if deliveries.count > DeferredFanOut.threshold
-                || (!deliveries.isEmpty && plan.deliveries.count + deliveries.count > budget)
-            {
-                plan.fanOuts.append(
-                    DeferredFanOut(deferring: deliveries, eventId: event.id, tenantId: event.tenantId, now: now))
+            if count > DeferredFanOut.threshold || (count > 0 && plan.deliveries.count + count > budget) {
+                plan.fanOuts.append(matched)
             } else {
-                plan.deliveries += deliveries
+                plan.deliveries += matched.deliveries(of: matched.targets)
             }
-            let result = IngestResult(event: event, deliveries: deliveries.count, replayed: false)
+            let result = IngestResult(event: event, deliveries: count, replayed: false)
             if let key = event.idempotencyKey { firstByKey[key] = result }
             plan.results.append(result)
         }

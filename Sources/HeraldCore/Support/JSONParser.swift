@@ -234,14 +234,7 @@ struct JSONParser {
         guard bytes.count - index >= 4 else { throw error("unexpected end of data") }
         var value: UInt32 = 0
         for _ in 0..<4 {
-            let byte = bytes[index]
-            let digit: UInt8
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
-            default: throw error("invalid \\u escape in a string")
-            }
+            guard let digit = Hex.value(of: bytes[index]) else { throw error("invalid \\u escape in a string") }
             value = value << 4 | UInt32(digit)
             index += 1
         }
