@@ -324,7 +324,8 @@ extension SQLiteStore: DeliveryLog {
 
     public func delivery(id: String) async throws -> Delivery? {
         try pointRead { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM deliveries WHERE id = ?", arguments: [id]).map(Delivery.init(row:))
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM deliveries WHERE id = ?"), arguments: [id]).map(
+                Delivery.init(row:))
         }
     }
 

@@ -48,7 +48,7 @@ struct Bench: AsyncParsableCommand {
         var matchingWebhooks: [Int]
 
         static let full = Scale(
-            ceilingRequests: 20_000, singleEvents: 5_000, batches: 10, latencySeconds: 3, loads: [1_000, 5_000],
+            ceilingRequests: 20_000, singleEvents: 20_000, batches: 10, latencySeconds: 3, loads: [1_000, 5_000],
             fanOutWebhooks: 10_000, matchingWebhooks: [1_000, 100_000])
         static let quick = Scale(
             ceilingRequests: 500, singleEvents: 500, batches: 2, latencySeconds: 1, loads: [200], fanOutWebhooks: 100,

@@ -22,6 +22,29 @@ import Testing
         }
     }
 
+    @Test(arguments: [
+        ("Bearer \(TestHerald.adminKey)", HTTPResponse.Status.ok),
+        ("bearer \(TestHerald.adminKey)", .ok),
+        ("BEARER \t \(TestHerald.adminKey) ", .ok),
+        ("Bearer", .unauthorized),
+        ("Bearer   ", .unauthorized),
+        ("Basic \(TestHerald.adminKey)", .unauthorized),
+        ("Bearerx \(TestHerald.adminKey)", .unauthorized),
+        ("\(TestHerald.adminKey)", .unauthorized),
+    ])
+    func authorizationSchemeIsCaseInsensitiveAndBlanksAroundTheKeyDoNotCount(
+        header: String, status: HTTPResponse.Status
+    ) async throws {
+        try await TestHerald().run { api in
+            let reply = try await api.call(.get, "/api/v1/webhooks", key: nil, headers: [.authorization: header])
+            #expect(reply.status == status, "\(header)")
+            let userKey = try await api.call(
+                .get, "/api/v1/webhooks", key: nil,
+                headers: [HTTPField.Name("user-api-key")!: " \(TestHerald.adminKey)\t"])
+            #expect(userKey.status == .ok)
+        }
+    }
+
     @Test func anotherTenantsWebhookAnswers404() async throws {
         try await TestHerald().run { api in
             let mine = try await api.tenant("Mine")
