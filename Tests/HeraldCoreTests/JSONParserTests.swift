@@ -60,6 +60,12 @@ import Testing
         #expect(throws: JSONParseError(reason: .invalid("expected ',' or '}' in an object"), offset: 7)) {
             try JSONValue.decode(#"{"a":1 "b":2}"#)
         }
+        #expect(throws: JSONParseError(reason: .invalid("trailing comma before '}'"), offset: 8)) {
+            try JSONValue.decode(#"{"a":1, }"#)
+        }
+        #expect(throws: JSONParseError(reason: .invalid("trailing comma before ']'"), offset: 3)) {
+            try JSONValue.decode("[1,]")
+        }
     }
 }
 

@@ -72,8 +72,9 @@ import Testing
             let before = try api.snapshot()
             let event = #""event":{"name":"booking_new","property_id":"\#(world.property.text)""#
             let bodies = [
-                ("{\(event)},}", "expected a member name in quotes"),
-                ("{\(event),\"payload\":[1,2,]}}", "unexpected character"),
+                ("{\(event)},}", "trailing comma before '}'"),
+                ("{\(event),\"payload\":[1,2,]}}", "trailing comma before ']'"),
+                ("{\(event)},\"x\"}", "expected ':' after a member name"),
                 ("{\(event),\"name\":\"booking_cancel\"}}", #"duplicate member name "name""#),
             ]
             for (body, reason) in bodies {

@@ -123,6 +123,7 @@ struct JSONParser {
             case UInt8(ascii: ","):
                 index += 1
                 skipWhitespace()
+                if current == UInt8(ascii: "}") { throw error("trailing comma before '}'") }
             case UInt8(ascii: "}"):
                 index += 1
                 depth -= 1
@@ -149,6 +150,7 @@ struct JSONParser {
             case UInt8(ascii: ","):
                 index += 1
                 skipWhitespace()
+                if current == UInt8(ascii: "]") { throw error("trailing comma before ']'") }
             case UInt8(ascii: "]"):
                 index += 1
                 depth -= 1

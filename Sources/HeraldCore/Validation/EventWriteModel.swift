@@ -10,11 +10,17 @@ public struct EventWriteModel: Sendable {
     public var idempotencyKey: String?
     public var isTest: Bool
 
+    /// The fields of an event; the read model's others are ignored.
+    public static let fields = FieldNames(
+        ["name", "property_id", "user_id", "payload", "timestamp", "idempotency_key", "test"],
+        readOnly: ["id", "deliveries", "replayed", "created_at"])
+
     /// Field names in messages get `prefix` (e.g. `events[3].` in a batch).
     public static func parse(_ object: [String: JSONValue], prefix: String = "") throws(ValidationErrors)
         -> EventWriteModel
     {
         var reader = FieldReader(object, prefix: prefix)
+        reader.refuseUnknown(fields)
         var name: String?
         switch reader.string("name", maxLength: 128) {
         case .given(let text?):

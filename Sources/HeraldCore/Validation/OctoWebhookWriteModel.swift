@@ -11,6 +11,10 @@ public struct OctoWebhookWriteModel: Sendable {
 
     public static let events = ["booking_update", "availability_update", "order_update", "product_update"]
 
+    /// The fields of the OCTO write model; `id` (of the read model) is ignored.
+    public static let fields = FieldNames(
+        ["event", "url", "retryOnError", "useContactLanguage", "headers", "capabilities"], readOnly: ["id"])
+
     /// `booking_update`, `booking.updated`, `BOOKING_UPDATE`: all the same event.
     public static func normalise(event text: String) -> String? {
         let lower = text.lowercased()
@@ -25,6 +29,12 @@ public struct OctoWebhookWriteModel: Sendable {
         var model = OctoWebhookWriteModel()
         func fail(_ message: String) -> Result<OctoWebhookWriteModel, OctoValidationError> {
             .failure(OctoValidationError(message: message))
+        }
+        if let name = fields.unknown(in: object).first {
+            return .failure(
+                OctoValidationError(
+                    message: "\(name) \(fields.problem(with: name))", unknownField: name,
+                    suggestion: fields.closest(to: name)))
         }
         switch object["event"] {
         case .string(let text)?:
@@ -82,4 +92,14 @@ public struct OctoWebhookWriteModel: Sendable {
 
 public struct OctoValidationError: Error, Sendable {
     public var message: String
+    /// A field the body carries that the write model does not know (a 422 rather than a 400).
+    public var unknownField: String?
+    /// The known field it most likely meant.
+    public var suggestion: String?
+
+    public init(message: String, unknownField: String? = nil, suggestion: String? = nil) {
+        self.message = message
+        self.unknownField = unknownField
+        self.suggestion = suggestion
+    }
 }

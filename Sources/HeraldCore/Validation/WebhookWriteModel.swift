@@ -32,8 +32,21 @@ public struct WebhookWriteModel: Sendable {
         case test
     }
 
+    /// The fields of a write body: the Channex write model and Herald's own, and the read model's
+    /// others, which a write ignores. The test route also takes the `signing_secret` to sign with.
+    public static func fields(for mode: Mode) -> FieldNames {
+        FieldNames(
+            [
+                "callback_url", "event_mask", "property_id", "is_global", "is_active", "send_data", "protected",
+                "request_params", "headers", "tenant_id", "retry_policy", "receives_test_events", "max_in_flight",
+                "rate_limit",
+            ] + (mode == .test ? ["signing_secret"] : []),
+            readOnly: ["id", "dialect", "disabled_reason", "circuit", "created_at", "updated_at"])
+    }
+
     public static func parse(_ object: [String: JSONValue], mode: Mode) throws(ValidationErrors) -> WebhookWriteModel {
         var reader = FieldReader(object)
+        reader.refuseUnknown(fields(for: mode))
         var model = WebhookWriteModel()
 
         switch reader.string("callback_url", maxLength: CallbackURL.maxLength + 1) {

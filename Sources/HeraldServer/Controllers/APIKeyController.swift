@@ -8,6 +8,13 @@ struct APIKeyController<Store: TenantStore> {
     let clock: HeraldClock
     let limits: BodyLimits
 
+    /// The fields of a new API key; the read model's others are ignored.
+    static var fields: FieldNames {
+        FieldNames(
+            ["role", "tenant_id", "property_ids", "title"],
+            readOnly: ["id", "prefix", "created_at", "last_used_at", "revoked_at"])
+    }
+
     var endpoints: RouteCollection<HeraldRequestContext> {
         RouteCollection(context: HeraldRequestContext.self)
             .post(use: create)
@@ -20,6 +27,7 @@ struct APIKeyController<Store: TenantStore> {
         try principal.requireAdmin()
         var request = request
         var reader = FieldReader(try await request.wrappedObject("api_key", limits: limits))
+        reader.refuseUnknown(Self.fields)
         let roleText = reader.string("role", maxLength: 32)
         let tenantField = reader.uuid("tenant_id", nullable: true)
         let propertyIds = reader.uuidList("property_ids")

@@ -22,6 +22,7 @@ struct EventController<Store: TenantStore & EventStore> {
         var request = request
         let body = try await request.jsonBody(limit: limits.maxEventBytes, maxDepth: limits.maxDepth)
         guard case .object(let top) = body else { throw ChannexError.badRequest("Request body must be a JSON object") }
+        try request.refuseUnknown(in: top, FieldNames(["event"]), required: ["event"])
         guard let inner = top["event"] else { throw ChannexError.validation("event", "can't be blank") }
         guard case .object(let object) = inner else { throw ChannexError.validation("event", "must be an object") }
         let model = try EventWriteModel.parse(object)
@@ -34,6 +35,7 @@ struct EventController<Store: TenantStore & EventStore> {
         var request = request
         let body = try await request.jsonBody(limit: limits.maxBatchBytes, maxDepth: limits.maxDepth + 1)
         guard case .object(let top) = body else { throw ChannexError.badRequest("Request body must be a JSON object") }
+        try request.refuseUnknown(in: top, FieldNames(["events"]), required: ["events"])
         guard case .array(let items)? = top["events"] else {
             throw ChannexError.validation("events", "must be a list of events")
         }

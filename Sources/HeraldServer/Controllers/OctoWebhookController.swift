@@ -145,7 +145,11 @@ struct OctoWebhookController<Store: TenantStore & WebhookStore> {
         guard case .object(let object) = body else { throw OctoError.badRequest("body must be a JSON object") }
         switch OctoWebhookWriteModel.parse(object, creating: creating) {
         case .success(let model): return model
-        case .failure(let error): throw OctoError.badRequest(error.message)
+        case .failure(let error):
+            guard let field = error.unknownField else { throw OctoError.badRequest(error.message) }
+            throw OctoError(
+                status: .unprocessableContent, code: "UNPROCESSABLE_ENTITY", message: error.message,
+                extra: ["field": .string(field), "suggestion": error.suggestion.map(JSONValue.string) ?? .null])
         }
     }
 

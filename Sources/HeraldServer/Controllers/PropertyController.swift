@@ -8,6 +8,9 @@ struct PropertyController<Store: TenantStore> {
     let clock: HeraldClock
     let limits: BodyLimits
 
+    /// The fields of a property; the read model's others are ignored.
+    static var fields: FieldNames { FieldNames(["title", "tenant_id"], readOnly: ["id", "created_at"]) }
+
     var endpoints: RouteCollection<HeraldRequestContext> {
         RouteCollection(context: HeraldRequestContext.self)
             .post(use: create)
@@ -21,6 +24,7 @@ struct PropertyController<Store: TenantStore> {
         try principal.requireAdmin()
         var request = request
         var reader = FieldReader(try await request.wrappedObject("property", limits: limits))
+        reader.refuseUnknown(Self.fields)
         let title = reader.string("title", maxLength: 200).value ?? nil
         if title?.trimmingCharacters(in: .whitespaces).isEmpty ?? true, reader.errors.details["title"] == nil {
             reader.fail("title", "can't be blank")

@@ -8,6 +8,11 @@ struct TenantController<Store: TenantStore> {
     let clock: HeraldClock
     let limits: BodyLimits
 
+    /// The fields of a tenant; the read model's others are ignored.
+    static var fields: FieldNames {
+        FieldNames(["name", "demo_mode", "octo_supplier"], readOnly: ["id", "created_at"])
+    }
+
     var endpoints: RouteCollection<HeraldRequestContext> {
         RouteCollection(context: HeraldRequestContext.self)
             .post(use: create)
@@ -19,6 +24,7 @@ struct TenantController<Store: TenantStore> {
         try context.requirePrincipal().requirePlatformAdmin()
         var request = request
         var reader = FieldReader(try await request.wrappedObject("tenant", limits: limits))
+        reader.refuseUnknown(Self.fields)
         let name = reader.string("name", maxLength: 200).value ?? nil
         if name?.trimmingCharacters(in: .whitespaces).isEmpty ?? true, reader.errors.details["name"] == nil {
             reader.fail("name", "can't be blank")

@@ -192,7 +192,9 @@ struct WebhookController<Store: TenantStore & WebhookStore & DeliveryLog> {
         let body = try await request.jsonBody(limit: limits.maxBytes, maxDepth: limits.maxDepth)
         guard case .object(let top) = body else { throw ChannexError.badRequest("Request body must be a JSON object") }
         let object = top["recover"]?.objectValue ?? top
+        if top["recover"] != nil { try request.refuseUnknown(in: top, FieldNames(["recover"])) }
         var reader = FieldReader(object)
+        reader.refuseUnknown(FieldNames(["since", "until"]))
         let now = clock.timestamp()
         var since: Date?
         var until = now

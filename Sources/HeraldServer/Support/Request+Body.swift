@@ -27,10 +27,20 @@ extension Request {
         }
     }
 
+    /// A 422 naming each member of `object` that `fields` does not know, and each of `required`
+    /// that it lacks.
+    func refuseUnknown(in object: [String: JSONValue], _ fields: FieldNames, required: [String] = []) throws {
+        var errors = ValidationErrors()
+        for name in fields.unknown(in: object) { errors.add(name, fields.problem(with: name)) }
+        for name in required where object[name] == nil { errors.add(name, "can't be blank") }
+        if !errors.isEmpty { throw ChannexError.validation(errors) }
+    }
+
     /// The object under `key` of a `{"<key>": {...}}` body.
     mutating func wrappedObject(_ key: String, limits: BodyLimits) async throws -> [String: JSONValue] {
         let body = try await jsonBody(limit: limits.maxBytes, maxDepth: limits.maxDepth)
         guard case .object(let top) = body else { throw ChannexError.badRequest("Request body must be a JSON object") }
+        try refuseUnknown(in: top, FieldNames([key]), required: [key])
         guard let inner = top[key] else { throw ChannexError.validation(key, "can't be blank") }
         guard case .object(let object) = inner else { throw ChannexError.validation(key, "must be an object") }
         return object
