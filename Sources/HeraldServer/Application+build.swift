@@ -79,7 +79,9 @@ func buildRouter<Store: HeraldStore>(
 ) -> Router<HeraldRequestContext> {
     let router = Router(context: HeraldRequestContext.self)
     router.add(middleware: LogRequestsMiddleware(.debug))
-    router.add(middleware: ErrorMiddleware())
+    let allowed = AllowedMethods()
+    defer { allowed.load(router.routes) }
+    router.add(middleware: ErrorMiddleware(allowed: allowed))
 
     router.get("health") { _, _ in JSONResponse(body: ["status": "ok"]) }
     router.get("ready") { _, _ in

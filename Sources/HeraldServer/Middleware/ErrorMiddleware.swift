@@ -8,6 +8,10 @@ import Logging
 struct ErrorMiddleware: RouterMiddleware {
     typealias Context = HeraldRequestContext
 
+    /// What a path that no route of the request's method matched answers instead: 405 with
+    /// `Allow` when other methods have a route there.
+    let allowed: AllowedMethods
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
@@ -28,6 +32,15 @@ struct ErrorMiddleware: RouterMiddleware {
         } catch is StoreOverloaded {
             return try render(ChannexError.overloaded)
         } catch let error as HTTPResponseError {
+            if error.status == .notFound {
+                let methods = allowed.methods(for: request.uri.path)
+                if !methods.isEmpty {
+                    var refusal = ChannexError.methodNotAllowed(request.method, allowed: methods)
+                    refusal.headers[.allow] = methods.joined(separator: ", ")
+                    return try render(refusal)
+                }
+                return try render(ChannexError.noRoute(request.method, request.uri.path))
+            }
             return try render(Self.channex(for: error.status))
         } catch {
             context.logger.error(

@@ -56,6 +56,20 @@ public struct ChannexError: HTTPResponseError, Sendable {
         ChannexError(status: .methodNotAllowed, code: "method_not_allowed", title: "Method Not Allowed")
     }
 
+    /// A known path asked with a method it does not answer.
+    static func methodNotAllowed(_ method: HTTPRequest.Method, allowed: [String]) -> ChannexError {
+        ChannexError(
+            status: .methodNotAllowed, code: "method_not_allowed", title: "Method Not Allowed",
+            details: ["base": ["\(method.rawValue) is not allowed here; allowed: \(allowed.joined(separator: ", "))"]])
+    }
+
+    /// No route has this path.
+    static func noRoute(_ method: HTTPRequest.Method, _ path: String) -> ChannexError {
+        ChannexError(
+            status: .notFound, code: "resource_not_found", title: "Resource Not Found",
+            details: ["base": ["no route for \(method.rawValue) \(path.prefix(200))"]])
+    }
+
     public var body: JSONValue {
         var error: [String: JSONValue] = ["code": .string(code), "title": .string(title)]
         if let details {

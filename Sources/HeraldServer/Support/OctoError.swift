@@ -43,6 +43,8 @@ public struct OctoError: HTTPResponseError, Sendable {
         case .unauthorized:
             self.init(status: .unauthorized, code: "UNAUTHORIZED", message: "The API key is missing or invalid")
         case .forbidden: self.init(status: .forbidden, code: "FORBIDDEN", message: message)
+        case .notFound: self.init(status: .notFound, code: "NOT_FOUND", message: message)
+        case .methodNotAllowed: self.init(status: .methodNotAllowed, code: "METHOD_NOT_ALLOWED", message: message)
         case .unprocessableContent: self.init(status: .badRequest, code: "BAD_REQUEST", message: message)
         case .tooManyRequests: self.init(status: .tooManyRequests, code: "TOO_MANY_REQUESTS", message: message)
         case .serviceUnavailable:
