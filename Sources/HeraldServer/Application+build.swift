@@ -130,6 +130,7 @@ func buildRouter<Store: HeraldStore>(
         ).endpoints, atPath: "webhooks")
     api.addRoutes(EventController(store: store, clock: clock, limits: limits).endpoints, atPath: "events")
     api.addRoutes(DeliveryController(store: store, clock: clock).endpoints, atPath: "deliveries")
+    api.addRoutes(EventTypeController().endpoints, atPath: "event_types")
 
     let octo = router.group("octo")
         .add(middleware: AuthMiddleware(store: store, clock: clock))

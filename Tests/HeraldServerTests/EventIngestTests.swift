@@ -80,7 +80,8 @@ import Testing
             let reply = try await api.call(
                 .post, "/api/v1/events/batch", key: world.publisher, body: ["events": .array(events)])
             #expect(reply.status == .unprocessableContent)
-            #expect(reply.details?["events[1].name"] == ["is not a known event"])
+            #expect(
+                reply.details?["events[1].name"] == ["is not a known event (GET /api/v1/event_types lists them all)"])
             let tooMany = try await api.call(
                 .post, "/api/v1/events/batch", key: world.publisher,
                 body: ["events": .array(Array(repeating: ["name": "ari"], count: 1001))])
@@ -94,7 +95,12 @@ import Testing
             let world = try await api.world()
             let foreign = try await api.property(in: try await api.tenant("Other"))
             let unknown = try await api.publish(world, "bogus")
-            #expect(unknown.details?["name"] == ["is not a known event"])
+            #expect(unknown.details?["name"] == ["is not a known event (GET /api/v1/event_types lists them all)"])
+            let typo = try await api.publish(world, "booking_nwe")
+            #expect(
+                typo.details?["name"] == [
+                    "is not a known event; did you mean `booking_new`? (GET /api/v1/event_types lists them all)"
+                ])
             let badTime = try await api.publish(world, "booking_new", ["timestamp": "yesterday"])
             #expect(badTime.details?["timestamp"] != nil)
             let otherTenant = try await api.publish(world, "booking_new", property: .some(foreign))

@@ -12,6 +12,37 @@ public enum SampleEvents {
         }
     }
 
+    /// What a publisher posts with an OCTO event: the entity under its key (the Ventrata examples,
+    /// trimmed).
+    public static func octoPayload(for event: String) -> JSONValue {
+        switch event {
+        case "availability_update":
+            return [
+                "availability": [
+                    "id": "2022-05-23T00:00:00+01:00", "localDateTimeStart": "2022-05-23T00:00:00+01:00",
+                    "localDateTimeEnd": "2022-05-24T00:00:00+01:00", "allDay": false, "available": true,
+                    "status": "AVAILABLE", "vacancies": 10, "capacity": 10,
+                ],
+                "productId": "prod-001", "optionId": "opt-001",
+            ]
+        case "order_update":
+            return ["order": ["id": "0d9e3b1c-8e4f-4b43-9f43-5d5a2a8b2c11", "status": "CONFIRMED", "bookings": []]]
+        case "product_update":
+            return ["product": ["id": "prod-001", "internalName": "Castle tour", "options": []]]
+        default:
+            return [
+                "booking": [
+                    "uuid": "559aed3d-6d5b-4fe0-bfca-99f5e7218a56", "testMode": false, "status": "CONFIRMED",
+                    "supplierReference": "XOPSUT", "utcCreatedAt": "2022-05-25T10:34:22Z",
+                    "utcUpdatedAt": "2022-05-25T10:40:01Z", "productId": "6b903d44-dc24-4ca4-ae71-6bde6c4f4854",
+                    "optionId": "DEFAULT", "availabilityId": "2022-06-01T10:00:00+01:00",
+                    "contact": ["fullName": "Jane Doe", "emailAddress": "jane@example.com", "locales": ["en-GB"]],
+                    "unitItems": [],
+                ]
+            ]
+        }
+    }
+
     public static func payload(for event: String, propertyId: UUID) -> JSONValue {
         let property = JSONValue.string(propertyId.text)
         switch event {

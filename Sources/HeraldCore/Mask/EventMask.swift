@@ -115,13 +115,26 @@ public enum EventMaskError: Error, Sendable, Equatable, CustomStringConvertible 
     case unknownRestriction(String)
     case invalidIdentifier(String)
 
+    /// The form of a mask, for messages.
+    public static let grammar =
+        "a mask is '*' or event names separated by ';', e.g. 'booking_new;booking_cancellation', "
+        + "with 'ari:<restrictions>:<room_type_ids>:<rate_plan_ids>' for filtered ARI; "
+        + "GET /api/v1/event_types lists the events"
+
     public var description: String {
         switch self {
         case .empty: "can't be blank"
         case .tooLong: "is too long (at most 4096 characters)"
-        case .emptyItem: "has an empty item between ';'"
-        case .wildcardNotAlone: "'*' must stand alone"
-        case .unknownEvent(let name): "has an unknown event '\(name)'"
+        case .emptyItem: "has an empty item between ';' (\(Self.grammar))"
+        case .wildcardNotAlone: "'*' must stand alone (\(Self.grammar))"
+        case .unknownEvent(let name) where name.contains(","):
+            "has '\(name)': separate events with ';', not ',' (\(Self.grammar))"
+        case .unknownEvent(let name):
+            if let closest = FieldNames(EventCatalog.channex + EventCatalog.octo).closest(to: name) {
+                "has an unknown event '\(name)'; did you mean `\(closest)`? (\(Self.grammar))"
+            } else {
+                "has an unknown event '\(name)' (\(Self.grammar))"
+            }
         case .malformedFilter(let item):
             "has a malformed ARI filter '\(item)' (expected ari:<restrictions>:<room_type_ids>:<rate_plan_ids>)"
         case .unknownRestriction(let name): "has an unknown ARI restriction '\(name)'"

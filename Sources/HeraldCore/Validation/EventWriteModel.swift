@@ -25,7 +25,7 @@ public struct EventWriteModel: Sendable {
         switch reader.string("name", maxLength: 128) {
         case .given(let text?):
             name = EventCatalog.canonical(text)
-            if name == nil { reader.fail("name", "is not a known event") }
+            if name == nil { reader.fail("name", EventCatalog.unknownEventProblem(text)) }
         case .absent where object["name"] == nil: reader.fail("name", "can't be blank")
         default: break
         }
