@@ -12,6 +12,25 @@ extension PostgresStore: TenantStore {
             """, logger: logger)
     }
 
+    public func updateTenant(_ tenant: Tenant) async throws {
+        let rows = try await client.query(
+            """
+            UPDATE tenants SET name = \(tenant.name), demo_mode = \(tenant.demoMode),
+                octo_supplier = \(tenant.octoSupplier.map { $0.encodedString() })
+            WHERE id = \(tenant.id) RETURNING id
+            """, logger: logger
+        ).all { _ in 1 }
+        if rows.isEmpty { throw StoreError.notFound }
+    }
+
+    public func deleteTenant(id: UUID) async throws {
+        // Everything the tenant owns goes with it (ON DELETE CASCADE).
+        let rows = try await client.query("DELETE FROM tenants WHERE id = \(id) RETURNING id", logger: logger).all {
+            _ in 1
+        }
+        if rows.isEmpty { throw StoreError.notFound }
+    }
+
     public func tenant(id: UUID) async throws -> Tenant? {
         try await client.query("SELECT * FROM tenants WHERE id = \(id)", logger: logger).all(Tenant.init(postgres:))
             .first
@@ -96,6 +115,13 @@ extension PostgresStore: TenantStore {
         if let ids = query.ids { statement.conditions.append("id = ANY(\(try statement.bind(Array(ids))))") }
         return try await fetchPage(
             of: "properties", statement, page: query.page, order: "created_at, id", make: Property.init(postgres:))
+    }
+
+    public func updateProperty(_ property: Property) async throws {
+        let rows = try await client.query(
+            "UPDATE properties SET title = \(property.title) WHERE id = \(property.id) RETURNING id", logger: logger
+        ).all { _ in 1 }
+        if rows.isEmpty { throw StoreError.notFound }
     }
 
     public func deleteProperty(id: UUID) async throws {

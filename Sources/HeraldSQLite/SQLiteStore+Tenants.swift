@@ -14,6 +14,25 @@ extension SQLiteStore: TenantStore {
         }
     }
 
+    public func updateTenant(_ tenant: Tenant) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE tenants SET name = ?, demo_mode = ?, octo_supplier = ? WHERE id = ?",
+                arguments: [
+                    tenant.name, tenant.demoMode, tenant.octoSupplier.map { $0.encodedString() }, tenant.id.text,
+                ])
+            if db.changesCount == 0 { throw StoreError.notFound }
+        }
+    }
+
+    public func deleteTenant(id: UUID) async throws {
+        try await pool.write { db in
+            // Everything the tenant owns goes with it (ON DELETE CASCADE).
+            try db.execute(sql: "DELETE FROM tenants WHERE id = ?", arguments: [id.text])
+            if db.changesCount == 0 { throw StoreError.notFound }
+        }
+    }
+
     public func tenant(id: UUID) async throws -> Tenant? {
         try pointRead { db in
             try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM tenants WHERE id = ?"), arguments: [id.text]).map(
@@ -136,6 +155,14 @@ extension SQLiteStore: TenantStore {
                 arguments: arguments + [query.page.limit, query.page.offset])
             return Page(
                 items: try rows.map(Property.init(row:)), page: query.page.page, limit: query.page.limit, total: total)
+        }
+    }
+
+    public func updateProperty(_ property: Property) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE properties SET title = ? WHERE id = ?", arguments: [property.title, property.id.text])
+            if db.changesCount == 0 { throw StoreError.notFound }
         }
     }
 

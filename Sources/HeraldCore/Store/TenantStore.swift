@@ -6,6 +6,10 @@ public protocol TenantStore: Sendable {
     func tenant(id: UUID) async throws -> Tenant?
     /// Every tenant when `id` is nil, else just that one.
     func listTenants(only id: UUID?, page: PageRequest) async throws -> Page<Tenant>
+    /// Writes the tenant's name, `demo_mode` and `octo_supplier` (``StoreError/notFound`` when gone).
+    func updateTenant(_ tenant: Tenant) async throws
+    /// Deletes the tenant with everything it owns: keys, properties, webhooks, events, deliveries.
+    func deleteTenant(id: UUID) async throws
 
     func insertAPIKey(_ key: APIKey) async throws
     func apiKey(hash: String) async throws -> APIKey?
@@ -21,6 +25,8 @@ public protocol TenantStore: Sendable {
     func insertProperties(_ properties: [Property]) async throws
     func property(id: UUID) async throws -> Property?
     func listProperties(_ query: PropertyQuery) async throws -> Page<Property>
+    /// Writes the property's title (``StoreError/notFound`` when gone).
+    func updateProperty(_ property: Property) async throws
     /// Deletes the property and its webhooks.
     func deleteProperty(id: UUID) async throws
 }

@@ -2,7 +2,7 @@ import Foundation
 import HeraldCore
 import Hummingbird
 
-/// `/api/v1/properties`: admins create and delete them; keys see the ones in their scope.
+/// `/api/v1/properties`: admins create, rename and delete them; keys see the ones in their scope.
 struct PropertyController<Store: TenantStore> {
     let store: Store
     let clock: HeraldClock
@@ -16,7 +16,30 @@ struct PropertyController<Store: TenantStore> {
             .post(use: create)
             .get(use: list)
             .get(":id", use: show)
+            .put(":id", use: update)
             .delete(":id", use: delete)
+    }
+
+    /// Changes the title; `tenant_id`, if given, must be the property's own.
+    @Sendable func update(_ request: Request, context: HeraldRequestContext) async throws -> JSONResponse {
+        var property = try await visibleProperty(context)
+        try context.requirePrincipal().requireAdmin()
+        var request = request
+        var reader = FieldReader(try await request.wrappedObject("property", limits: limits))
+        reader.refuseUnknown(Self.fields)
+        if case .given(let title) = reader.string("title", maxLength: 200) {
+            if let title, !title.trimmingCharacters(in: .whitespaces).isEmpty {
+                property.title = title
+            } else {
+                reader.fail("title", "can't be blank")
+            }
+        }
+        if case .given(let tenantId?) = reader.uuid("tenant_id", nullable: true), tenantId != property.tenantId {
+            reader.fail("tenant_id", "cannot be changed")
+        }
+        try reader.errors.check()
+        try await store.updateProperty(property)
+        return JSONResponse(body: ChannexEnvelope.single(ChannexEnvelope.property(property)))
     }
 
     @Sendable func create(_ request: Request, context: HeraldRequestContext) async throws -> JSONResponse {

@@ -2,7 +2,8 @@ import Foundation
 import HeraldCore
 import Hummingbird
 
-/// `/api/v1/tenants`: platform admins create tenants; everyone sees their own.
+/// `/api/v1/tenants`: platform admins create and delete tenants; everyone sees their own, and its
+/// admins change it.
 struct TenantController<Store: TenantStore> {
     let store: Store
     let clock: HeraldClock
@@ -18,6 +19,49 @@ struct TenantController<Store: TenantStore> {
             .post(use: create)
             .get(use: list)
             .get(":id", use: show)
+            .put(":id", use: update)
+            .delete(":id", use: delete)
+    }
+
+    /// Changes the fields given (`name`, `demo_mode`, `octo_supplier`; null clears the supplier).
+    @Sendable func update(_ request: Request, context: HeraldRequestContext) async throws -> JSONResponse {
+        let principal = try context.requirePrincipal()
+        let id = try context.uuidParameter("id")
+        guard principal.reaches(tenant: id), var tenant = try await store.tenant(id: id) else {
+            throw ChannexError.notFound
+        }
+        try principal.requireAdmin()
+        var request = request
+        var reader = FieldReader(try await request.wrappedObject("tenant", limits: limits))
+        reader.refuseUnknown(Self.fields)
+        if case .given(let name) = reader.string("name", maxLength: 200) {
+            if let name, !name.trimmingCharacters(in: .whitespaces).isEmpty {
+                tenant.name = name
+            } else {
+                reader.fail("name", "can't be blank")
+            }
+        }
+        tenant.demoMode = reader.bool("demo_mode").or(tenant.demoMode)
+        if let value = reader.object["octo_supplier"] {
+            switch value {
+            case .null: tenant.octoSupplier = nil
+            case .object: tenant.octoSupplier = value
+            default: reader.fail("octo_supplier", "must be an object or null")
+            }
+        }
+        try reader.errors.check()
+        try await store.updateTenant(tenant)
+        return JSONResponse(body: ChannexEnvelope.single(ChannexEnvelope.tenant(tenant)))
+    }
+
+    /// Deletes the tenant and everything it owns (platform admins only).
+    @Sendable func delete(_ request: Request, context: HeraldRequestContext) async throws -> JSONResponse {
+        let principal = try context.requirePrincipal()
+        let id = try context.uuidParameter("id")
+        guard principal.reaches(tenant: id), try await store.tenant(id: id) != nil else { throw ChannexError.notFound }
+        try principal.requirePlatformAdmin()
+        try await store.deleteTenant(id: id)
+        return JSONResponse(body: ChannexEnvelope.success)
     }
 
     @Sendable func create(_ request: Request, context: HeraldRequestContext) async throws -> JSONResponse {

@@ -29,6 +29,8 @@ struct ErrorMiddleware: RouterMiddleware {
             return try render(error)
         } catch let error as ValidationErrors {
             return try render(ChannexError.validation(error))
+        } catch StoreError.notFound {
+            return try render(ChannexError.notFound)
         } catch is StoreOverloaded {
             return try render(ChannexError.overloaded)
         } catch let error as HTTPResponseError {
