@@ -12,7 +12,7 @@ import Testing
 
     @Test func aKnownPathWithAnotherMethodIs405WithAllow() async throws {
         try await TestHerald().run { api in
-            let events = try await api.call(.delete, "/api/v1/events", key: api.admin)
+            let events = try await api.call(.delete, "/api/v1/events/batch", key: api.admin)
             #expect(events.status == .methodNotAllowed)
             #expect(events.headers[.allow] == "POST")
             #expect(events.errorCode == "method_not_allowed")

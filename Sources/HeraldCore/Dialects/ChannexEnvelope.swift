@@ -152,6 +152,23 @@ public enum ChannexEnvelope {
             relationships: ["organization": reference(type: "organization", id: event.tenantId)])
     }
 
+    /// An event of the log, with its deliveries counted by status (`GET /api/v1/events`).
+    public static func event(_ summary: EventSummary) -> JSONValue {
+        guard case .object(var resource) = event(IngestResult(event: summary.event, deliveries: 0, replayed: false)),
+            case .object(var attributes)? = resource["attributes"]
+        else { return .null }
+        attributes["replayed"] = nil
+        attributes["deliveries"] = .int(Int64(summary.total))
+        var counts: [String: JSONValue] = [:]
+        for status in Delivery.Status.allCases {
+            counts[status.rawValue] = .int(
+                Int64((summary.deliveries[status] ?? 0) + (status == .pending ? summary.deferred : 0)))
+        }
+        attributes["delivery_counts"] = .object(counts)
+        resource["attributes"] = .object(attributes)
+        return .object(resource)
+    }
+
     public static func delivery(_ delivery: Delivery, attempts: [DeliveryAttempt]? = nil) -> JSONValue {
         func date(_ value: Date?) -> JSONValue { value.map { .string(Timestamp.iso($0)) } ?? .null }
         var attributes: [String: JSONValue] = [

@@ -102,6 +102,8 @@ public struct DispatchJob: Sendable {
 /// The delivery log: what happened to each delivery, and redelivery.
 public protocol DeliveryLog: Sendable {
     func deliveries(webhookId: UUID, status: Delivery.Status?, page: PageRequest) async throws -> Page<Delivery>
+    /// One page of deliveries across webhooks, newest first.
+    func listDeliveries(_ query: DeliveryQuery) async throws -> Page<Delivery>
     func delivery(id: String) async throws -> Delivery?
     func attempts(deliveryId: String) async throws -> [DeliveryAttempt]
     /// Makes a settled delivery due again; nil when it is in flight or pending already, or absent.

@@ -8,6 +8,8 @@ public protocol EventStore: Sendable {
     /// again: its result is the first event, marked as replayed.
     func ingest(_ events: [Event], tenantId: UUID, now: Date) async throws -> [IngestResult]
     func event(id: UUID) async throws -> Event?
+    /// One page of events, newest first, each with its deliveries counted by status.
+    func listEvents(_ query: EventQuery) async throws -> Page<EventSummary>
 }
 
 public struct IngestResult: Sendable, Hashable {

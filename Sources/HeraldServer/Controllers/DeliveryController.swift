@@ -9,8 +9,36 @@ struct DeliveryController<Store: WebhookStore & DeliveryLog> {
 
     var endpoints: RouteCollection<HeraldRequestContext> {
         RouteCollection(context: HeraldRequestContext.self)
+            .get(use: list)
             .get(":id", use: show)
             .post(":id/retry", use: retry)
+    }
+
+    /// Deliveries across the webhooks the key sees, newest first.
+    @Sendable func list(_ request: Request, context: HeraldRequestContext) async throws -> JSONResponse {
+        let principal = try context.requirePrincipal()
+        try principal.requireWebhookManager()
+        var query = QueryReader(request.uri)
+        let page = query.read { try $0.page() }
+        let status = query.read { query -> Delivery.Status? in
+            guard let text = query["filter[status]"] else { return nil }
+            guard let status = Delivery.Status(rawValue: text) else {
+                throw ChannexError.validation("filter[status]", "must be one of pending, in_flight, succeeded, failed")
+            }
+            return status
+        }
+        let eventId = query.read { try $0.uuid("filter[event_id]") }
+        let webhookId = query.read { try $0.uuid("filter[webhook_id]") }
+        let since = query.read { try $0.date("filter[since]") }
+        let until = query.read { try $0.date("filter[until]") }
+        let tenantFilter = principal.isPlatformAdmin ? query.read { try $0.uuid("filter[tenant_id]") } : nil
+        try query.check()
+        let deliveries = try await store.listDeliveries(
+            DeliveryQuery(
+                tenantId: principal.tenantId ?? tenantFilter, propertyScope: principal.propertyScope,
+                includeGlobal: principal.isAdmin, status: status, eventId: eventId, webhookId: webhookId, since: since,
+                until: until, page: page ?? PageRequest()))
+        return JSONResponse(body: ChannexEnvelope.list(deliveries) { ChannexEnvelope.delivery($0) })
     }
 
     @Sendable func show(_ request: Request, context: HeraldRequestContext) async throws -> JSONResponse {

@@ -15,6 +15,32 @@ struct EventController<Store: TenantStore & EventStore> {
         RouteCollection(context: HeraldRequestContext.self)
             .post(use: publish)
             .post("batch", use: publishBatch)
+            .get(use: list)
+    }
+
+    /// The tenant's events, newest first, each with its deliveries counted by status.
+    @Sendable func list(_ request: Request, context: HeraldRequestContext) async throws -> JSONResponse {
+        let principal = try context.requirePrincipal()
+        try principal.requireWebhookManager()
+        var query = QueryReader(request.uri)
+        let page = query.read { try $0.page() }
+        let name = query.read { query -> String? in
+            guard let text = query["filter[name]"] else { return nil }
+            guard let name = EventCatalog.canonical(text) else {
+                throw ChannexError.validation("filter[name]", EventCatalog.unknownEventProblem(text))
+            }
+            return name
+        }
+        let propertyId = query.read { try $0.uuid("filter[property_id]") }
+        let since = query.read { try $0.date("filter[since]") }
+        let until = query.read { try $0.date("filter[until]") }
+        let tenantFilter = principal.isPlatformAdmin ? query.read { try $0.uuid("filter[tenant_id]") } : nil
+        try query.check()
+        let events = try await store.listEvents(
+            EventQuery(
+                tenantId: principal.tenantId ?? tenantFilter, propertyScope: principal.propertyScope, name: name,
+                propertyId: propertyId, since: since, until: until, page: page ?? PageRequest()))
+        return JSONResponse(body: ChannexEnvelope.list(events) { ChannexEnvelope.event($0) })
     }
 
     @Sendable func publish(_ request: Request, context: HeraldRequestContext) async throws -> JSONResponse {

@@ -31,20 +31,13 @@ struct WebhookController<Store: TenantStore & WebhookStore & DeliveryLog> {
     @Sendable func list(_ request: Request, context: HeraldRequestContext) async throws -> JSONResponse {
         let principal = try context.requirePrincipal()
         try principal.requireWebhookManager()
-        let query = QueryParameters(request.uri)
-        var errors = ValidationErrors()
-        func read<T>(_ body: () throws -> T?) -> T? {
-            do { return try body() } catch let error as ChannexError {
-                for (field, messages) in error.details ?? [:] { messages.forEach { errors.add(field, $0) } }
-                return nil
-            } catch { return nil }
-        }
-        let page = read { try query.page() }
-        let propertyId = read { try query.uuid("filter[property_id]") }
-        let isActive = read { try query.bool("filter[is_active]") }
-        let isGlobal = read { try query.bool("filter[is_global]") }
-        let tenantFilter = principal.isPlatformAdmin ? read { try query.uuid("filter[tenant_id]") } : nil
-        if !errors.isEmpty { throw ChannexError.validation(errors) }
+        var query = QueryReader(request.uri)
+        let page = query.read { try $0.page() }
+        let propertyId = query.read { try $0.uuid("filter[property_id]") }
+        let isActive = query.read { try $0.bool("filter[is_active]") }
+        let isGlobal = query.read { try $0.bool("filter[is_global]") }
+        let tenantFilter = principal.isPlatformAdmin ? query.read { try $0.uuid("filter[tenant_id]") } : nil
+        try query.check()
 
         let webhooks = try await store.listWebhooks(
             WebhookQuery(

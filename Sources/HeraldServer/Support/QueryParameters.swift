@@ -54,3 +54,41 @@ struct QueryParameters {
         return id
     }
 }
+
+extension QueryParameters {
+    /// `name` as an ISO 8601 date-time.
+    func date(_ name: String) throws -> Date? {
+        guard let text = self[name] else { return nil }
+        guard let date = Timestamp.parse(text) else {
+            throw ChannexError.validation(name, "must be an ISO 8601 date-time")
+        }
+        return date
+    }
+}
+
+/// Reads several query parameters, collecting every problem before answering one 422.
+struct QueryReader {
+    let query: QueryParameters
+    private(set) var errors = ValidationErrors()
+
+    init(_ uri: URI) {
+        query = QueryParameters(uri)
+    }
+
+    /// The value `body` reads, or nil with its problems kept for ``check()``.
+    mutating func read<T>(_ body: (QueryParameters) throws -> T?) -> T? {
+        do {
+            return try body(query)
+        } catch let error as ChannexError {
+            for (field, messages) in error.details ?? [:] { messages.forEach { errors.add(field, $0) } }
+        } catch {
+            errors.add("base", "\(error)")
+        }
+        return nil
+    }
+
+    /// Throws the 422 of every problem read so far.
+    func check() throws {
+        if !errors.isEmpty { throw ChannexError.validation(errors) }
+    }
+}
