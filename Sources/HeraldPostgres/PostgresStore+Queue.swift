@@ -362,7 +362,7 @@ extension PostgresStore: DeliveryLog {
         let delivery = try await client.query(
             """
             UPDATE deliveries SET status = 'pending', next_attempt_at = \(Timestamp.millis(now)), settled_at = NULL
-            WHERE id = \(deliveryId) AND status IN ('succeeded', 'failed')
+            WHERE id = \(deliveryId) AND status IN ('succeeded', 'failed', 'pending')
             RETURNING *
             """, logger: logger
         ).all(Delivery.init(postgres:)).first

@@ -344,7 +344,7 @@ extension SQLiteStore: DeliveryLog {
                 db,
                 sql: """
                     UPDATE deliveries SET status = 'pending', next_attempt_at = ?, settled_at = NULL
-                    WHERE id = ? AND status IN ('succeeded', 'failed')
+                    WHERE id = ? AND status IN ('succeeded', 'failed', 'pending')
                     RETURNING *
                     """,
                 arguments: [Timestamp.millis(now), deliveryId]

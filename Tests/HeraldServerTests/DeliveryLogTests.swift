@@ -44,6 +44,27 @@ import Testing
         await receiver.stop()
     }
 
+    /// "Retry now": a delivery waiting for its next retry goes at once, not when its back-off ends.
+    @Test(arguments: Backend.allCases)
+    func retryNowSendsAPendingDeliveryWithoutWaitingForItsBackOff(_ backend: Backend) async throws {
+        let receiver = try await TestReceiver.start { number, _ in
+            number == 1 ? .init(status: .serviceUnavailable) : .init()
+        }
+        try await TestHerald(backend).run { api in
+            let world = try await api.world()
+            let hook = try await api.activeWebhook(in: world, url: receiver.url)
+            _ = try await api.publish(world, "booking_new")
+            let id = try #require(try await api.deliveries(of: hook.id).first?["id"]?.stringValue)
+            let waiting = try await api.waitForDelivery(id) { $0["status"] == "pending" && $0["attempts"] == 1 }
+            #expect(waiting["next_attempt_at"] != .null)
+            let retry = try await api.call(.post, "/api/v1/deliveries/\(id)/retry", key: world.admin)
+            #expect(retry.status == .accepted)
+            let delivered = try await api.waitForDelivery(id) { $0["status"] == "succeeded" }
+            #expect(delivered["attempts"] == 2)
+        }
+        await receiver.stop()
+    }
+
     @Test(arguments: Backend.allCases)
     func recoverRequeuesFailedDeliveriesInTheWindow(_ backend: Backend) async throws {
         let receiver = try await TestReceiver.start { number, _ in number <= 2 ? .init(status: .notFound) : .init() }

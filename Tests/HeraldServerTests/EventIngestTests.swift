@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import HeraldCore
 import Testing
 
@@ -26,6 +27,40 @@ import Testing
             #expect(theirs.id != first.id)
         }
         await receiver.stop()
+    }
+
+    /// The `Idempotency-Key` header works as the body's `idempotency_key`; in a batch it keys each
+    /// event by its place.
+    @Test func theIdempotencyKeyHeaderWorksLikeTheBodyField() async throws {
+        try await TestHerald().run { api in
+            let world = try await api.world()
+            let header: HTTPFields = [HTTPField.Name("Idempotency-Key")!: "req-7"]
+            let event: JSONValue = ["event": ["name": "booking_new", "property_id": .string(world.property.text)]]
+            let first = try await api.call(.post, "/api/v1/events", key: world.publisher, body: event, headers: header)
+            let again = try await api.call(.post, "/api/v1/events", key: world.publisher, body: event, headers: header)
+            #expect(first.status == .accepted)
+            #expect(first.attributes?["idempotency_key"] == "req-7")
+            #expect(again.id == first.id)
+            #expect(again.attributes?["replayed"] == true)
+            let clash = try await api.publish(world, "booking_new", ["idempotency_key": "other"])
+            #expect(clash.status == .accepted)
+            let differs = try await api.call(
+                .post, "/api/v1/events", key: world.publisher,
+                body: ["event": ["name": "booking_new", "idempotency_key": "other"]], headers: header)
+            #expect(differs.details?["idempotency_key"] == ["differs from the Idempotency-Key header"])
+
+            let batch: JSONValue = ["events": [["name": "booking_new"], ["name": "ari", "idempotency_key": "own"]]]
+            let batchHeader: HTTPFields = [HTTPField.Name("Idempotency-Key")!: "batch-1"]
+            let posted = try await api.call(
+                .post, "/api/v1/events/batch", key: world.publisher, body: batch, headers: batchHeader)
+            #expect(posted.items.map { $0["attributes"]?["idempotency_key"] } == ["batch-1/0", "own"])
+            let replay = try await api.call(
+                .post, "/api/v1/events/batch", key: world.publisher, body: batch, headers: batchHeader)
+            #expect(replay.items.allSatisfy { $0["attributes"]?["replayed"] == true })
+            let long: HTTPFields = [HTTPField.Name("Idempotency-Key")!: String(repeating: "k", count: 241)]
+            let tooLong = try await api.call(.post, "/api/v1/events", key: world.publisher, body: event, headers: long)
+            #expect(tooLong.status == .unprocessableContent)
+        }
     }
 
     @Test(arguments: Backend.allCases)

@@ -88,3 +88,39 @@ import Testing
         }
     }
 }
+
+@Suite struct SavedWebhookTestTests {
+    /// `POST /api/v1/webhooks/{id}/test`: a test message signed with the webhook's own secret,
+    /// with its headers and parameters, even while it is inactive; nothing is stored.
+    @Test(arguments: Backend.allCases)
+    func aSavedWebhookIsTestedWithItsOwnSecret(_ backend: Backend) async throws {
+        let receiver = try await TestReceiver.start { _, _ in .init(status: .ok, body: "fine") }
+        try await TestHerald(backend).run { api in
+            let world = try await api.world()
+            let created = try await api.webhook(
+                key: world.admin, property: world.property, url: receiver.url + "/saved", mask: "booking_new",
+                ["headers": ["X-Team": "ops"], "request_params": ["k": "v"], "send_data": true])
+            let id = try #require(created.id)
+            let secret = try #require(created.attributes?["signing_secret"]?.stringValue)
+            let reply = try await api.call(.post, "/api/v1/webhooks/\(id.text)/test", key: world.admin)
+            #expect(reply.status == .ok)
+            #expect(reply.json["status_code"] == 200)
+            #expect(reply.json["body"] == "fine")
+            #expect(reply.json["signing_secret"] == nil)
+            let request = try await receiver.waitFor(1)[0]
+            try StandardWebhooksVerifier.verify(request, secret: secret)
+            #expect(request.header("X-Team") == "ops")
+            #expect(request.query == "k=v")
+            #expect(try JSONValue.decode(request.body)["event"] == "booking_new")
+            #expect(try await api.call(.get, "/api/v1/events", key: world.admin).json["meta"]?["total"] == 0)
+            #expect(try await api.call(.get, "/api/v1/deliveries", key: world.admin).json["meta"]?["total"] == 0)
+
+            let typo = try await api.call(
+                .post, "/api/v1/webhooks/\(id.text)/test", key: world.admin, body: ["evnet": "x"])
+            #expect(typo.status == .unprocessableContent)
+            let stranger = try await api.key(.admin, in: try await api.tenant("Other"))
+            #expect(try await api.call(.post, "/api/v1/webhooks/\(id.text)/test", key: stranger).status == .notFound)
+        }
+        await receiver.stop()
+    }
+}

@@ -106,7 +106,8 @@ public protocol DeliveryLog: Sendable {
     func listDeliveries(_ query: DeliveryQuery) async throws -> Page<Delivery>
     func delivery(id: String) async throws -> Delivery?
     func attempts(deliveryId: String) async throws -> [DeliveryAttempt]
-    /// Makes a settled delivery due again; nil when it is in flight or pending already, or absent.
+    /// Makes a delivery due now: a settled one again, a pending one without waiting for its next
+    /// retry; nil when it is in flight, or absent.
     func requeue(deliveryId: String, now: Date) async throws -> Delivery?
     /// Makes every failed delivery of the webhook created in `since..<until` due again; how many.
     func recover(webhookId: UUID, since: Date, until: Date, now: Date) async throws -> Int

@@ -51,7 +51,7 @@ struct DeliveryController<Store: WebhookStore & DeliveryLog> {
         let delivery = try await visibleDelivery(context)
         guard let requeued = try await store.requeue(deliveryId: delivery.id, now: clock.timestamp()) else {
             throw ChannexError.validation(
-                "status", "is \(delivery.status.rawValue); only settled deliveries can be retried")
+                "status", "is in_flight: it is being sent now; retry it once it settles")
         }
         return JSONResponse(status: .accepted, body: ChannexEnvelope.single(ChannexEnvelope.delivery(requeued)))
     }

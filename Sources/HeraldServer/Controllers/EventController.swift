@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import HeraldCore
 import Hummingbird
 
@@ -51,7 +52,13 @@ struct EventController<Store: TenantStore & EventStore> {
         try request.refuseUnknown(in: top, FieldNames(["event"]), required: ["event"])
         guard let inner = top["event"] else { throw ChannexError.validation("event", "can't be blank") }
         guard case .object(let object) = inner else { throw ChannexError.validation("event", "must be an object") }
-        let model = try EventWriteModel.parse(object)
+        var model = try EventWriteModel.parse(object)
+        if let key = try Self.idempotencyKeyHeader(request) {
+            if let given = model.idempotencyKey, given != key {
+                throw ChannexError.validation("idempotency_key", "differs from the Idempotency-Key header")
+            }
+            model.idempotencyKey = key
+        }
         let results = try await ingest([model], tenantId: tenantId, context: context)
         return JSONResponse(status: .accepted, body: ChannexEnvelope.single(ChannexEnvelope.event(results[0])))
     }
@@ -82,6 +89,13 @@ struct EventController<Store: TenantStore & EventStore> {
             }
         }
         if !errors.isEmpty { throw ChannexError.validation(errors) }
+        // One key for the request: each event without a key of its own gets `<key>/<index>`, so
+        // the whole batch posted again replays.
+        if let key = try Self.idempotencyKeyHeader(request) {
+            for index in models.indices where models[index].idempotencyKey == nil {
+                models[index].idempotencyKey = "\(key)/\(index)"
+            }
+        }
         let results = try await ingest(models, tenantId: tenantId, context: context)
         return JSONResponse(status: .accepted, body: ["data": .array(results.map(ChannexEnvelope.event))])
     }
@@ -109,6 +123,17 @@ struct EventController<Store: TenantStore & EventStore> {
         let now = clock.timestamp()
         return try await store.ingest(
             models.map { $0.event(tenantId: tenantId, now: now) }, tenantId: tenantId, now: now)
+    }
+
+    static var idempotencyKeyName: HTTPField.Name { HTTPField.Name("Idempotency-Key")! }
+
+    /// The `Idempotency-Key` header, as the IETF draft and Stripe name it; nil when absent.
+    static func idempotencyKeyHeader(_ request: Request) throws -> String? {
+        guard let key = request.headers[idempotencyKeyName] else { return nil }
+        guard !key.isEmpty, key.utf8.count <= 240 else {
+            throw ChannexError.validation("Idempotency-Key", "must be 1 to 240 characters")
+        }
+        return key
     }
 
     func publisherTenant(_ context: HeraldRequestContext) throws -> UUID {

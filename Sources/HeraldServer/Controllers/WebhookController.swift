@@ -24,6 +24,7 @@ struct WebhookController<Store: TenantStore & WebhookStore & DeliveryLog> {
             .get(":id/secret", use: secret)
             .post(":id/secret/rotate", use: rotateSecret)
             .post("test", use: test)
+            .post(":id/test", use: testSaved)
             .get(":id/deliveries", use: deliveries)
             .post(":id/recover", use: recover)
     }
@@ -134,21 +135,53 @@ struct WebhookController<Store: TenantStore & WebhookStore & DeliveryLog> {
         }
         let propertyId = (model.propertyId.value ?? nil) ?? UUID()
         let now = clock.timestamp()
-        let name = SampleEvents.name(for: mask)
         let tenantId = principal.tenantId ?? UUID()
-        let event = Event(
-            tenantId: tenantId, propertyId: propertyId, name: name,
-            payload: SampleEvents.payload(for: name, propertyId: propertyId), occurredAt: now, isTest: true,
-            createdAt: now)
         let webhook = Webhook(
             tenantId: tenantId, propertyId: propertyId, isGlobal: false, callbackURL: url, eventMask: mask,
             requestParams: model.requestParams.value ?? nil, headers: model.headers.value ?? nil, isActive: true,
             sendData: model.sendData.or(false), secrets: [SigningSecret(value: secret)], createdAt: now, updatedAt: now)
+        var answer = try await sendTest(
+            to: webhook, tenant: Tenant(id: tenantId, name: "", createdAt: now), propertyId: propertyId)
+        if object["signing_secret"] == nil { answer["signing_secret"] = .string(secret) }
+        return JSONResponse(body: .object(answer))
+    }
+
+    /// Sends one signed test message to a saved webhook, as its deliveries go (its secret, headers
+    /// and request parameters), whether it is active or not; stores nothing.
+    @Sendable func testSaved(_ request: Request, context: HeraldRequestContext) async throws -> JSONResponse {
+        let webhook = try await visibleWebhook(context)
+        guard webhook.dialect == .channex else {
+            throw ChannexError.forbidden("OCTO webhooks are managed through /octo/webhooks")
+        }
+        guard let tenant = try await store.tenant(id: webhook.tenantId) else { throw ChannexError.notFound }
+        var request = request
+        if request.headers[.contentLength].flatMap(Int.init) ?? 0 > 0 {
+            // Nothing to say yet; an empty object (or none) is the only body.
+            let body = try await request.jsonBody(limit: limits.maxBytes, maxDepth: limits.maxDepth)
+            guard case .object(let object) = body else {
+                throw ChannexError.badRequest("Request body must be a JSON object")
+            }
+            try request.refuseUnknown(in: object, FieldNames([]))
+        }
+        var saved = webhook
+        saved.isActive = true
+        return JSONResponse(
+            body: .object(try await sendTest(to: saved, tenant: tenant, propertyId: webhook.propertyId ?? UUID())))
+    }
+
+    /// One attempt of a test event for `webhook`'s mask: what the endpoint answered.
+    func sendTest(to webhook: Webhook, tenant: Tenant, propertyId: UUID) async throws -> [String: JSONValue] {
+        let now = clock.timestamp()
+        let name = SampleEvents.name(for: webhook.eventMask)
+        let event = Event(
+            tenantId: tenant.id, propertyId: propertyId, name: name,
+            payload: SampleEvents.payload(for: name, propertyId: propertyId), occurredAt: now, isTest: true,
+            createdAt: now)
         let job = DispatchJob(
             delivery: Delivery(
-                eventId: event.id, webhookId: webhook.id, tenantId: tenantId,
-                eventName: mask.match(name)?.deliveredName ?? name, nextAttemptAt: now, createdAt: now),
-            event: event, webhook: webhook, tenant: Tenant(id: tenantId, name: "", createdAt: now))
+                eventId: event.id, webhookId: webhook.id, tenantId: tenant.id,
+                eventName: webhook.eventMask.match(name)?.deliveredName ?? name, nextAttemptAt: now, createdAt: now),
+            event: event, webhook: webhook, tenant: tenant)
         let outcome = await courier.attempt(job, at: now)
         if case .refused(let refusal) = outcome, refusal.isFinal {
             throw ChannexError.validation("callback_url", refusal.description)
@@ -159,9 +192,8 @@ struct WebhookController<Store: TenantStore & WebhookStore & DeliveryLog> {
             "duration_ms": .int(Int64(outcome.durationMs)),
             "webhook_id": .string(job.delivery.id),
         ]
-        if object["signing_secret"] == nil { answer["signing_secret"] = .string(secret) }
         if let error = outcome.failure { answer["error"] = .string(error) }
-        return JSONResponse(body: .object(answer))
+        return answer
     }
 
     @Sendable func deliveries(_ request: Request, context: HeraldRequestContext) async throws -> JSONResponse {
