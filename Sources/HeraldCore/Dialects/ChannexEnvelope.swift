@@ -39,7 +39,7 @@ public enum ChannexEnvelope {
     public static func webhook(_ webhook: Webhook, signingSecret: String? = nil) -> JSONValue {
         var attributes: [String: JSONValue] = [
             "id": .string(webhook.id.text),
-            "callback_url": .string(webhook.callbackURL),
+            "callback_url": .string(CallbackURL.masked(webhook.callbackURL)),
             "event_mask": .string(webhook.eventMask.raw),
             "request_params": stringMap(webhook.requestParams),
             "headers": stringMap(webhook.headers),

@@ -7,7 +7,8 @@ public enum OctoPayload {
         return [
             "id": .string(webhook.id.text),
             "event": .string(octo.event),
-            "url": .string(webhook.callbackURL),
+            // Credentials in the URL are masked here too: the receiver knows its own.
+            "url": .string(CallbackURL.masked(webhook.callbackURL)),
             "retryOnError": .bool(octo.retryOnError),
             "useContactLanguage": .bool(octo.useContactLanguage),
             "headers": .object((webhook.headers ?? [:]).mapValues(JSONValue.string)),

@@ -20,6 +20,26 @@ public enum CallbackURL {
         return literalProblem(host)
     }
 
+    /// What read models show of a URL: the password in its credentials (or, without one, the user
+    /// name, often a token) replaced by `****`. Deliveries go to the URL itself.
+    public static func masked(_ text: String) -> String {
+        guard var components = URLComponents(string: text), components.percentEncodedUser != nil else { return text }
+        if components.percentEncodedPassword != nil {
+            components.percentEncodedPassword = mask
+        } else {
+            components.percentEncodedUser = mask
+        }
+        return components.string ?? text
+    }
+
+    /// What ``masked(_:)`` puts in place of a secret.
+    public static let mask = "****"
+
+    /// The URL an update means: `given`, or `current` when `given` is its masked form sent back.
+    public static func unmasked(_ given: String, current: String) -> String {
+        given != current && given == masked(current) ? current : given
+    }
+
     /// The URL as Herald stores and calls it: an internationalised host in its ASCII (punycode)
     /// form, so that the name checked, pinned and shown is the one DNS knows.
     public static func normalized(_ text: String) -> String {

@@ -140,7 +140,9 @@ public struct WebhookWriteModel: Sendable {
     /// `webhook` with the given fields changed.
     public func applied(to webhook: Webhook, now: Date) -> Webhook {
         var changed = webhook
-        changed.callbackURL = callbackURL.or(webhook.callbackURL)
+        changed.callbackURL =
+            callbackURL.value.map { CallbackURL.unmasked($0, current: webhook.callbackURL) }
+            ?? webhook.callbackURL
         changed.eventMask = eventMask.or(webhook.eventMask)
         changed.propertyId = propertyId.or(webhook.propertyId)
         changed.isGlobal = isGlobal.or(webhook.isGlobal)

@@ -43,7 +43,10 @@ struct OctoWebhookController<Store: TenantStore & WebhookStore> {
             sendData: true, secrets: [SigningSecret(value: KeyMaterial.newSigningSecret())],
             retryPolicy: settings.retryOnError ? nil : RetryPolicy.none, octo: settings, createdAt: now, updatedAt: now)
         try await store.insertWebhook(webhook)
-        return answer(OctoPayload.webhook(webhook), request: request)
+        // The signing secret comes back once, on create, as in the Channex dialect.
+        guard case .object(var created) = OctoPayload.webhook(webhook) else { return answer(.null, request: request) }
+        created["signingSecret"] = webhook.currentSecret.map { .string($0.value) } ?? .null
+        return answer(.object(created), request: request)
     }
 
     @Sendable func list(_ request: Request, context: HeraldRequestContext) async throws -> Response {
@@ -57,7 +60,9 @@ struct OctoWebhookController<Store: TenantStore & WebhookStore> {
         var webhook = try await octoWebhook(context, tenantId: tenantId)
         let model = try await parse(request, creating: false)
         var settings = webhook.octo ?? OctoSettings(event: webhook.eventMask.raw, capabilities: [])
-        if let url = model.url, url != webhook.callbackURL {
+        if let url = model.url.map({ CallbackURL.unmasked($0, current: webhook.callbackURL) }),
+            url != webhook.callbackURL
+        {
             try await checkTarget(url)
             webhook.callbackURL = url
         }
@@ -111,7 +116,8 @@ struct OctoWebhookController<Store: TenantStore & WebhookStore> {
             event = name
         }
         let doomed = try await all(of: tenantId).filter {
-            $0.callbackURL == url && (event == nil || $0.octo?.event == event)
+            ($0.callbackURL == url || CallbackURL.masked($0.callbackURL) == url)
+                && (event == nil || $0.octo?.event == event)
         }
         for webhook in doomed { try await store.deleteWebhook(id: webhook.id) }
         return answer(.array(doomed.map(OctoPayload.webhook)), request: request)
