@@ -22,6 +22,7 @@ struct Serve: AsyncParsableCommand {
         let store = try StoreOptions(settings)
         let logger = store.bootstrapLogging()
         var configuration = try settings.serverConfiguration()
+        try await StartUp.ensureListenable(host: configuration.host, port: configuration.port)
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         configuration.metrics = registry

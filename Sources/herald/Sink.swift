@@ -35,6 +35,12 @@ struct Sink: AsyncParsableCommand {
             throw ValidationError("--status takes HTTP status codes, e.g. 500,200")
         }
         let secret = self.secret ?? Environment.value("HERALD_SINK_SECRET")
+        if let secret, !secret.hasPrefix("whsec_") || Data(base64Encoded: String(secret.dropFirst(6))) == nil {
+            throw ValidationError(
+                "--secret takes a whsec_ secret (the webhook's signing_secret, e.g. whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw)"
+            )
+        }
+        try await StartUp.ensureListenable(host: host, port: port)
         let tolerance = TimeInterval(self.tolerance)
         let counter = Mutex(0)
         let handler: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, _ in

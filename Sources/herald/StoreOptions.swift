@@ -14,13 +14,28 @@ struct StoreOptions {
 
     init(_ settings: SettingsReader) throws {
         location = try settings.text(HeraldSettings.database) ?? "herald.sqlite"
+        if let scheme = Self.scheme(of: location), !["sqlite", "postgres", "postgresql"].contains(scheme) {
+            throw StartUp.fail(
+                "unknown database URL scheme '\(scheme)://'; use a SQLite file path (or sqlite://path) "
+                    + "or postgres://user:password@host:port/database")
+        }
         migrations = try settings.text(HeraldSettings.migrations)
         synchronous =
             SQLiteStore.Synchronous(rawValue: try settings.text(HeraldSettings.sqliteSynchronous) ?? "") ?? .full
         level = Logger.Level(rawValue: try settings.text(HeraldSettings.logLevel) ?? "info") ?? .info
     }
 
-    var isPostgres: Bool { location.hasPrefix("postgres://") || location.hasPrefix("postgresql://") }
+    /// The scheme of a `scheme://...` location (lower-cased); nil for a plain path.
+    static func scheme(of location: String) -> String? {
+        guard let range = location.range(of: "://") else { return nil }
+        let scheme = location[..<range.lowerBound]
+        guard !scheme.isEmpty, scheme.allSatisfy({ $0.isLetter || $0.isNumber || "+-.".contains($0) }) else {
+            return nil
+        }
+        return scheme.lowercased()
+    }
+
+    var isPostgres: Bool { ["postgres", "postgresql"].contains(Self.scheme(of: location) ?? "") }
 
     var databasePath: String {
         location.hasPrefix("sqlite://") ? String(location.dropFirst("sqlite://".count)) : location

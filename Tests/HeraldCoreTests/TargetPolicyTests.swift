@@ -53,6 +53,15 @@ import Testing
         #expect((try? TargetPolicy.allowing("nonsense").get()) == nil)
     }
 
+    /// `::1` is IPv6 loopback; read as the IPv4-compatible form of 0.0.0.1 it said "unspecified".
+    @Test func ipv6LoopbackIsCalledLoopback() {
+        #expect(policy.refusal(of: IPAddress(host: "::1")!)?.reason == "a loopback address")
+        #expect(policy.refusal(of: IPAddress(host: "::")!)?.reason == "an unspecified address")
+        #expect(
+            policy.refusal(of: IPAddress(host: "::ffff:127.0.0.1")!)?.reason
+                == "a loopback address (as 127.0.0.1 inside an IPv6 address)")
+    }
+
     @Test func refusalNamesTheAddressAndTheSetting() {
         let refusal = policy.refusal(of: IPAddress(host: "169.254.169.254")!)
         #expect(refusal?.description.contains("169.254.169.254") == true)

@@ -42,10 +42,18 @@ import Testing
                 world, "booking_new", payload: ["note": .string(String(repeating: "x", count: 9000))])
             #expect(tooBig.status == .contentTooLarge)
             #expect(tooBig.errorCode == "payload_too_large")
+            #expect(
+                tooBig.details?["base"] == [
+                    "the body is larger than 8192 bytes, the limit here; --max-event-bytes (HERALD_MAX_EVENT_BYTES) raises it"
+                ])
             let webhook = try await api.webhook(
                 key: world.admin, property: world.property,
                 ["headers": ["X-Big": .string(String(repeating: "y", count: 3000))]])
             #expect(webhook.status == .contentTooLarge)
+            #expect(
+                webhook.details?["base"] == [
+                    "the body is larger than 2048 bytes, the limit here; --max-body-bytes (HERALD_MAX_BODY_BYTES) raises it"
+                ])
         }
     }
 }

@@ -42,13 +42,16 @@ public struct TargetPolicy: Sendable, Hashable {
     /// Why `address` may not be called, or nil when it may.
     public func refusal(of address: IPAddress) -> TargetRefusal? {
         if isAllowed(address) { return nil }
+        // The address's own range first: `::1` is IPv6 loopback, not the IPv4-compatible form of
+        // 0.0.0.1 (which read as "unspecified").
+        if let reason = Self.reason(address) { return TargetRefusal(address: address, reason: reason) }
         if let inner = address.embeddedIPv4 {
             if isAllowed(inner) { return nil }
             if let reason = Self.reason(inner) {
                 return TargetRefusal(address: address, reason: "\(reason) (as \(inner) inside an IPv6 address)")
             }
         }
-        return Self.reason(address).map { TargetRefusal(address: address, reason: $0) }
+        return nil
     }
 
     /// Checks a URL's scheme and, when its host is an address, the address.

@@ -47,7 +47,7 @@ struct EventController<Store: TenantStore & EventStore> {
     @Sendable func publish(_ request: Request, context: HeraldRequestContext) async throws -> JSONResponse {
         let tenantId = try publisherTenant(context)
         var request = request
-        let body = try await request.jsonBody(limit: limits.maxEventBytes, maxDepth: limits.maxDepth)
+        let body = try await request.jsonBody(limit: limits.eventLimit, maxDepth: limits.maxDepth)
         guard case .object(let top) = body else { throw ChannexError.badRequest("Request body must be a JSON object") }
         try request.refuseUnknown(in: top, FieldNames(["event"]), required: ["event"])
         guard let inner = top["event"] else { throw ChannexError.validation("event", "can't be blank") }
@@ -66,7 +66,7 @@ struct EventController<Store: TenantStore & EventStore> {
     @Sendable func publishBatch(_ request: Request, context: HeraldRequestContext) async throws -> JSONResponse {
         let tenantId = try publisherTenant(context)
         var request = request
-        let body = try await request.jsonBody(limit: limits.maxBatchBytes, maxDepth: limits.maxDepth + 1)
+        let body = try await request.jsonBody(limit: limits.batchLimit, maxDepth: limits.maxDepth + 1)
         guard case .object(let top) = body else { throw ChannexError.badRequest("Request body must be a JSON object") }
         try request.refuseUnknown(in: top, FieldNames(["events"]), required: ["events"])
         guard case .array(let items)? = top["events"] else {

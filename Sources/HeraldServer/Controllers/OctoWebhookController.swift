@@ -3,6 +3,7 @@ import HTTPTypes
 import HeraldCore
 import HeraldDelivery
 import Hummingbird
+import NIOCore
 
 /// `/octo/webhooks`: the OCTO `octo/webhooks` capability (Ventrata, Peek). OCTO webhooks are
 /// tenant-wide; errors come in the OCTO shape.
@@ -98,9 +99,15 @@ struct OctoWebhookController<Store: TenantStore & WebhookStore> {
         var eventText = query["event"]
         var request = request
         if url == nil {
-            let buffer = try await request.collectBody(upTo: limits.maxBytes)
+            let buffer: ByteBuffer
+            do {
+                buffer = try await request.collectBody(upTo: limits.maxBytes)
+            } catch is NIOTooManyBytesError {
+                throw ChannexError.payloadTooLarge(limits.writeLimit)
+            }
             if buffer.readableBytes > 0 {
-                let body = try await request.jsonBody(limit: limits.maxBytes, maxDepth: limits.maxDepth, buffer: buffer)
+                let body = try await request.jsonBody(
+                    limit: limits.writeLimit, maxDepth: limits.maxDepth, buffer: buffer)
                 guard case .object(let object) = body else { throw OctoError.badRequest("body must be a JSON object") }
                 url = object["url"]?.stringValue
                 eventText = object["event"]?.stringValue ?? eventText
@@ -147,7 +154,7 @@ struct OctoWebhookController<Store: TenantStore & WebhookStore> {
 
     func parse(_ request: Request, creating: Bool) async throws -> OctoWebhookWriteModel {
         var request = request
-        let body = try await request.jsonBody(limit: limits.maxBytes, maxDepth: limits.maxDepth)
+        let body = try await request.jsonBody(limit: limits.writeLimit, maxDepth: limits.maxDepth)
         guard case .object(let object) = body else { throw OctoError.badRequest("body must be a JSON object") }
         switch OctoWebhookWriteModel.parse(object, creating: creating) {
         case .success(let model): return model

@@ -157,7 +157,7 @@ struct WebhookController<Store: TenantStore & WebhookStore & DeliveryLog> {
         var request = request
         if request.headers[.contentLength].flatMap(Int.init) ?? 0 > 0 {
             // Nothing to say yet; an empty object (or none) is the only body.
-            let body = try await request.jsonBody(limit: limits.maxBytes, maxDepth: limits.maxDepth)
+            let body = try await request.jsonBody(limit: limits.writeLimit, maxDepth: limits.maxDepth)
             guard case .object(let object) = body else {
                 throw ChannexError.badRequest("Request body must be a JSON object")
             }
@@ -214,7 +214,7 @@ struct WebhookController<Store: TenantStore & WebhookStore & DeliveryLog> {
     @Sendable func recover(_ request: Request, context: HeraldRequestContext) async throws -> JSONResponse {
         let webhook = try await visibleWebhook(context)
         var request = request
-        let body = try await request.jsonBody(limit: limits.maxBytes, maxDepth: limits.maxDepth)
+        let body = try await request.jsonBody(limit: limits.writeLimit, maxDepth: limits.maxDepth)
         guard case .object(let top) = body else { throw ChannexError.badRequest("Request body must be a JSON object") }
         let object = top["recover"]?.objectValue ?? top
         if top["recover"] != nil { try request.refuseUnknown(in: top, FieldNames(["recover"])) }

@@ -23,6 +23,14 @@ public struct ChannexError: HTTPResponseError, Sendable {
         status: .notFound, code: "resource_not_found", title: "Resource Not Found")
     public static let payloadTooLarge = ChannexError(
         status: .contentTooLarge, code: "payload_too_large", title: "Payload Too Large")
+    /// A body past `limit`: the 413 says how large a body may be and what raises the limit.
+    static func payloadTooLarge(_ limit: BodyLimit) -> ChannexError {
+        ChannexError(
+            status: .contentTooLarge, code: "payload_too_large", title: "Payload Too Large",
+            details: [
+                "base": ["the body is larger than \(limit.bytes) bytes, the limit here; \(limit.setting) raises it"]
+            ])
+    }
     public static let internalError = ChannexError(
         status: .internalServerError, code: "internal_server_error", title: "Internal Server Error")
 

@@ -6,15 +6,17 @@ import NIOCore
 /// Reads JSON request bodies within ``BodyLimits``, refusing in the dialect's error shapes.
 extension Request {
     /// The body as JSON, refused with 413 past `limit` bytes and 400 when it is not JSON.
-    mutating func jsonBody(limit: Int, maxDepth: Int, buffer collected: ByteBuffer? = nil) async throws -> JSONValue {
-        if let length = headers[.contentLength].flatMap(Int.init), length > limit {
-            throw ChannexError.payloadTooLarge
+    mutating func jsonBody(limit: BodyLimit, maxDepth: Int, buffer collected: ByteBuffer? = nil) async throws
+        -> JSONValue
+    {
+        if let length = headers[.contentLength].flatMap(Int.init), length > limit.bytes {
+            throw ChannexError.payloadTooLarge(limit)
         }
         let buffer: ByteBuffer
         do {
-            if let collected { buffer = collected } else { buffer = try await collectBody(upTo: limit) }
+            if let collected { buffer = collected } else { buffer = try await collectBody(upTo: limit.bytes) }
         } catch is NIOTooManyBytesError {
-            throw ChannexError.payloadTooLarge
+            throw ChannexError.payloadTooLarge(limit)
         }
         guard buffer.readableBytes > 0 else { throw ChannexError.badRequest("Request body is empty; JSON expected") }
         do {
@@ -38,7 +40,7 @@ extension Request {
 
     /// The object under `key` of a `{"<key>": {...}}` body.
     mutating func wrappedObject(_ key: String, limits: BodyLimits) async throws -> [String: JSONValue] {
-        let body = try await jsonBody(limit: limits.maxBytes, maxDepth: limits.maxDepth)
+        let body = try await jsonBody(limit: limits.writeLimit, maxDepth: limits.maxDepth)
         guard case .object(let top) = body else { throw ChannexError.badRequest("Request body must be a JSON object") }
         try refuseUnknown(in: top, FieldNames([key]), required: [key])
         guard let inner = top[key] else { throw ChannexError.validation(key, "can't be blank") }

@@ -1,0 +1,78 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import Testing
+
+/// The `herald` binary as a person runs it: mistakes get one clear line, before anything else.
+@Suite struct CommandLineTests {
+    struct Run {
+        var status: Int32
+        var output: String
+        var errors: String
+    }
+
+    /// Runs the built binary with `arguments` in a temporary directory; kills it after 30 s.
+    static func herald(_ arguments: [String], environment extra: [String: String] = [:]) async throws -> Run {
+        let process = Process()
+        process.executableURL = try HeraldProcess.binary
+        process.arguments = arguments
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("herald-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        process.currentDirectoryURL = directory
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("HERALD_") }
+        environment["HERALD_MIGRATIONS"] = TestPostgres.migrations.deletingLastPathComponent().path
+        environment.merge(extra) { _, new in new }
+        process.environment = environment
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let deadline = ContinuousClock.now + .seconds(30)
+        while process.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        return Run(
+            status: process.terminationStatus,
+            output: String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self),
+            errors: String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+    }
+
+    @Test func versionIsPrinted() async throws {
+        let run = try await Self.herald(["--version"])
+        #expect(run.status == 0)
+        #expect(run.output.trimmingCharacters(in: .whitespacesAndNewlines) == "0.1.0")
+    }
+
+    @Test func aPortInUseFailsWithOneLineBeforeAnyAdminKeyIsPrinted() async throws {
+        let taken = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .bind(host: "127.0.0.1", port: 0).get()
+        let port = try #require(taken.localAddress?.port)
+        let run = try await Self.herald(["serve", "--port", String(port)])
+        try await taken.close()
+        #expect(run.status == 1)
+        #expect(
+            run.errors
+                == "herald: port \(port) on 127.0.0.1 is already in use; stop what listens there or choose another with --port\n"
+        )
+        #expect(!run.output.contains("admin key"))
+    }
+
+    @Test func anUnknownDatabaseSchemeNamesTheSupportedOnes() async throws {
+        let run = try await Self.herald(
+            ["serve", "--port", "0"], environment: ["HERALD_DATABASE_URL": "mysql://db/herald"])
+        #expect(run.status == 1)
+        #expect(run.errors.contains("unknown database URL scheme 'mysql://'"))
+        #expect(run.errors.contains("postgres://"))
+        #expect(!run.output.contains("admin key"))
+    }
+
+    @Test func theSinkRefusesASecretThatIsNotAWhsecSecret() async throws {
+        let run = try await Self.herald(["sink", "--port", "0", "--secret", "my-password"])
+        #expect(run.status != 0)
+        #expect(run.errors.contains("--secret takes a whsec_ secret"))
+    }
+}
