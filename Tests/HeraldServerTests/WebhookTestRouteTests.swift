@@ -89,6 +89,30 @@ import Testing
     }
 }
 
+@Suite struct DeadEndpointTests {
+    /// A delivery to a port nobody listens on ends its attempt at once: it does not hold a slot
+    /// for the connect timeout.
+    @Test(arguments: Backend.allCases)
+    func aRefusedConnectionEndsTheDeliveryAttemptAtOnce(_ backend: Backend) async throws {
+        let receiver = try await TestReceiver.start()
+        let closedPort = receiver.port
+        await receiver.stop()
+        var herald = try await TestHerald(backend)
+        herald.configuration.timeouts = .init(connect: .seconds(20), total: .seconds(30))
+        try await herald.run { api in
+            let world = try await api.world()
+            let hook = try await api.activeWebhook(in: world, url: "http://127.0.0.1:\(closedPort)/dead")
+            _ = try await api.publish(world, "booking_new")
+            let id = try #require(try await api.deliveries(of: hook.id).first?["id"]?.stringValue)
+            let tried = try await api.waitForDelivery(id) { $0["attempts"] == 1 }
+            #expect(tried["last_error"] == "connection refused")
+            let shown = try await api.call(.get, "/api/v1/deliveries/\(id)", key: world.admin)
+            let attempt = try #require(shown.attributes?["attempt_log"]?.arrayValue?.first)
+            #expect(try #require(attempt["duration_ms"]?.intValue) < 10_000)
+        }
+    }
+}
+
 @Suite struct SavedWebhookTestTests {
     /// `POST /api/v1/webhooks/{id}/test`: a test message signed with the webhook's own secret,
     /// with its headers and parameters, even while it is inactive; nothing is stored.
