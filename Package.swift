@@ -137,6 +137,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Clocks", package: "swift-clocks"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
     ],
