@@ -135,6 +135,11 @@ public final class Dispatcher<Queue: DeliveryQueue>: Service, Sendable {
 
     /// Tries `job` once and settles it.
     func process(_ job: DispatchJob) async {
+        // Every line of this attempt names the delivery, the attempt and the webhook.
+        var logger = self.logger
+        logger[metadataKey: "delivery"] = .string(job.delivery.id)
+        logger[metadataKey: "attempt"] = .stringConvertible(job.delivery.attempts + 1)
+        logger[metadataKey: "webhook"] = .string(job.webhook.id.text)
         let started = clock.now()
         let outcome =
             job.webhook.isActive
@@ -143,8 +148,15 @@ public final class Dispatcher<Queue: DeliveryQueue>: Service, Sendable {
         let settlement = decision.settle(job, outcome: outcome, startedAt: started, now: clock.now())
         Counter(label: "herald_delivery_attempts_total", dimensions: [("outcome", Self.label(settlement.next))])
             .increment()
+        logger.debug(
+            "delivery attempted",
+            metadata: [
+                "outcome": "\(Self.label(settlement.next))",
+                "status": "\(outcome.statusCode.map(String.init) ?? "none")",
+                "duration_ms": "\(outcome.durationMs)",
+            ])
         if case .disable(let reason) = settlement.effect {
-            logger.warning("webhook disabled", metadata: ["webhook": "\(job.webhook.id.text)", "reason": "\(reason)"])
+            logger.warning("webhook disabled", metadata: ["reason": "\(reason)"])
         }
         do {
             for transition in try await settlements.submit(settlement) {
@@ -156,8 +168,7 @@ public final class Dispatcher<Queue: DeliveryQueue>: Service, Sendable {
             }
         } catch {
             // The lease runs out and the delivery is claimed again: delivered at least once.
-            logger.error(
-                "settling a delivery failed", metadata: ["delivery": "\(job.delivery.id)", "error": "\(error)"])
+            logger.error("settling a delivery failed", metadata: ["error": "\(error)"])
         }
     }
 

@@ -78,6 +78,7 @@ func buildRouter<Store: HeraldStore>(
     store: Store, runtime: DeliveryRuntime, configuration: HeraldConfiguration
 ) -> Router<HeraldRequestContext> {
     let router = Router(context: HeraldRequestContext.self)
+    router.add(middleware: RequestIdMiddleware())
     router.add(middleware: LogRequestsMiddleware(.debug))
     let allowed = AllowedMethods()
     defer { allowed.load(router.routes) }

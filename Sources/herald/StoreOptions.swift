@@ -11,6 +11,7 @@ struct StoreOptions {
     let migrations: String?
     let synchronous: SQLiteStore.Synchronous
     let level: Logger.Level
+    let json: Bool
 
     init(_ settings: SettingsReader) throws {
         location = try settings.text(HeraldSettings.database) ?? "herald.sqlite"
@@ -23,6 +24,7 @@ struct StoreOptions {
         synchronous =
             SQLiteStore.Synchronous(rawValue: try settings.text(HeraldSettings.sqliteSynchronous) ?? "") ?? .full
         level = Logger.Level(rawValue: try settings.text(HeraldSettings.logLevel) ?? "info") ?? .info
+        json = try settings.text(HeraldSettings.logFormat) == "json"
     }
 
     /// The scheme of a `scheme://...` location (lower-cased); nil for a plain path.
@@ -84,7 +86,13 @@ struct StoreOptions {
 
     func bootstrapLogging() -> Logger {
         let level = self.level
+        let json = self.json
         LoggingSystem.bootstrap { label in
+            if json {
+                var handler = JSONLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler

@@ -12,6 +12,9 @@ public enum HeraldSettings {
     public static let logLevel = Setting(
         ["logLevel"], .choice(["trace", "debug", "info", "notice", "warning", "error", "critical"]), default: "info",
         help: "Least severe log level written.")
+    public static let logFormat = Setting(
+        ["logFormat"], .choice(["text", "json"]), default: "text",
+        help: "Log lines as text, or as one JSON object a line (time, level, message, request and delivery ids).")
     public static let sqliteSynchronous = Setting(
         ["sqliteSynchronous"], .choice(["full", "normal"]), default: "full",
         help: "full: every commit is on disk before Herald answers, so a 202 survives a power cut. "
@@ -61,7 +64,7 @@ public enum HeraldSettings {
         help: "Address ranges callbacks may reach despite the target policy, e.g. 127.0.0.0/8,::1.")
 
     /// What every command that opens the database reads.
-    public static let store: [Setting] = [database, migrations, sqliteSynchronous, logLevel, config]
+    public static let store: [Setting] = [database, migrations, sqliteSynchronous, logLevel, logFormat, config]
 
     /// What `herald serve` reads.
     public static let serve: [Setting] =
