@@ -27,6 +27,8 @@ public final class Dispatcher<Queue: DeliveryQueue>: Service, Sendable {
     private let fanOuts = Mutex((mayWait: true, lastAsked: Date.distantPast))
     /// Not ready until the loop has gone round once.
     private let heartbeat = Mutex(Date.distantPast)
+    /// When a claim last succeeded or a send last settled (readiness: due work, no progress).
+    private let progress = Mutex(Date.distantPast)
     /// Settlements of sends that end together, written in one transaction.
     private let settlements: GroupCommit<Settlement, [CircuitTransition]>
 
@@ -48,6 +50,9 @@ public final class Dispatcher<Queue: DeliveryQueue>: Service, Sendable {
 
     /// When the loop last went round (for `/ready`).
     public var lastHeartbeat: Date { heartbeat.withLock { $0 } }
+    /// When a claim last succeeded (empty or not: held deliveries are not stalled ones) or a send
+    /// last settled.
+    public var lastProgress: Date { progress.withLock { $0 } }
 
     public func run() async throws {
         logger.info("dispatcher started", metadata: ["owner": "\(configuration.owner)"])
@@ -103,6 +108,7 @@ public final class Dispatcher<Queue: DeliveryQueue>: Service, Sendable {
                             ClaimRequest(
                                 owner: configuration.owner, now: now, lease: configuration.lease, limit: limit,
                                 load: load))
+                        progress.withLock { $0 = max($0, now) }
                     } catch {
                         logger.error("claiming deliveries failed", metadata: ["error": "\(error)"])
                     }
@@ -159,7 +165,10 @@ public final class Dispatcher<Queue: DeliveryQueue>: Service, Sendable {
             logger.warning("webhook disabled", metadata: ["reason": "\(reason)"])
         }
         do {
-            for transition in try await settlements.submit(settlement) {
+            let transitions = try await settlements.submit(settlement)
+            let settled = clock.now()
+            progress.withLock { $0 = max($0, settled) }
+            for transition in transitions {
                 let state = transition.opened ? "open" : "closed"
                 Counter(label: "herald_circuit_transitions_total", dimensions: [("to", state)]).increment()
                 logger.notice(

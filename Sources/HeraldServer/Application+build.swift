@@ -23,6 +23,8 @@ public struct DeliveryRuntime: Sendable {
     public let clock: HeraldClock
     /// When this process's dispatcher loop last went round; nil where no dispatcher runs.
     public var dispatcherHeartbeat: (@Sendable () -> Date)?
+    /// When this process's dispatcher last claimed or settled; nil where no dispatcher runs.
+    public var dispatcherProgress: (@Sendable () -> Date)?
 
     public init(courier: Courier, clock: HeraldClock, dispatcherHeartbeat: (@Sendable () -> Date)? = nil) {
         self.courier = courier
@@ -54,6 +56,7 @@ public func buildApplication<Store: HeraldStore>(
             queue: store, courier: runtime.courier, configuration: configuration.dispatcher, clock: dependencies.clock,
             logger: logger)
         runtime.dispatcherHeartbeat = { dispatcher.lastHeartbeat }
+        runtime.dispatcherProgress = { dispatcher.lastProgress }
         services.append(dispatcher)
     }
     let router = buildRouter(store: store, runtime: runtime, configuration: configuration)
@@ -86,15 +89,9 @@ func buildRouter<Store: HeraldStore>(
 
     router.get("health") { _, _ in JSONResponse(body: ["status": "ok"]) }
     router.get("ready") { _, _ in
-        do {
-            try await store.ping()
-        } catch {
-            return JSONResponse(status: .serviceUnavailable, body: ["status": "database unreachable"])
-        }
-        if let heartbeat = runtime.dispatcherHeartbeat?(), runtime.clock.now().timeIntervalSince(heartbeat) > 30 {
-            return JSONResponse(status: .serviceUnavailable, body: ["status": "dispatcher stalled"])
-        }
-        return JSONResponse(body: ["status": "ready"])
+        let readiness = await Readiness.check(
+            store: store, runtime: runtime, stallAfter: max(60, 2 * configuration.timeouts.total.seconds))
+        return JSONResponse(status: readiness.isReady ? .ok : .serviceUnavailable, body: readiness.body)
     }
     if let spec = configuration.openAPISpec {
         router.get("openapi.yaml") { _, _ in

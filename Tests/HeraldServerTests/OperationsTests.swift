@@ -10,7 +10,7 @@ import Testing
             let health = try await api.call(.get, "/health", key: nil)
             let ready = try await api.call(.get, "/ready", key: nil)
             #expect(health.json == ["status": "ok"])
-            #expect(ready.json == ["status": "ready"])
+            #expect(ready.json == ["status": "ready", "checks": ["database": "ok", "dispatcher": "ok"]])
         }
     }
 
