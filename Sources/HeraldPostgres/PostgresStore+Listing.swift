@@ -67,4 +67,22 @@ extension PostgresStore {
             of: "deliveries", statement, page: query.page, order: "created_at DESC, id DESC",
             make: Delivery.init(postgres:))
     }
+
+    public func purge(before cutoff: Date, limit: Int) async throws -> Int {
+        // Deliveries and their attempts go with their events (ON DELETE CASCADE). SKIP LOCKED:
+        // two processes purging take different events.
+        try await client.query(
+            """
+            DELETE FROM events WHERE id IN (
+                SELECT e.id FROM events e
+                WHERE e.created_at < \(Timestamp.millis(cutoff))
+                    AND NOT EXISTS (
+                        SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND d.status IN ('pending', 'in_flight'))
+                    AND NOT EXISTS (SELECT 1 FROM fan_outs f WHERE f.event_id = e.id)
+                ORDER BY e.created_at LIMIT \(limit)
+                FOR UPDATE SKIP LOCKED)
+            RETURNING 1
+            """, logger: logger
+        ).all { _ in 1 }.count
+    }
 }

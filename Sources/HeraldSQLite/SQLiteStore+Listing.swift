@@ -84,4 +84,23 @@ extension SQLiteStore {
                 items: try rows.map(Delivery.init(row:)), page: query.page.page, limit: query.page.limit, total: total)
         }
     }
+
+    public func purge(before cutoff: Date, limit: Int) async throws -> Int {
+        try await pool.write { db in
+            // Deliveries and their attempts go with their events (ON DELETE CASCADE).
+            try db.execute(
+                sql: """
+                    DELETE FROM events WHERE rowid IN (
+                        SELECT e.rowid FROM events e
+                        WHERE e.created_at < ?
+                            AND NOT EXISTS (
+                                SELECT 1 FROM deliveries d
+                                WHERE d.event_id = e.id AND d.status IN ('pending', 'in_flight'))
+                            AND NOT EXISTS (SELECT 1 FROM fan_outs f WHERE f.event_id = e.id)
+                        ORDER BY e.created_at LIMIT ?)
+                    """,
+                arguments: [Timestamp.millis(cutoff), limit])
+            return db.changesCount
+        }
+    }
 }

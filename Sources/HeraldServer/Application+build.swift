@@ -58,6 +58,10 @@ public func buildApplication<Store: HeraldStore>(
         runtime.dispatcherHeartbeat = { dispatcher.lastHeartbeat }
         runtime.dispatcherProgress = { dispatcher.lastProgress }
         services.append(dispatcher)
+        if let retention = configuration.retention {
+            services.append(
+                RetentionService(store: store, retention: retention, clock: dependencies.clock, logger: logger))
+        }
     }
     let router = buildRouter(store: store, runtime: runtime, configuration: configuration)
     return Application(

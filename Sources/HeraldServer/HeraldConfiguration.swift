@@ -24,6 +24,8 @@ public struct HeraldConfiguration: Sendable {
     /// Which addresses callbacks may reach.
     public var targetPolicy: TargetPolicy
     public var rateLimits: RateLimits
+    /// How long events are kept, purged by the dispatching processes; nil keeps them forever.
+    public var retention: Retention? = Retention(age: 30 * 86_400)
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, limits: BodyLimits = BodyLimits(), openAPISpec: URL? = nil,

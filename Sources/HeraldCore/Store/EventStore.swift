@@ -10,6 +10,11 @@ public protocol EventStore: Sendable {
     func event(id: UUID) async throws -> Event?
     /// One page of events, newest first, each with its deliveries counted by status.
     func listEvents(_ query: EventQuery) async throws -> Page<EventSummary>
+    /// Deletes up to `limit` of the oldest events accepted before `cutoff` whose deliveries have
+    /// all settled (none pending, in flight or still to be made), with their deliveries and
+    /// attempts; returns how many events went. One bounded transaction: ingest waits at most
+    /// that long.
+    func purge(before cutoff: Date, limit: Int) async throws -> Int
 }
 
 public struct IngestResult: Sendable, Hashable {

@@ -59,6 +59,9 @@ public enum HeraldSettings {
         help: "Hours a webhook may fail without a success before it is disabled.")
     public static let secretGraceHours = Setting(
         ["secretGraceHours"], .double(0...10_000), default: "24", help: "Hours a rotated-out secret keeps signing.")
+    public static let retentionDays = Setting(
+        ["retentionDays"], .double(0...36_500), default: "30",
+        help: "Days events, deliveries and attempts are kept (purged once settled); 0 keeps them forever.")
     public static let allowTargets = Setting(
         ["allowTargets"], .text, default: nil,
         help: "Address ranges callbacks may reach despite the target policy, e.g. 127.0.0.0/8,::1.")
@@ -71,7 +74,7 @@ public enum HeraldSettings {
         store + [
             host, port, role, maxBodyBytes, maxEventBytes, rateLimit, publisherRateLimit, adminKey,
             deliveryConcurrency, connectTimeout, requestTimeout, leaseSeconds, disableAfterHours, secretGraceHours,
-            allowTargets,
+            retentionDays, allowTargets,
         ]
 
     /// The help a command prints after its usage: one entry per setting.

@@ -153,6 +153,8 @@ public struct SettingsReader: Sendable {
                 perKey: .init(perSecond: perKey, burst: max(1, perKey * 5)),
                 publisher: .init(perSecond: publisher, burst: max(1, publisher * 4))))
         configuration.servesAPI = role != "worker"
+        let retentionDays = try double(HeraldSettings.retentionDays)
+        configuration.retention = retentionDays > 0 ? Retention(age: retentionDays * 86_400) : nil
         configuration.limits.maxBytes = try int(HeraldSettings.maxBodyBytes)
         configuration.limits.maxEventBytes = try int(HeraldSettings.maxEventBytes)
         configuration.limits.maxBatchBytes = max(configuration.limits.maxBatchBytes, configuration.limits.maxEventBytes)

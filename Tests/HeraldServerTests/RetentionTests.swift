@@ -1,0 +1,130 @@
+import Clocks
+import Foundation
+import GRDB
+import HeraldCore
+import Testing
+
+/// Old events go, with their deliveries and attempts, once those have settled; in bounded
+/// batches; and a SQLite file under a steady load stops growing.
+@Suite struct RetentionTests {
+    @Test(arguments: Backend.allCases)
+    func purgeTakesOldSettledEventsOnlyAndAtMostTheLimit(backend: Backend) async throws {
+        try await backend.withStore { store in
+            let start = Timestamp.now()
+            let tenant = Tenant(name: "Acme", createdAt: start)
+            try await store.insertTenant(tenant)
+            let property = Property(tenantId: tenant.id, title: "Hotel", createdAt: start)
+            try await store.insertProperty(property)
+            func publish(_ count: Int, at date: Date) async throws -> [IngestResult] {
+                let events = (0..<count).map { _ in
+                    Event(
+                        tenantId: tenant.id, propertyId: property.id, name: "booking_new", payload: [:],
+                        occurredAt: date, createdAt: date)
+                }
+                return try await store.ingest(events, tenantId: tenant.id, now: date)
+            }
+            // Five old events with no webhook (nothing to deliver), then a webhook: one old event
+            // with a pending delivery, and two new ones.
+            let old = try await publish(5, at: start.addingTimeInterval(-100))
+            try await store.insertWebhook(
+                Webhook(
+                    tenantId: tenant.id, propertyId: property.id, isGlobal: false, callbackURL: "https://8.8.8.8/h",
+                    eventMask: try EventMask(parsing: "*"), isActive: true, sendData: true,
+                    secrets: [SigningSecret(value: KeyMaterial.newSigningSecret())], createdAt: start, updatedAt: start)
+            )
+            let waiting = try await publish(1, at: start.addingTimeInterval(-100))
+            #expect(waiting.first?.deliveries == 1)
+            _ = try await publish(2, at: start)
+
+            #expect(try await store.purge(before: start.addingTimeInterval(-50), limit: 3) == 3)
+            #expect(try await store.purge(before: start.addingTimeInterval(-50), limit: 3) == 2)
+            #expect(try await store.purge(before: start.addingTimeInterval(-50), limit: 3) == 0)
+            for result in old { #expect(try await store.event(id: result.event.id) == nil) }
+            #expect(try await store.event(id: waiting[0].event.id) != nil)
+            #expect(try await store.listEvents(EventQuery(tenantId: tenant.id)).total == 3)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func theBackgroundPurgeTakesDeliveriesAndAttemptsWithTheirEvents(_ backend: Backend) async throws {
+        let receiver = try await TestReceiver.start()
+        var herald = try await TestHerald(backend)
+        let clock = herald.withTestClock()
+        herald.configuration.retention = Retention(age: 3_600, batch: 7, interval: 60)
+        try await herald.run { api in
+            let world = try await api.world()
+            let hook = try await api.activeWebhook(in: world, url: receiver.url)
+            for _ in 0..<20 { _ = try await api.publish(world, "booking_new") }
+            try await receiver.waitFor(20)
+            try await api.waitUntilSettled()
+            let first = try #require(try await api.deliveries(of: hook.id).first?["id"]?.stringValue)
+            await clock.advance(by: .seconds(3_700))
+            let gone = try await Self.purged(clock) {
+                try await api.call(.get, "/api/v1/events", key: world.admin).json["meta"]?["total"] == 0
+            }
+            #expect(gone)
+            #expect(try await api.call(.get, "/api/v1/deliveries", key: world.admin).json["meta"]?["total"] == 0)
+            #expect(try await api.store.attempts(deliveryId: first).isEmpty)
+            // What came after the cutoff stays.
+            _ = try await api.publish(world, "booking_new")
+            await clock.advance(by: .seconds(120))
+            #expect(try await api.call(.get, "/api/v1/events", key: world.admin).json["meta"]?["total"] == 1)
+        }
+        await receiver.stop()
+    }
+
+    /// Round after round of events, each purged after the retention: the file reuses the pages
+    /// the purge freed and stops growing.
+    @Test func theSQLiteFileStopsGrowingUnderASteadyLoad() async throws {
+        let receiver = try await TestReceiver.start()
+        var herald = try await TestHerald()
+        let clock = herald.withTestClock()
+        herald.configuration.retention = Retention(age: 600, batch: 500, interval: 60)
+        let path = herald.location + "/herald.sqlite"
+        try await herald.run { api in
+            let world = try await api.world()
+            _ = try await api.activeWebhook(in: world, url: receiver.url)
+            var sizes: [Int] = []
+            var sent = 0
+            for _ in 0..<6 {
+                let events: [JSONValue] = (0..<300).map { n in
+                    [
+                        "name": "booking_new", "property_id": .string(world.property.text),
+                        "payload": ["n": .int(Int64(n)), "note": .string(String(repeating: "x", count: 200))],
+                    ]
+                }
+                let reply = try await api.call(
+                    .post, "/api/v1/events/batch", key: world.publisher, body: ["events": .array(events)])
+                #expect(reply.status == .accepted)
+                sent += 300
+                try await receiver.waitFor(sent, timeout: .seconds(60))
+                try await api.waitUntilSettled()
+                await clock.advance(by: .seconds(700))
+                #expect(
+                    try await Self.purged(clock) {
+                        try await api.call(.get, "/api/v1/events", key: world.admin).json["meta"]?["total"] == 0
+                    })
+                let checkpoint = try DatabaseQueue(path: path)
+                try await checkpoint.writeWithoutTransaction { db in
+                    try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+                }
+                try checkpoint.close()
+                sizes.append(try #require(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int))
+            }
+            // After the first rounds, the file holds steady: freed pages are reused.
+            #expect(sizes[5] <= sizes[2], "sizes \(sizes)")
+        }
+        await receiver.stop()
+    }
+
+    /// Moves the test clock a purge interval at a time (the service wakes at each of its
+    /// deadlines in turn, so one long step wakes it only once, early) until `condition` holds.
+    static func purged(_ clock: TestClock<Duration>, _ condition: () async throws -> Bool) async throws -> Bool {
+        for _ in 0..<100 {
+            if try await condition() { return true }
+            await clock.advance(by: .seconds(61))
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return try await condition()
+    }
+}
