@@ -84,7 +84,7 @@ struct CompanionService: Service {
 func buildRouter<Store: HeraldStore>(
     store: Store, runtime: DeliveryRuntime, configuration: HeraldConfiguration
 ) -> Router<HeraldRequestContext> {
-    let router = Router(context: HeraldRequestContext.self)
+    let router = Router(context: HeraldRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: RequestIdMiddleware())
     router.add(middleware: LogRequestsMiddleware(.debug))
     let allowed = AllowedMethods()

@@ -26,7 +26,8 @@ import Testing
         ]
         #expect(webhook.unknown(in: body) == ["alpha", "zeta"])
         #expect(WebhookWriteModel.fields(for: .test).unknown(in: ["signing_secret": "whsec_x"]).isEmpty)
-        #expect(webhook.unknown(in: ["signing_secret": "whsec_x"]) == ["signing_secret"])
+        // The create answer's secret sent back is ignored, not refused.
+        #expect(webhook.unknown(in: ["signing_secret": "whsec_x"]).isEmpty)
     }
 
     @Test func theParserRefusesEachUnknownField() {
@@ -41,5 +42,16 @@ import Testing
             #expect(error.details["is_actve"] == ["is not a known field; did you mean `is_active`?"])
             #expect(error.details["isGlobal"] == ["is not a known field; did you mean `is_global`?"])
         }
+    }
+
+    @Test func manyOrLongUnknownNamesGetABoundedAnswer() {
+        var body: [String: JSONValue] = [:]
+        for n in 0..<5_000 { body["x\(n)"] = 1 }
+        body[String(repeating: "q", count: 100_000)] = 1
+        let problems = webhook.problems(in: body)
+        #expect(problems.count == FieldNames.maxReported + 1)
+        #expect(problems.last?.message == "and \(5_001 - FieldNames.maxReported) more unknown fields")
+        #expect(problems.allSatisfy { $0.field.count <= FieldNames.maxNameLength + 1 })
+        #expect(webhook.closest(to: String(repeating: "is_active", count: 20)) == nil)
     }
 }

@@ -64,6 +64,36 @@ import Testing
         }
     }
 
+    /// A typo in a delete body must not widen what it deletes.
+    @Test func octoDeleteByURLRefusesUnknownFieldsAndDeletesNothing() async throws {
+        try await TestHerald().run { api in
+            let world = try await api.octoWorld()
+            for event in ["booking_update", "availability_update"] {
+                _ = try await api.octo(
+                    .post, "/octo/webhooks", key: world.admin,
+                    body: ["event": .string(event), "url": "https://hooks.example.com/octo"])
+            }
+            let typo = try await api.octo(
+                .delete, "/octo/webhooks", key: world.admin,
+                body: ["url": "https://hooks.example.com/octo", "evnt": "booking_update"])
+            #expect(typo.status == .unprocessableContent)
+            #expect(typo.json["suggestion"] == "event")
+            let wrongType = try await api.octo(
+                .delete, "/octo/webhooks", key: world.admin,
+                body: ["url": "https://hooks.example.com/octo", "event": 1])
+            #expect(wrongType.status == .badRequest)
+            let clash = try await api.octo(
+                .delete, "/octo/webhooks?url=https%3A%2F%2Fhooks.example.com%2Focto", key: world.admin,
+                body: ["url": "https://other.example.com/"])
+            #expect(clash.status == .badRequest)
+            #expect(try await api.octo(.get, "/octo/webhooks", key: world.admin).json.arrayValue?.count == 2)
+            let one = try await api.octo(
+                .delete, "/octo/webhooks?url=https%3A%2F%2Fhooks.example.com%2Focto", key: world.admin,
+                body: ["event": "booking_update"])
+            #expect(one.json.arrayValue?.count == 1)
+        }
+    }
+
     /// A host that does not resolve yet is accepted in both dialects (SECURITY.md): its
     /// deliveries fail and are retried until it does.
     @Test func aHostThatDoesNotResolveIsAcceptedInBothDialects() async throws {

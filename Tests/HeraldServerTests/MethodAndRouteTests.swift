@@ -48,4 +48,18 @@ import Testing
             #expect(reply.details?["base"] == ["no route for GET /api/v1/webhookz"])
         }
     }
+
+    /// `GET /api/v1/webhooks/test` is the `test` route's (POST only), as the router sees it, not
+    /// the `{id}` route's; HEAD works wherever GET does.
+    @Test func theMostSpecificRouteAnswersAndHeadFollowsGet() async throws {
+        try await TestHerald().run { api in
+            let get = try await api.call(.get, "/api/v1/webhooks/test", key: api.admin)
+            #expect(get.status == .methodNotAllowed)
+            #expect(get.headers[.allow] == "POST")
+            let head = try await api.call(.head, "/health", key: nil)
+            #expect(head.status == .ok)
+            let patch = try await api.call(.patch, "/health", key: nil)
+            #expect(Self.allow(patch.headers) == ["GET", "HEAD"])
+        }
+    }
 }

@@ -111,8 +111,9 @@ import Testing
                 try checkpoint.close()
                 sizes.append(try #require(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int))
             }
-            // After the first rounds, the file holds steady: freed pages are reused.
-            #expect(sizes[5] <= sizes[2], "sizes \(sizes)")
+            // After the first rounds, the file holds steady: freed pages are reused. (A round
+            // writes some 300 KB; a few pages of slack cover where the free pages fall.)
+            #expect(sizes[5] <= sizes[2] + 8 * 4_096, "sizes \(sizes)")
         }
         await receiver.stop()
     }

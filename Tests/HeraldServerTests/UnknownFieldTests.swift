@@ -35,6 +35,13 @@ import Testing
             let back = try await api.call(.put, path, key: api.admin, body: ["webhook": .object(attributes)])
             #expect(back.status == .ok)
             #expect(back.attributes?["is_active"] == true)
+            // So is the create answer, signing secret and all (the secret is ignored).
+            let created = try await api.webhook(key: api.admin, property: property)
+            let createdId = try #require(created.id)
+            let again = try await api.call(
+                .put, "/api/v1/webhooks/\(createdId.text)", key: api.admin,
+                body: ["webhook": try #require(created.attributes)])
+            #expect(again.status == .ok)
         }
     }
 

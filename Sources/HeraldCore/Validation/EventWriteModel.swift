@@ -13,7 +13,7 @@ public struct EventWriteModel: Sendable {
     /// The fields of an event; the read model's others are ignored.
     public static let fields = FieldNames(
         ["name", "property_id", "user_id", "payload", "timestamp", "idempotency_key", "test"],
-        readOnly: ["id", "deliveries", "replayed", "created_at"])
+        readOnly: ["id", "deliveries", "delivery_counts", "replayed", "created_at"])
 
     /// Field names in messages get `prefix` (e.g. `events[3].` in a batch).
     public static func parse(_ object: [String: JSONValue], prefix: String = "") throws(ValidationErrors)

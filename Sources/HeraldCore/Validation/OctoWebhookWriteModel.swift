@@ -13,7 +13,8 @@ public struct OctoWebhookWriteModel: Sendable {
 
     /// The fields of the OCTO write model; `id` (of the read model) is ignored.
     public static let fields = FieldNames(
-        ["event", "url", "retryOnError", "useContactLanguage", "headers", "capabilities"], readOnly: ["id"])
+        ["event", "url", "retryOnError", "useContactLanguage", "headers", "capabilities"],
+        readOnly: ["id", "signingSecret"])
 
     /// `booking_update`, `booking.updated`, `BOOKING_UPDATE`: all the same event.
     public static func normalise(event text: String) -> String? {
@@ -33,7 +34,8 @@ public struct OctoWebhookWriteModel: Sendable {
         if let name = fields.unknown(in: object).first {
             return .failure(
                 OctoValidationError(
-                    message: "\(name) \(fields.problem(with: name))", unknownField: name,
+                    message: "\(FieldNames.shown(name)) \(fields.problem(with: name))",
+                    unknownField: FieldNames.shown(name),
                     suggestion: fields.closest(to: name)))
         }
         switch object["event"] {

@@ -41,7 +41,9 @@ public struct WebhookWriteModel: Sendable {
                 "request_params", "headers", "tenant_id", "retry_policy", "receives_test_events", "max_in_flight",
                 "rate_limit",
             ] + (mode == .test ? ["signing_secret"] : []),
-            readOnly: ["id", "dialect", "disabled_reason", "circuit", "created_at", "updated_at"])
+            // The create answer's `signing_secret` sent back is ignored (rotation has its route).
+            readOnly: ["id", "dialect", "disabled_reason", "circuit", "created_at", "updated_at"]
+                + (mode == .test ? [] : ["signing_secret"]))
     }
 
     public static func parse(_ object: [String: JSONValue], mode: Mode) throws(ValidationErrors) -> WebhookWriteModel {
@@ -155,8 +157,9 @@ public struct WebhookWriteModel: Sendable {
         changed.receivesTestEvents = receivesTestEvents.or(webhook.receivesTestEvents)
         changed.limits.maxInFlight = maxInFlight.or(webhook.limits.maxInFlight)
         changed.limits.rateLimit = rateLimit.or(webhook.limits.rateLimit)
-        if isActive.value == true {
-            // Revived: delivered at once, not after the circuit's back-off.
+        if isActive.value == true, !webhook.isActive {
+            // Revived: delivered at once, not after the circuit's back-off. An active webhook's
+            // circuit stays as it is: a read model sent back (`is_active: true`) resets nothing.
             changed.disabledReason = nil
             changed.failingSince = nil
             changed.circuit = .closed

@@ -7,6 +7,8 @@ import Hummingbird
 /// in one transaction before the 202.
 struct EventController<Store: TenantStore & EventStore> {
     static var maxBatch: Int { 1000 }
+    /// Fields a refused batch names at most.
+    static var maxReportedProblems: Int { 100 }
 
     let store: Store
     let clock: HeraldClock
@@ -78,6 +80,11 @@ struct EventController<Store: TenantStore & EventStore> {
         var errors = ValidationErrors()
         var models: [EventWriteModel] = []
         for (index, item) in items.enumerated() {
+            // A bounded answer, however many events are wrong.
+            if errors.details.count >= Self.maxReportedProblems {
+                errors.add("events", "has more problems after events[\(index - 1)]")
+                break
+            }
             guard case .object(let object) = item else {
                 errors.add("events[\(index)]", "must be an object")
                 continue

@@ -98,19 +98,34 @@ struct OctoWebhookController<Store: TenantStore & WebhookStore> {
         var url = query["url"]
         var eventText = query["event"]
         var request = request
-        if url == nil {
-            let buffer: ByteBuffer
-            do {
-                buffer = try await request.collectBody(upTo: limits.maxBytes)
-            } catch is NIOTooManyBytesError {
-                throw ChannexError.payloadTooLarge(limits.writeLimit)
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: limits.maxBytes)
+        } catch is NIOTooManyBytesError {
+            throw ChannexError.payloadTooLarge(limits.writeLimit)
+        }
+        if buffer.readableBytes > 0 {
+            // A delete is the last place to let a typo through: `{"url": U, "evnt": E}` would
+            // delete every webhook of U.
+            let body = try await request.jsonBody(limit: limits.writeLimit, maxDepth: limits.maxDepth, buffer: buffer)
+            guard case .object(let object) = body else { throw OctoError.badRequest("body must be a JSON object") }
+            let fields = FieldNames(["url", "event"])
+            if let name = fields.unknown(in: object).first {
+                throw OctoError(
+                    status: .unprocessableContent, code: "UNPROCESSABLE_ENTITY",
+                    message: "\(name.prefix(FieldNames.maxNameLength)) \(fields.problem(with: name))",
+                    extra: [
+                        "field": .string(String(name.prefix(FieldNames.maxNameLength))),
+                        "suggestion": fields.closest(to: name).map(JSONValue.string) ?? .null,
+                    ])
             }
-            if buffer.readableBytes > 0 {
-                let body = try await request.jsonBody(
-                    limit: limits.writeLimit, maxDepth: limits.maxDepth, buffer: buffer)
-                guard case .object(let object) = body else { throw OctoError.badRequest("body must be a JSON object") }
-                url = object["url"]?.stringValue
-                eventText = object["event"]?.stringValue ?? eventText
+            for (key, given) in [("url", url), ("event", eventText)] {
+                guard let value = object[key] else { continue }
+                guard let text = value.stringValue else { throw OctoError.badRequest("\(key) must be a string") }
+                if let given, given != text {
+                    throw OctoError.badRequest("\(key) is given in the query and the body, differently")
+                }
+                if key == "url" { url = text } else { eventText = text }
             }
         }
         guard let url, !url.isEmpty else { throw OctoError.badRequest("url is required") }

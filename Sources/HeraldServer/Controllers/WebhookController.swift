@@ -216,6 +216,9 @@ struct WebhookController<Store: TenantStore & WebhookStore & DeliveryLog> {
         var request = request
         let body = try await request.jsonBody(limit: limits.writeLimit, maxDepth: limits.maxDepth)
         guard case .object(let top) = body else { throw ChannexError.badRequest("Request body must be a JSON object") }
+        if let wrapped = top["recover"], wrapped.objectValue == nil {
+            throw ChannexError.validation("recover", "must be an object")
+        }
         let object = top["recover"]?.objectValue ?? top
         if top["recover"] != nil { try request.refuseUnknown(in: top, FieldNames(["recover"])) }
         var reader = FieldReader(object)

@@ -36,7 +36,9 @@ struct ErrorMiddleware: RouterMiddleware {
         } catch let error as HTTPResponseError {
             if error.status == .notFound {
                 let methods = allowed.methods(for: request.uri.path)
-                if !methods.isEmpty {
+                // A route that takes this method and still missed is a 404, never a 405 that
+                // lists the method it refuses.
+                if !methods.isEmpty, !methods.contains(request.method.rawValue) {
                     var refusal = ChannexError.methodNotAllowed(request.method, allowed: methods)
                     refusal.headers[.allow] = methods.joined(separator: ", ")
                     return try render(refusal)

@@ -33,7 +33,7 @@ extension Request {
     /// that it lacks.
     func refuseUnknown(in object: [String: JSONValue], _ fields: FieldNames, required: [String] = []) throws {
         var errors = ValidationErrors()
-        for name in fields.unknown(in: object) { errors.add(name, fields.problem(with: name)) }
+        for problem in fields.problems(in: object) { errors.add(problem.field, problem.message) }
         for name in required where object[name] == nil { errors.add(name, "can't be blank") }
         if !errors.isEmpty { throw ChannexError.validation(errors) }
     }
