@@ -1,4 +1,6 @@
 import Foundation
+import HeraldCore
+import HeraldSQLite
 import NIOCore
 import NIOPosix
 import Testing
@@ -74,5 +76,35 @@ import Testing
         let run = try await Self.herald(["sink", "--port", "0", "--secret", "my-password"])
         #expect(run.status != 0)
         #expect(run.errors.contains("--secret takes a whsec_ secret"))
+    }
+
+    /// `herald purge` on the configured database: old settled events go, recent ones stay.
+    @Test func purgeDeletesOldEventsOnTheConfiguredDatabase() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "herald-purge-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("herald.sqlite").path
+        let store = try SQLiteStore(path: path)
+        try store.migrate(from: TestHerald.migrations)
+        let now = Timestamp.now()
+        let tenant = Tenant(name: "Acme", createdAt: now)
+        try await store.insertTenant(tenant)
+        for age in [3.0, 3.0, 3.0, 0.5] {
+            let date = now.addingTimeInterval(-age * 86_400)
+            _ = try await store.ingest(
+                [
+                    Event(
+                        tenantId: tenant.id, propertyId: nil, name: "ari", payload: [], occurredAt: date,
+                        createdAt: date)
+                ],
+                tenantId: tenant.id, now: date)
+        }
+        let run = try await Self.herald(["purge", "--retention-days", "2", "--database", path])
+        #expect(run.status == 0, "\(run.errors)")
+        #expect(run.output == "purged 3 events older than 2 days\n")
+        #expect(try await store.listEvents(EventQuery(tenantId: tenant.id)).total == 1)
+        let never = try await Self.herald(["purge", "--retention-days", "0", "--database", path])
+        #expect(never.status == 1)
     }
 }
