@@ -154,6 +154,10 @@ public final class Dispatcher<Queue: DeliveryQueue>: Service, Sendable {
         let settlement = decision.settle(job, outcome: outcome, startedAt: started, now: clock.now())
         Counter(label: "herald_delivery_attempts_total", dimensions: [("outcome", Self.label(settlement.next))])
             .increment()
+        if outcome.durationMs > 0 || outcome.statusCode != nil {
+            Timer(label: "herald_delivery_attempt_duration_seconds", preferredDisplayUnit: .seconds)
+                .recordMilliseconds(outcome.durationMs)
+        }
         logger.debug(
             "delivery attempted",
             metadata: [
@@ -162,6 +166,7 @@ public final class Dispatcher<Queue: DeliveryQueue>: Service, Sendable {
                 "duration_ms": "\(outcome.durationMs)",
             ])
         if case .disable(let reason) = settlement.effect {
+            Counter(label: "herald_webhooks_disabled_total").increment()
             logger.warning("webhook disabled", metadata: ["reason": "\(reason)"])
         }
         do {

@@ -86,6 +86,8 @@ func buildRouter<Store: HeraldStore>(
 ) -> Router<HeraldRequestContext> {
     let router = Router(context: HeraldRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: RequestIdMiddleware())
+    // HTTP requests by route (the pattern, so labels stay bounded), method and status.
+    router.add(middleware: MetricsMiddleware())
     router.add(middleware: LogRequestsMiddleware(.debug))
     let allowed = AllowedMethods()
     defer { allowed.load(router.routes) }

@@ -1,6 +1,8 @@
+import AsyncHTTPClient
 import Foundation
 import HeraldCore
 import Metrics
+import NIOCore
 import Prometheus
 import Testing
 
@@ -26,5 +28,59 @@ import Testing
             #expect(reply.status == .ok)
             #expect(reply.json.stringValue?.contains("herald_test_total 1") == true)
         }
+    }
+
+    /// The served binary counts events by name and dialect, attempts and their durations, and
+    /// HTTP requests by route and status, in Prometheus text.
+    @Test func theServerCountsEventsAttemptsAndRequests() async throws {
+        let receiver = try await TestReceiver.start()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "herald-metrics-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let herald = try HeraldProcess(database: directory.appendingPathComponent("herald.sqlite").path)
+        defer { herald.stop() }
+        try await herald.waitUntilReady()
+        let admin = TestHerald.adminKey
+        let tenant = try #require(
+            try await herald.call("POST", "/api/v1/tenants", key: admin, body: ["tenant": ["name": "Acme"]])["data"]?[
+                "id"]?
+                .stringValue)
+        let property = try #require(
+            try await herald.call(
+                "POST", "/api/v1/properties", key: admin,
+                body: ["property": ["title": "Hotel", "tenant_id": .string(tenant)]])["data"]?["id"]?.stringValue)
+        let key = try #require(
+            try await herald.call(
+                "POST", "/api/v1/api_keys", key: admin,
+                body: ["api_key": ["role": "admin", "tenant_id": .string(tenant)]])["data"]?["attributes"]?["key"]?
+                .stringValue)
+        _ = try await herald.call(
+            "POST", "/api/v1/webhooks", key: key,
+            body: [
+                "webhook": [
+                    "property_id": .string(property), "callback_url": .string(receiver.url), "event_mask": "*",
+                    "is_active": true,
+                ]
+            ])
+        for _ in 0..<2 {
+            _ = try await herald.call(
+                "POST", "/api/v1/events", key: key,
+                body: ["event": ["name": "booking_new", "property_id": .string(property)]])
+        }
+        try await receiver.waitFor(2)
+        var text = ""
+        for _ in 0..<100 {
+            let response = try await HTTPClient.shared.execute(
+                HTTPClientRequest(url: herald.url + "/metrics"), timeout: .seconds(10))
+            text = String(buffer: try await response.body.collect(upTo: 1 << 20))
+            if text.contains("herald_delivery_attempt_duration_seconds") { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(text.contains(#"herald_events_ingested_total{event="booking_new",dialect="channex"} 2"#), "\(text)")
+        #expect(text.contains("herald_delivery_attempt_duration_seconds"))
+        #expect(text.contains(#"herald_delivery_attempts_total{outcome="succeeded"} 2"#))
+        #expect(text.contains("hb_requests"))
+        await receiver.stop()
     }
 }

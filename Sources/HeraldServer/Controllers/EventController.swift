@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import HeraldCore
 import Hummingbird
+import Metrics
 
 /// `/api/v1/events`: publishers (and tenant admins) post events; each is stored with its fan-out
 /// in one transaction before the 202.
@@ -128,8 +129,17 @@ struct EventController<Store: TenantStore & EventStore> {
         }
         if !errors.isEmpty { throw ChannexError.validation(errors) }
         let now = clock.timestamp()
-        return try await store.ingest(
+        let results = try await store.ingest(
             models.map { $0.event(tenantId: tenantId, now: now) }, tenantId: tenantId, now: now)
+        // By event and dialect (32 names, two dialects: a bounded label set); replays add nothing.
+        var counts: [String: Int] = [:]
+        for result in results where !result.replayed { counts[result.event.name, default: 0] += 1 }
+        for (name, count) in counts {
+            let dialect = EventCatalog.octo.contains(name) ? "octo" : "channex"
+            Counter(label: "herald_events_ingested_total", dimensions: [("event", name), ("dialect", dialect)])
+                .increment(by: count)
+        }
+        return results
     }
 
     static var idempotencyKeyName: HTTPField.Name { HTTPField.Name("Idempotency-Key")! }
