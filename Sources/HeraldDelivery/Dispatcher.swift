@@ -31,11 +31,14 @@ public final class Dispatcher<Queue: DeliveryQueue>: Service, Sendable {
     private let progress = Mutex(Date.distantPast)
     /// Settlements of sends that end together, written in one transaction.
     private let settlements: GroupCommit<Settlement, [CircuitTransition]>
+    /// Publishes Herald's own events (``OperationalEvents``) into the tenant's stream.
+    let publish: @Sendable (Event) async throws -> Void
 
     public init(
         queue: Queue, courier: Courier, configuration: DispatcherConfiguration, clock: HeraldClock = .system,
-        logger: Logger
+        logger: Logger, publish: @escaping @Sendable (Event) async throws -> Void = { _ in }
     ) {
+        self.publish = publish
         self.queue = queue
         self.courier = courier
         self.configuration = configuration
@@ -165,9 +168,12 @@ public final class Dispatcher<Queue: DeliveryQueue>: Service, Sendable {
                 "status": "\(outcome.statusCode.map(String.init) ?? "none")",
                 "duration_ms": "\(outcome.durationMs)",
             ])
+        var published: [Event] = []
         if case .disable(let reason) = settlement.effect {
             Counter(label: "herald_webhooks_disabled_total").increment()
             logger.warning("webhook disabled", metadata: ["reason": "\(reason)"])
+            published.append(
+                OperationalEvents.event("webhook_disabled", webhook: job.webhook, reason: "\(reason)", at: clock.now()))
         }
         do {
             let transitions = try await settlements.submit(settlement)
@@ -179,6 +185,24 @@ public final class Dispatcher<Queue: DeliveryQueue>: Service, Sendable {
                 logger.notice(
                     "endpoint circuit \(state)",
                     metadata: ["webhook": "\(transition.webhookId.text)", "tenant": "\(job.tenant.id.text)"])
+                if transition.opened, transition.webhookId == job.webhook.id {
+                    published.append(
+                        OperationalEvents.event(
+                            "webhook_circuit_open", webhook: job.webhook,
+                            reason:
+                                "\(configuration.breaker.threshold) failures in a row; last: \(outcome.failure ?? "failed")",
+                            at: clock.now()))
+                }
+            }
+            // Only once the settle holds: a webhook disabled in a transaction that failed is not.
+            for event in published {
+                do {
+                    try await publish(event)
+                } catch {
+                    logger.error(
+                        "publishing an operational event failed",
+                        metadata: ["event": "\(event.name)", "error": "\(error)"])
+                }
             }
         } catch {
             // The lease runs out and the delivery is claimed again: delivered at least once.

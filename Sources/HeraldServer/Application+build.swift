@@ -54,7 +54,8 @@ public func buildApplication<Store: HeraldStore>(
     if configuration.runsDispatcher {
         let dispatcher = Dispatcher(
             queue: store, courier: runtime.courier, configuration: configuration.dispatcher, clock: dependencies.clock,
-            logger: logger)
+            logger: logger,
+            publish: { event in _ = try await store.ingest([event], tenantId: event.tenantId, now: event.createdAt) })
         runtime.dispatcherHeartbeat = { dispatcher.lastHeartbeat }
         runtime.dispatcherProgress = { dispatcher.lastProgress }
         services.append(dispatcher)

@@ -11,7 +11,7 @@ import Testing
             let reply = try await api.call(.get, "/api/v1/event_types", key: world.publisher)
             #expect(reply.status == .ok)
             let names = reply.items.compactMap { $0["attributes"]?["name"]?.stringValue }
-            #expect(names == EventCatalog.channex + EventCatalog.octo)
+            #expect(names == EventCatalog.names)
             for item in reply.items {
                 let attributes = try #require(item["attributes"])
                 #expect(item["type"] == "event_type")
@@ -39,7 +39,7 @@ import Testing
         try await TestHerald().run { api in
             let world = try await api.world()
             let list = try await api.call(.get, "/api/v1/event_types", key: world.publisher)
-            for item in list.items {
+            for item in list.items where item["attributes"]?["group"] != "herald" {
                 let name = try #require(item["attributes"]?["name"]?.stringValue)
                 let payload = try #require(item["attributes"]?["sample_payload"])
                 let reply = try await api.call(
@@ -68,5 +68,30 @@ import Testing
             #expect(message.contains(says), "\(message)")
             #expect(message.contains("a mask is '*' or event names separated by ';'"), "\(message)")
         }
+    }
+
+    /// Herald publishes `webhook_disabled` into the tenant's stream when it disables a webhook:
+    /// a webhook that names it receives it, one with `*` does not, and publishers cannot post it.
+    @Test func aDisabledWebhookIsAnnouncedToWebhooksThatNameTheEvent() async throws {
+        let gone = try await TestReceiver.start { _, _ in .init(status: .gone) }
+        let watcher = try await TestReceiver.start()
+        let everything = try await TestReceiver.start()
+        try await TestHerald().run { api in
+            let world = try await api.world()
+            let dead = try await api.activeWebhook(in: world, url: gone.url, mask: "booking_new")
+            _ = try await api.activeWebhook(in: world, url: watcher.url, mask: "webhook_disabled;webhook_circuit_open")
+            _ = try await api.activeWebhook(in: world, url: everything.url, mask: "*")
+            _ = try await api.publish(world, "booking_new")
+            let announced = try await watcher.waitFor(1)[0]
+            let body = try JSONValue.decode(announced.body)
+            #expect(body["event"] == "webhook_disabled")
+            #expect(body["payload"]?["webhook_id"] == .string(dead.id.text))
+            #expect(body["payload"]?["reason"]?.stringValue?.contains("410") == true)
+            try await api.waitUntilSettled()
+            #expect(everything.requests.allSatisfy { (try? JSONValue.decode($0.body))?["event"] == "booking_new" })
+            let spoof = try await api.publish(world, "webhook_disabled")
+            #expect(spoof.status == .unprocessableContent)
+        }
+        for receiver in [gone, watcher, everything] { await receiver.stop() }
     }
 }

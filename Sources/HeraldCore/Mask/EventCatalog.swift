@@ -24,7 +24,15 @@ public enum EventCatalog {
     /// The events the umbrella `booking` subscribes to.
     public static let bookingRevisions: Set<String> = ["booking_new", "booking_modification", "booking_cancellation"]
 
-    public static let all: Set<String> = Set(channex + octo)
+    /// Herald's own events about a tenant's webhooks, published into the tenant's stream. A mask
+    /// names them to receive them: `*` does not, so a receiver that knows only Channex's events
+    /// never sees one.
+    public static let operational: [String] = ["webhook_disabled", "webhook_circuit_open"]
+
+    /// Every name, in catalog order.
+    public static let names: [String] = channex + octo + operational
+
+    public static let all: Set<String> = Set(names)
 
     /// The catalog name for `name`, resolving aliases; nil when Herald does not know it.
     public static func canonical(_ name: String) -> String? {

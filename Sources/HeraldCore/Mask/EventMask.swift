@@ -53,7 +53,9 @@ public struct EventMask: Sendable, Hashable, CustomStringConvertible {
     /// Whether an event named `event` reaches a webhook with this mask, and how.
     public func match(_ event: String) -> Match? {
         let name = EventCatalog.canonical(event) ?? event
-        if matchesEverything { return Match(deliveredName: name, ariFilters: []) }
+        if matchesEverything {
+            return EventCatalog.operational.contains(name) ? nil : Match(deliveredName: name, ariFilters: [])
+        }
         var umbrella = false
         var filters: [ARIFilter] = []
         var plainARI = false
@@ -130,7 +132,7 @@ public enum EventMaskError: Error, Sendable, Equatable, CustomStringConvertible 
         case .unknownEvent(let name) where name.contains(","):
             "has '\(name)': separate events with ';', not ',' (\(Self.grammar))"
         case .unknownEvent(let name):
-            if let closest = FieldNames(EventCatalog.channex + EventCatalog.octo).closest(to: name) {
+            if let closest = FieldNames(EventCatalog.names).closest(to: name) {
                 "has an unknown event '\(name)'; did you mean `\(closest)`? (\(Self.grammar))"
             } else {
                 "has an unknown event '\(name)' (\(Self.grammar))"

@@ -12,7 +12,14 @@ public struct EventType: Sendable {
 
     /// A payload a publisher may post with it (`property_id` stands for the event's property).
     public func samplePayload(propertyId: UUID) -> JSONValue {
-        dialect == .octo
+        if group == "herald" {
+            return [
+                "webhook_id": "227d4b09-7eef-4c7e-bc72-44c0c40b5299",
+                "callback_url": "https://user:****@hooks.example.com/h",
+                "reason": "410 Gone", "at": "2026-11-26T10:00:00.000000Z",
+            ]
+        }
+        return dialect == .octo
             ? SampleEvents.octoPayload(for: name) : SampleEvents.payload(for: name, propertyId: propertyId)
     }
 }
@@ -87,14 +94,37 @@ extension EventCatalog {
             name: "product_update", group: "octo",
             description: "OCTO: a product changed (payload {\"product\": {...}}).",
             dialect: .octo),
+        .init(
+            name: "webhook_disabled", group: "herald",
+            description: "Herald disabled one of the tenant's webhooks (410 Gone, or failing for too long); "
+                + "`*` does not include it."),
+        .init(
+            name: "webhook_circuit_open", group: "herald",
+            description: "Herald opened the circuit of one of the tenant's endpoints after failures in a row; "
+                + "`*` does not include it."),
     ]
 
     /// The message for an event name Herald does not know: the closest known one, or where to look.
     public static func unknownEventProblem(_ name: String) -> String {
-        let names = FieldNames(channex + octo)
+        let names = FieldNames(EventCatalog.names)
         if let closest = names.closest(to: name) {
             return "is not a known event; did you mean `\(closest)`? (GET /api/v1/event_types lists them all)"
         }
         return "is not a known event (GET /api/v1/event_types lists them all)"
+    }
+}
+
+/// The events Herald publishes about a tenant's own webhooks.
+public enum OperationalEvents {
+    /// `webhook_disabled` or `webhook_circuit_open` for `webhook`, with why, at `date`.
+    public static func event(_ name: String, webhook: Webhook, reason: String, at date: Date) -> Event {
+        Event(
+            tenantId: webhook.tenantId, propertyId: webhook.propertyId, name: name,
+            payload: [
+                "webhook_id": .string(webhook.id.text),
+                "callback_url": .string(CallbackURL.masked(webhook.callbackURL)),
+                "reason": .string(reason), "at": .string(Timestamp.iso(date)),
+            ],
+            occurredAt: date, createdAt: date)
     }
 }

@@ -26,6 +26,9 @@ public struct EventWriteModel: Sendable {
         case .given(let text?):
             name = EventCatalog.canonical(text)
             if name == nil { reader.fail("name", EventCatalog.unknownEventProblem(text)) }
+            if let known = name, EventCatalog.operational.contains(known) {
+                reader.fail("name", "is published by Herald only, about the tenant's own webhooks")
+            }
         case .absent where object["name"] == nil: reader.fail("name", "can't be blank")
         default: break
         }
