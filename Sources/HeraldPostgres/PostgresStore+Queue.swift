@@ -244,6 +244,28 @@ extension PostgresStore: DeliveryQueue {
         }
     }
 
+    public func queueStats(now: Date, cap: Int) async throws -> QueueStats {
+        let at = Timestamp.millis(now)
+        let rows = try await client.query(
+            """
+            SELECT
+                (SELECT COUNT(*) FROM (SELECT 1 FROM deliveries
+                    WHERE status = 'pending' AND next_attempt_at <= \(at) LIMIT \(cap)) d) AS due,
+                (SELECT COUNT(*) FROM (SELECT 1 FROM deliveries
+                    WHERE status = 'pending' AND next_attempt_at > \(at) LIMIT \(cap)) s) AS scheduled,
+                (SELECT COUNT(*) FROM (SELECT 1 FROM deliveries WHERE status = 'in_flight' LIMIT \(cap)) f) AS in_flight,
+                (SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 'pending' AND next_attempt_at <= \(at))
+                    AS oldest
+            """, logger: logger
+        ).all { row in
+            QueueStats(
+                dueNow: try row.value("due", as: Int.self), scheduled: try row.value("scheduled", as: Int.self),
+                inFlight: try row.value("in_flight", as: Int.self),
+                oldestDue: try row.value("oldest", as: Int64?.self).map(Timestamp.date(millis:)))
+        }
+        return rows.first ?? QueueStats(dueNow: 0, scheduled: 0, inFlight: 0, oldestDue: nil)
+    }
+
     public func nextDueDate() async throws -> Date? {
         try await client.query(
             """

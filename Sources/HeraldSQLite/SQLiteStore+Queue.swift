@@ -224,6 +224,27 @@ extension SQLiteStore: DeliveryQueue {
 
     static let circuitColumns = "circuit_failures, circuit_opened_at, circuit_probe_at, circuit_failed_probes"
 
+    public func queueStats(now: Date, cap: Int) async throws -> QueueStats {
+        try await pool.read { db in
+            let at = Timestamp.millis(now)
+            func count(_ condition: String, _ arguments: StatementArguments) throws -> Int {
+                try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM (SELECT 1 FROM deliveries WHERE \(condition) LIMIT ?)",
+                    arguments: arguments + [cap]) ?? 0
+            }
+            return QueueStats(
+                dueNow: try count("status = 'pending' AND next_attempt_at <= ?", [at]),
+                scheduled: try count("status = 'pending' AND next_attempt_at > ?", [at]),
+                inFlight: try count("status = 'in_flight'", []),
+                oldestDue: try Int64.fetchOne(
+                    db,
+                    sql:
+                        "SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?",
+                    arguments: [at]
+                ).map(Timestamp.date(millis:)))
+        }
+    }
+
     public func nextDueDate() async throws -> Date? {
         try await pool.read { db in
             try Int64.fetchOne(

@@ -3,6 +3,7 @@ import HeraldCore
 import HeraldDelivery
 import Hummingbird
 import Logging
+import Metrics
 import NIOCore
 import ServiceLifecycle
 
@@ -111,7 +112,16 @@ func buildRouter<Store: HeraldStore>(
 
     if let registry = configuration.metrics {
         router.get("metrics") { _, _ in
-            Response(
+            // The queue's depth, read at each scrape (each count capped, so a scrape stays cheap).
+            if let stats = try? await store.queueStats(now: runtime.clock.now(), cap: 100_000) {
+                let now = runtime.clock.now()
+                Gauge(label: "herald_deliveries_due").record(stats.dueNow)
+                Gauge(label: "herald_deliveries_scheduled").record(stats.scheduled)
+                Gauge(label: "herald_deliveries_in_flight").record(stats.inFlight)
+                Gauge(label: "herald_oldest_due_age_seconds").record(
+                    stats.oldestDue.map { max(0, now.timeIntervalSince($0)) } ?? 0)
+            }
+            return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
         }

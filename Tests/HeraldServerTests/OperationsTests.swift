@@ -81,6 +81,8 @@ import Testing
         #expect(text.contains("herald_delivery_attempt_duration_seconds"))
         #expect(text.contains(#"herald_delivery_attempts_total{outcome="succeeded"} 2"#))
         #expect(text.contains("hb_requests"))
+        #expect(text.contains("herald_deliveries_due"))
+        #expect(text.contains("herald_oldest_due_age_seconds"))
         await receiver.stop()
     }
 }

@@ -45,6 +45,35 @@ import Testing
         }
     }
 
+    /// The queue's depth for `/metrics`, each count capped.
+    @Test(arguments: Backend.allCases)
+    func queueStatsCountDueScheduledAndInFlightUpToTheCap(backend: Backend) async throws {
+        try await backend.withStore { store in
+            let start = Timestamp.now()
+            let tenant = Tenant(name: "Acme", createdAt: start)
+            try await store.insertTenant(tenant)
+            let property = Property(tenantId: tenant.id, title: "Hotel", createdAt: start)
+            try await store.insertProperty(property)
+            try await store.insertWebhook(
+                Webhook(
+                    tenantId: tenant.id, propertyId: property.id, isGlobal: false, callbackURL: "https://8.8.8.8/h",
+                    eventMask: try EventMask(parsing: "*"), isActive: true, sendData: true,
+                    secrets: [SigningSecret(value: KeyMaterial.newSigningSecret())], createdAt: start, updatedAt: start)
+            )
+            let events = (0..<3).map { _ in
+                Event(
+                    tenantId: tenant.id, propertyId: property.id, name: "booking_new", payload: [:], occurredAt: start,
+                    createdAt: start)
+            }
+            _ = try await store.ingest(events, tenantId: tenant.id, now: start)
+            let now = try await store.queueStats(now: start.addingTimeInterval(5), cap: 100)
+            #expect(now == QueueStats(dueNow: 3, scheduled: 0, inFlight: 0, oldestDue: start))
+            let before = try await store.queueStats(now: start.addingTimeInterval(-5), cap: 100)
+            #expect(before == QueueStats(dueNow: 0, scheduled: 3, inFlight: 0, oldestDue: nil))
+            #expect(try await store.queueStats(now: start.addingTimeInterval(5), cap: 2).dueNow == 2)
+        }
+    }
+
     @Test(arguments: Backend.allCases)
     func theBackgroundPurgeTakesDeliveriesAndAttemptsWithTheirEvents(_ backend: Backend) async throws {
         let receiver = try await TestReceiver.start()

@@ -431,5 +431,6 @@ struct AnyQueue: DeliveryQueue {
     }
     func expandFanOuts() async throws -> FanOutProgress { try await store.expandFanOuts() }
     func nextDueDate() async throws -> Date? { try await store.nextDueDate() }
+    func queueStats(now: Date, cap: Int) async throws -> QueueStats { try await store.queueStats(now: now, cap: cap) }
     func workAvailable() -> AsyncStream<Void> { store.workAvailable() }
 }

@@ -18,6 +18,9 @@ public protocol DeliveryQueue: Sendable {
     func expandFanOuts() async throws -> FanOutProgress
     /// When the earliest pending delivery, lease or deferred fan-out comes due, if any.
     func nextDueDate() async throws -> Date?
+    /// The queue's depth at `now`, each count stopping at `cap` (a scrape's cost stays bounded
+    /// however long the backlog).
+    func queueStats(now: Date, cap: Int) async throws -> QueueStats
     /// Yields whenever a commit made deliveries due (ingest, redelivery, recovery), in this
     /// process or, where the store is shared, in any other.
     func workAvailable() -> AsyncStream<Void>
@@ -111,4 +114,23 @@ public protocol DeliveryLog: Sendable {
     func requeue(deliveryId: String, now: Date) async throws -> Delivery?
     /// Makes every failed delivery of the webhook created in `since..<until` due again; how many.
     func recover(webhookId: UUID, since: Date, until: Date, now: Date) async throws -> Int
+}
+
+/// How deep the delivery queue is (`GET /metrics`).
+public struct QueueStats: Sendable, Hashable {
+    /// Pending deliveries whose time has come.
+    public var dueNow: Int
+    /// Pending deliveries waiting for a later attempt.
+    public var scheduled: Int
+    /// Deliveries being sent (leased).
+    public var inFlight: Int
+    /// When the longest-waiting due delivery came due.
+    public var oldestDue: Date?
+
+    public init(dueNow: Int, scheduled: Int, inFlight: Int, oldestDue: Date?) {
+        self.dueNow = dueNow
+        self.scheduled = scheduled
+        self.inFlight = inFlight
+        self.oldestDue = oldestDue
+    }
 }
