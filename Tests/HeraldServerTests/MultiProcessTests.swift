@@ -42,7 +42,7 @@ final class HeraldProcess: @unchecked Sendable {
         let handle = try FileHandle(forWritingTo: log)
         process.standardOutput = handle
         process.standardError = handle
-        try process.run()
+        try ProcessLaunch.run(process)
     }
 
     var url: String { "http://127.0.0.1:\(port)" }

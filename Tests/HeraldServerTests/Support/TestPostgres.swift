@@ -4,6 +4,7 @@ import HeraldPostgres
 import HeraldSQLite
 import Logging
 import PostgresNIO
+import Synchronization
 import Testing
 
 /// The PostgreSQL server the tests use: `HERALD_TEST_DATABASE_URL` when set (CI sets it), else a
@@ -79,7 +80,7 @@ actor TestPostgres {
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
-        try process.run()
+        try ProcessLaunch.run(process)
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         let text = String(decoding: data, as: UTF8.self)
@@ -124,5 +125,15 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
                 return try await body(first, PostgresStore(client: client, logger: logger))
             }
         }
+    }
+}
+
+/// Starts child processes one at a time: Foundation's `Process.run()` on Linux crashed
+/// (a bad pointer in its memcpy) when parallel tests launched processes at once.
+enum ProcessLaunch {
+    private static let lock = Mutex(())
+
+    static func run(_ process: Process) throws {
+        try lock.withLock { _ in try process.run() }
     }
 }
