@@ -13,15 +13,13 @@ import Testing
         var errors: String
     }
 
-    /// Runs the built binary with `arguments` in a temporary directory; kills it after 30 s.
+    /// Runs the built binary with `arguments`; kills it after 30 s.
     static func herald(_ arguments: [String], environment extra: [String: String] = [:]) async throws -> Run {
         let process = Process()
         process.executableURL = try HeraldProcess.binary
         process.arguments = arguments
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("herald-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        process.currentDirectoryURL = directory
+        // No currentDirectoryURL: with it, Foundation's Process.run() crashed in CI (a bad pointer
+        // in its memcpy). None of these runs writes to its working directory.
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("HERALD_") }
         environment["HERALD_MIGRATIONS"] = TestPostgres.migrations.deletingLastPathComponent().path
         environment.merge(extra) { _, new in new }
