@@ -6,7 +6,10 @@ struct Herald: AsyncParsableCommand {
         commandName: "herald",
         abstract: "A multi-tenant webhook hub: Channex-style and OCTO webhooks, signed, retried, logged.",
         version: Herald.version,
-        subcommands: [Serve.self, Migrate.self, Purge.self, Sink.self, Bench.self]
+        subcommands: [
+            Serve.self, Migrate.self, Tenants.self, Keys.self, Webhooks.self, Deliveries.self, Purge.self, Sink.self,
+            Bench.self,
+        ]
     )
 
     /// Herald's version, as `herald --version` prints it and the OpenAPI spec names it.

@@ -10,7 +10,8 @@ struct StoreOptions {
     let location: String
     let migrations: String?
     let synchronous: SQLiteStore.Synchronous
-    let level: Logger.Level
+    /// The log level given; nil when none was (each command has its own default).
+    let level: Logger.Level?
     let json: Bool
 
     init(_ settings: SettingsReader) throws {
@@ -23,7 +24,7 @@ struct StoreOptions {
         migrations = try settings.text(HeraldSettings.migrations)
         synchronous =
             SQLiteStore.Synchronous(rawValue: try settings.text(HeraldSettings.sqliteSynchronous) ?? "") ?? .full
-        level = Logger.Level(rawValue: try settings.text(HeraldSettings.logLevel) ?? "info") ?? .info
+        level = (try settings.givenText(HeraldSettings.logLevel)).flatMap(Logger.Level.init(rawValue:))
         json = try settings.text(HeraldSettings.logFormat) == "json"
     }
 
@@ -84,8 +85,9 @@ struct StoreOptions {
         return store
     }
 
-    func bootstrapLogging() -> Logger {
-        let level = self.level
+    /// Sends log lines to standard error at the level given, else at `defaultLevel`.
+    func bootstrapLogging(defaultLevel: Logger.Level = .info) -> Logger {
+        let level = self.level ?? defaultLevel
         let json = self.json
         LoggingSystem.bootstrap { label in
             if json {

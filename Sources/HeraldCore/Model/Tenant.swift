@@ -19,4 +19,13 @@ public struct Tenant: Sendable, Hashable {
         self.octoSupplier = octoSupplier
         self.createdAt = createdAt
     }
+
+    public static let maxNameLength = 200
+
+    /// Why `name` cannot name a tenant (blank, too long), or nil when it can.
+    public static func nameProblem(_ name: String?) -> String? {
+        guard let name, !name.trimmingCharacters(in: .whitespaces).isEmpty else { return "can't be blank" }
+        if name.count > maxNameLength { return "is too long (at most \(maxNameLength) characters)" }
+        return nil
+    }
 }

@@ -43,37 +43,19 @@ struct APIKeyController<Store: TenantStore> {
         try reader.errors.check()
         guard let role else { throw ChannexError.validation("role", "can't be blank") }
 
-        // A platform admin makes platform keys with tenant_id null; every other key belongs to a tenant.
-        let tenantId: UUID?
-        if principal.isPlatformAdmin, case .given(nil) = tenantField {
-            guard role == .admin else { throw ChannexError.validation("role", "platform keys must be admin keys") }
-            tenantId = nil
-        } else {
-            let requested = tenantField.value ?? nil
-            let id = try principal.actingTenant(named: requested)
-            guard try await store.tenant(id: id) != nil else { throw ChannexError.validation("tenant_id", "not found") }
-            tenantId = id
-        }
-
-        let scope = propertyIds.value ?? nil
-        if let scope {
-            guard role != .admin else {
-                throw ChannexError.validation("property_ids", "only user and publisher keys take a property scope")
+        // A platform admin makes platform keys with tenant_id null; every other key belongs to the
+        // caller's tenant (admin keys carry no property scope, so the tenant is the whole reach).
+        let tenantId: UUID? =
+            if principal.isPlatformAdmin, case .given(nil) = tenantField {
+                nil
+            } else {
+                try principal.actingTenant(named: tenantField.value ?? nil)
             }
-            for id in scope {
-                guard let property = try await store.property(id: id), property.tenantId == tenantId,
-                    principal.reaches(property: id, of: property.tenantId)
-                else { throw ChannexError.validation("property_ids", "\(id.text) not found") }
-            }
-        }
-
-        let material = KeyMaterial.newAPIKey()
-        let key = APIKey(
-            tenantId: tenantId, role: role, propertyIds: scope.map { Array(Set($0)).sorted { $0.text < $1.text } },
-            title: title.value ?? nil, prefix: material.prefix, hash: material.hash, createdAt: clock.timestamp())
-        try await store.insertAPIKey(key)
+        let (key, secret) = try await APIKey.issue(
+            tenantId: tenantId, role: role, propertyIds: propertyIds.value ?? nil, title: title.value ?? nil,
+            now: clock.timestamp(), in: store)
         return JSONResponse(
-            status: .created, body: ChannexEnvelope.single(ChannexEnvelope.apiKey(key, secret: material.key)))
+            status: .created, body: ChannexEnvelope.single(ChannexEnvelope.apiKey(key, secret: secret)))
     }
 
     @Sendable func list(_ request: Request, context: HeraldRequestContext) async throws -> JSONResponse {

@@ -34,12 +34,8 @@ struct TenantController<Store: TenantStore> {
         var request = request
         var reader = FieldReader(try await request.wrappedObject("tenant", limits: limits))
         reader.refuseUnknown(Self.fields)
-        if case .given(let name) = reader.string("name", maxLength: 200) {
-            if let name, !name.trimmingCharacters(in: .whitespaces).isEmpty {
-                tenant.name = name
-            } else {
-                reader.fail("name", "can't be blank")
-            }
+        if case .given(let name) = reader.string("name", maxLength: Tenant.maxNameLength) {
+            if let problem = Tenant.nameProblem(name) { reader.fail("name", problem) } else { tenant.name = name! }
         }
         tenant.demoMode = reader.bool("demo_mode").or(tenant.demoMode)
         if let value = reader.object["octo_supplier"] {
@@ -69,10 +65,8 @@ struct TenantController<Store: TenantStore> {
         var request = request
         var reader = FieldReader(try await request.wrappedObject("tenant", limits: limits))
         reader.refuseUnknown(Self.fields)
-        let name = reader.string("name", maxLength: 200).value ?? nil
-        if name?.trimmingCharacters(in: .whitespaces).isEmpty ?? true, reader.errors.details["name"] == nil {
-            reader.fail("name", "can't be blank")
-        }
+        let name = reader.string("name", maxLength: Tenant.maxNameLength).value ?? nil
+        if reader.errors.details["name"] == nil, let problem = Tenant.nameProblem(name) { reader.fail("name", problem) }
         let demoMode = reader.bool("demo_mode")
         var supplier: JSONValue?
         if let value = reader.object["octo_supplier"], value != .null {

@@ -95,8 +95,12 @@ public struct SettingsReader: Sendable {
     }
 
     public func text(_ setting: Setting) throws -> String? {
-        let value =
-            try given(setting) { $0.string(forKey: $1, isSecret: $2) } ?? setting.defaultText
+        try givenText(setting) ?? setting.defaultText
+    }
+
+    /// The text a source gave for `setting`, without the default: nil when none gave one.
+    public func givenText(_ setting: Setting) throws -> String? {
+        let value = try given(setting) { $0.string(forKey: $1, isSecret: $2) }
         guard case .choice(let choices) = setting.kind, let value else { return value }
         guard choices.contains(value.lowercased()) else { throw setting.refusal(value) }
         return value.lowercased()

@@ -104,6 +104,13 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
     /// Runs `body` with two stores on one fresh, migrated database, as two processes would have:
     /// each with its own caches.
     func withTwoStores<T: Sendable>(_ body: (any HeraldStore, any HeraldStore) async throws -> T) async throws -> T {
+        try await withDatabase { _, first, second in try await body(first, second) }
+    }
+
+    /// ``withTwoStores(_:)``, also giving the database's location as `herald --database` takes it.
+    func withDatabase<T: Sendable>(
+        _ body: (String, any HeraldStore, any HeraldStore) async throws -> T
+    ) async throws -> T {
         switch self {
         case .sqlite:
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
@@ -113,7 +120,7 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
             let path = directory.appendingPathComponent("herald.sqlite").path
             let first = try SQLiteStore(path: path)
             try first.migrate(from: TestHerald.migrations)
-            return try await body(first, try SQLiteStore(path: path))
+            return try await body(path, first, try SQLiteStore(path: path))
         case .postgres:
             let url = try await TestPostgres.shared.freshDatabase()
             let client = try PostgresStore.client(url: url, maxConnections: 8)
@@ -122,7 +129,7 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
             return try await TestPostgres.with(client) { client in
                 let first = PostgresStore(client: client, logger: logger)
                 try await first.migrate(from: TestPostgres.migrations)
-                return try await body(first, PostgresStore(client: client, logger: logger))
+                return try await body(url, first, PostgresStore(client: client, logger: logger))
             }
         }
     }
