@@ -107,10 +107,12 @@ public final class Dispatcher<Queue: DeliveryQueue>: Service, Sendable {
                 var claim = Claim(jobs: [], wakeAt: nil)
                 if capacity > 0 {
                     do {
-                        claim = try await queue.claim(
-                            ClaimRequest(
-                                owner: configuration.owner, now: now, lease: configuration.lease, limit: limit,
-                                load: load))
+                        claim = try await StoreLatency.measure(.claim) {
+                            try await queue.claim(
+                                ClaimRequest(
+                                    owner: configuration.owner, now: now, lease: configuration.lease, limit: limit,
+                                    load: load))
+                        }
                         progress.withLock { $0 = max($0, now) }
                     } catch {
                         logger.error("claiming deliveries failed", metadata: ["error": "\(error)"])
@@ -217,7 +219,8 @@ public final class Dispatcher<Queue: DeliveryQueue>: Service, Sendable {
     {
         do {
             // Each transition is answered to the first settlement of its endpoint.
-            var transitions = Dictionary(grouping: try await queue.settle(group), by: \.webhookId)
+            var transitions = Dictionary(
+                grouping: try await StoreLatency.measure(.settle) { try await queue.settle(group) }, by: \.webhookId)
             return group.map { .success(transitions.removeValue(forKey: $0.webhookId) ?? []) }
         } catch  where group.count > 1 {
             var results: [Result<[CircuitTransition], any Error>] = []

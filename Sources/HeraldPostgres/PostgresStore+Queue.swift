@@ -255,15 +255,36 @@ extension PostgresStore: DeliveryQueue {
                     WHERE status = 'pending' AND next_attempt_at > \(at) LIMIT \(cap)) s) AS scheduled,
                 (SELECT COUNT(*) FROM (SELECT 1 FROM deliveries WHERE status = 'in_flight' LIMIT \(cap)) f) AS in_flight,
                 (SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 'pending' AND next_attempt_at <= \(at))
-                    AS oldest
+                    AS oldest,
+                (SELECT COUNT(*) FROM (SELECT 1 FROM webhooks WHERE circuit_opened_at IS NOT NULL LIMIT \(cap)) o)
+                    AS open
             """, logger: logger
         ).all { row in
             QueueStats(
                 dueNow: try row.value("due", as: Int.self), scheduled: try row.value("scheduled", as: Int.self),
                 inFlight: try row.value("in_flight", as: Int.self),
-                oldestDue: try row.value("oldest", as: Int64?.self).map(Timestamp.date(millis:)))
+                oldestDue: try row.value("oldest", as: Int64?.self).map(Timestamp.date(millis:)),
+                openCircuits: try row.value("open", as: Int.self))
         }
-        return rows.first ?? QueueStats(dueNow: 0, scheduled: 0, inFlight: 0, oldestDue: nil)
+        var stats = rows.first ?? QueueStats(dueNow: 0, scheduled: 0, inFlight: 0, oldestDue: nil)
+        for try await (kind, tenant, count) in try await client.query(
+            """
+            (SELECT 'due' AS kind, tenant_id, COUNT(*) AS n FROM (SELECT tenant_id FROM deliveries
+                WHERE status = 'pending' AND next_attempt_at <= \(at) LIMIT \(cap)) d
+                GROUP BY tenant_id ORDER BY n DESC LIMIT \(QueueStats.busiest))
+            UNION ALL
+            (SELECT 'open' AS kind, tenant_id, COUNT(*) AS n FROM (SELECT tenant_id FROM webhooks
+                WHERE circuit_opened_at IS NOT NULL LIMIT \(cap)) c
+                GROUP BY tenant_id ORDER BY n DESC LIMIT \(QueueStats.busiest))
+            """, logger: logger
+        ).decode((String, UUID, Int).self) {
+            if kind == "due" {
+                stats.dueByTenant[tenant] = count
+            } else {
+                stats.openCircuitsByTenant[tenant] = count
+            }
+        }
+        return stats
     }
 
     public func nextDueDate() async throws -> Date? {

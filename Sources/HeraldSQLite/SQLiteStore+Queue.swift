@@ -241,7 +241,30 @@ extension SQLiteStore: DeliveryQueue {
                     sql:
                         "SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?",
                     arguments: [at]
-                ).map(Timestamp.date(millis:)))
+                ).map(Timestamp.date(millis:)),
+                openCircuits: try Int.fetchOne(
+                    db,
+                    sql:
+                        "SELECT COUNT(*) FROM (SELECT 1 FROM webhooks WHERE circuit_opened_at IS NOT NULL LIMIT ?)",
+                    arguments: [cap]) ?? 0,
+                dueByTenant: try busiest(
+                    "SELECT tenant_id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ? LIMIT ?",
+                    [at, cap]),
+                openCircuitsByTenant: try busiest(
+                    "SELECT tenant_id FROM webhooks WHERE circuit_opened_at IS NOT NULL LIMIT ?", [cap]))
+            /// The tenants found most often among the rows `rows` selects, with their counts.
+            func busiest(_ rows: String, _ arguments: StatementArguments) throws -> [UUID: Int] {
+                var counts: [UUID: Int] = [:]
+                let cursor = try Row.fetchCursor(
+                    db,
+                    sql:
+                        "SELECT tenant_id, COUNT(*) FROM (\(rows)) GROUP BY tenant_id ORDER BY 2 DESC LIMIT \(QueueStats.busiest)",
+                    arguments: arguments)
+                while let row = try cursor.next() {
+                    if let id = UUID(text: row[0] as String) { counts[id] = row[1] }
+                }
+                return counts
+            }
         }
     }
 

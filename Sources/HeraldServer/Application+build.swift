@@ -111,15 +111,14 @@ func buildRouter<Store: HeraldStore>(
     }
 
     if let registry = configuration.metrics {
+        let gauges = QueueGauges()
         router.get("metrics") { _, _ in
             // The queue's depth, read at each scrape (each count capped, so a scrape stays cheap).
-            if let stats = try? await store.queueStats(now: runtime.clock.now(), cap: 100_000) {
-                let now = runtime.clock.now()
-                Gauge(label: "herald_deliveries_due").record(stats.dueNow)
-                Gauge(label: "herald_deliveries_scheduled").record(stats.scheduled)
-                Gauge(label: "herald_deliveries_in_flight").record(stats.inFlight)
-                Gauge(label: "herald_oldest_due_age_seconds").record(
-                    stats.oldestDue.map { max(0, now.timeIntervalSince($0)) } ?? 0)
+            let now = runtime.clock.now()
+            if let stats = try? await StoreLatency.measure(
+                .queueStats, { try await store.queueStats(now: now, cap: 100_000) })
+            {
+                gauges.record(stats, now: now)
             }
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],

@@ -1,5 +1,6 @@
 import Foundation
 import HeraldCore
+import HeraldDelivery
 import Logging
 import Metrics
 import ServiceLifecycle
@@ -16,7 +17,7 @@ struct RetentionService<Store: EventStore>: Service {
             while !Task.isCancelled {
                 do {
                     let now = clock.now()
-                    let purged = try await retention.purge(store, now: now)
+                    let purged = try await StoreLatency.measure(.purge) { try await retention.purge(store, now: now) }
                     logger.trace("retention ran", metadata: ["events": "\(purged)", "now": "\(Timestamp.iso(now))"])
                     if purged > 0 {
                         Counter(label: "herald_events_purged_total").increment(by: purged)

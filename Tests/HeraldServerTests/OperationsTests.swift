@@ -6,6 +6,8 @@ import NIOCore
 import Prometheus
 import Testing
 
+@testable import HeraldServer
+
 @Suite struct OperationsTests {
     @Test func healthAndReadyAnswerWithoutAKey() async throws {
         try await TestHerald().run { api in
@@ -83,6 +85,47 @@ import Testing
         #expect(text.contains("hb_requests"))
         #expect(text.contains("herald_deliveries_due"))
         #expect(text.contains("herald_oldest_due_age_seconds"))
+        #expect(text.contains("herald_circuits_open 0"))
+        #expect(text.contains(#"herald_store_duration_seconds_count{operation="ingest"} 2"#), "\(text)")
+        #expect(text.contains(#"herald_store_duration_seconds_count{operation="api_key"}"#))
+        #expect(text.contains(#"herald_store_duration_seconds_count{operation="settle"}"#))
         await receiver.stop()
+    }
+
+    /// The per-tenant gauges name the busiest tenants of each scrape only: a tenant that left them
+    /// loses its series, so the label set never grows past ``QueueStats/busiest``.
+    @Test func perTenantGaugesNameOnlyTheBusiestTenants() {
+        let registry = PrometheusCollectorRegistry()
+        let gauges = QueueGauges(factory: PrometheusMetricsFactory(registry: registry))
+        func scrape() -> String {
+            var buffer: [UInt8] = []
+            registry.emit(into: &buffer)
+            return String(decoding: buffer, as: UTF8.self)
+        }
+        let first = (0..<QueueStats.busiest).map { _ in UUID() }
+        let noisy = first[0]
+        let now = Date()
+        gauges.record(
+            QueueStats(
+                dueNow: 500, scheduled: 0, inFlight: 3, oldestDue: now.addingTimeInterval(-90), openCircuits: 2,
+                dueByTenant: Dictionary(uniqueKeysWithValues: first.map { ($0, $0 == noisy ? 400 : 10) }),
+                openCircuitsByTenant: [noisy: 2]), now: now)
+        var text = scrape()
+        #expect(text.contains(#"herald_tenant_deliveries_due{tenant="\#(noisy.text)"} 400"#), "\(text)")
+        #expect(text.contains(#"herald_tenant_circuits_open{tenant="\#(noisy.text)"} 2"#))
+        #expect(text.contains("herald_circuits_open 2"))
+        #expect(text.contains("herald_oldest_due_age_seconds 90"))
+        #expect(text.components(separatedBy: "herald_tenant_deliveries_due{").count - 1 == QueueStats.busiest)
+
+        // The noisy tenant's receivers recover; others fill the ten.
+        let second = (0..<QueueStats.busiest).map { _ in UUID() }
+        gauges.record(
+            QueueStats(
+                dueNow: 100, scheduled: 0, inFlight: 0, oldestDue: nil,
+                dueByTenant: Dictionary(uniqueKeysWithValues: second.map { ($0, 10) })), now: now)
+        text = scrape()
+        #expect(!text.contains(noisy.text))
+        #expect(text.components(separatedBy: "herald_tenant_deliveries_due{").count - 1 == QueueStats.busiest)
+        #expect(text.contains("herald_circuits_open 0"))
     }
 }

@@ -67,10 +67,45 @@ import Testing
             }
             _ = try await store.ingest(events, tenantId: tenant.id, now: start)
             let now = try await store.queueStats(now: start.addingTimeInterval(5), cap: 100)
-            #expect(now == QueueStats(dueNow: 3, scheduled: 0, inFlight: 0, oldestDue: start))
+            #expect(
+                now
+                    == QueueStats(
+                        dueNow: 3, scheduled: 0, inFlight: 0, oldestDue: start, dueByTenant: [tenant.id: 3]))
             let before = try await store.queueStats(now: start.addingTimeInterval(-5), cap: 100)
             #expect(before == QueueStats(dueNow: 0, scheduled: 3, inFlight: 0, oldestDue: nil))
             #expect(try await store.queueStats(now: start.addingTimeInterval(5), cap: 2).dueNow == 2)
+
+            // A second tenant whose endpoint fails: one delivery in flight, then its circuit opens.
+            let noisy = Tenant(name: "Noisy", createdAt: start)
+            try await store.insertTenant(noisy)
+            let failing = Webhook(
+                tenantId: noisy.id, propertyId: nil, isGlobal: true, callbackURL: "https://8.8.4.4/h",
+                eventMask: try EventMask(parsing: "*"), isActive: true, sendData: true,
+                secrets: [SigningSecret(value: KeyMaterial.newSigningSecret())], createdAt: start, updatedAt: start)
+            try await store.insertWebhook(failing)
+            _ = try await store.ingest(
+                [
+                    Event(
+                        tenantId: noisy.id, propertyId: nil, name: "ari", payload: [], occurredAt: start,
+                        createdAt: start)
+                ],
+                tenantId: noisy.id, now: start)
+            let claimed = try await store.claimDue(owner: "w", now: start.addingTimeInterval(5), lease: 60, limit: 10)
+            let job = try #require(claimed.first { $0.webhook.id == failing.id })
+            let during = try await store.queueStats(now: start.addingTimeInterval(5), cap: 100)
+            #expect(during.inFlight == 4 && during.dueByTenant.isEmpty)
+            _ = try await store.settle([
+                Settlement(
+                    deliveryId: job.delivery.id, webhookId: failing.id, leaseOwner: "w",
+                    attempt: DeliveryAttempt(
+                        deliveryId: job.delivery.id, number: 1, startedAt: start.addingTimeInterval(5), durationMs: 5,
+                        statusCode: 503, responseBody: nil, error: nil),
+                    next: .retry(at: start.addingTimeInterval(6)), effect: .failing(since: start), signal: .unhealthy,
+                    breaker: CircuitBreaker(threshold: 1))
+            ])
+            let after = try await store.queueStats(now: start.addingTimeInterval(10), cap: 100)
+            #expect(after.openCircuits == 1 && after.openCircuitsByTenant == [noisy.id: 1])
+            #expect(after.dueByTenant[noisy.id] == 1)
         }
     }
 

@@ -126,11 +126,27 @@ public struct QueueStats: Sendable, Hashable {
     public var inFlight: Int
     /// When the longest-waiting due delivery came due.
     public var oldestDue: Date?
+    /// Webhooks whose endpoint circuit is open.
+    public var openCircuits: Int
+    /// The tenants with the most due deliveries (at most ``busiest``), and how many each has:
+    /// the noisy tenant an operator looks for.
+    public var dueByTenant: [UUID: Int]
+    /// The tenants with the most open circuits (at most ``busiest``).
+    public var openCircuitsByTenant: [UUID: Int]
 
-    public init(dueNow: Int, scheduled: Int, inFlight: Int, oldestDue: Date?) {
+    /// How many tenants the per-tenant figures name, so their labels stay bounded.
+    public static let busiest = 10
+
+    public init(
+        dueNow: Int, scheduled: Int, inFlight: Int, oldestDue: Date?, openCircuits: Int = 0,
+        dueByTenant: [UUID: Int] = [:], openCircuitsByTenant: [UUID: Int] = [:]
+    ) {
         self.dueNow = dueNow
         self.scheduled = scheduled
         self.inFlight = inFlight
         self.oldestDue = oldestDue
+        self.openCircuits = openCircuits
+        self.dueByTenant = dueByTenant
+        self.openCircuitsByTenant = openCircuitsByTenant
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import HeraldCore
+import HeraldDelivery
 import Hummingbird
 import Metrics
 
@@ -129,8 +130,10 @@ struct EventController<Store: TenantStore & EventStore> {
         }
         if !errors.isEmpty { throw ChannexError.validation(errors) }
         let now = clock.timestamp()
-        let results = try await store.ingest(
-            models.map { $0.event(tenantId: tenantId, now: now) }, tenantId: tenantId, now: now)
+        let events = models.map { $0.event(tenantId: tenantId, now: now) }
+        let results = try await StoreLatency.measure(.ingest) {
+            try await store.ingest(events, tenantId: tenantId, now: now)
+        }
         // By event and dialect (32 names, two dialects: a bounded label set); replays add nothing.
         var counts: [String: Int] = [:]
         for result in results where !result.replayed { counts[result.event.name, default: 0] += 1 }

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import HeraldCore
+import HeraldDelivery
 import Hummingbird
 
 /// Authenticates by API key: `user-api-key: <key>` or `Authorization: Bearer <key>`.
@@ -20,7 +21,8 @@ struct AuthMiddleware<Store: TenantStore>: RouterMiddleware {
     {
         guard let key = Self.presentedKey(request.headers), key.count <= 256 else { throw ChannexError.unauthorized }
         let hash = KeyMaterial.hash(apiKey: key)
-        guard let stored = try await store.apiKey(hash: hash), KeyMaterial.constantTimeEquals(stored.hash, hash),
+        guard let stored = try await StoreLatency.measure(.apiKey, { try await store.apiKey(hash: hash) }),
+            KeyMaterial.constantTimeEquals(stored.hash, hash),
             stored.revokedAt == nil
         else { throw ChannexError.unauthorized }
         let now = clock.timestamp()
