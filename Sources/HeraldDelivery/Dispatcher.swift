@@ -4,6 +4,7 @@ import Logging
 import Metrics
 import ServiceLifecycle
 import Synchronization
+import Tracing
 
 /// Claims due deliveries in batches, shared fairly between tenants and endpoints (``FairClaim``),
 /// tries them concurrently (bounded) and settles each as ``DeliveryDecision`` says. Woken when the
@@ -98,7 +99,15 @@ public final class Dispatcher<Queue: DeliveryQueue>: Service, Sendable {
                 }
                 if askFanOuts {
                     do {
-                        fanOutsRemain = try await queue.expandFanOuts().remaining
+                        let started = DefaultTracerClock.now
+                        let progress = try await queue.expandFanOuts()
+                        fanOutsRemain = progress.remaining
+                        // A span for each part expanded, none for the rounds that found nothing.
+                        if progress.created > 0 {
+                            let span = InstrumentationSystem.tracer.startSpan("fan_out.expand", at: started)
+                            span.attributes["herald.deliveries"] = progress.created
+                            span.end()
+                        }
                     } catch {
                         logger.error("expanding a fan-out failed", metadata: ["error": "\(error)"])
                     }
@@ -152,10 +161,24 @@ public final class Dispatcher<Queue: DeliveryQueue>: Service, Sendable {
         logger[metadataKey: "attempt"] = .stringConvertible(job.delivery.attempts + 1)
         logger[metadataKey: "webhook"] = .string(job.webhook.id.text)
         let started = clock.now()
-        let outcome =
-            job.webhook.isActive
-            ? await courier.attempt(job, at: started)
-            : .inactive
+        // The attempt continues the trace that took its event in; the receiver gets its traceparent.
+        let outcome = await withSpan(
+            "delivery.attempt", context: TraceContext.continuing(job.event.traceParent), ofKind: .client
+        ) { span in
+            span.attributes["herald.delivery.id"] = job.delivery.id
+            span.attributes["herald.attempt"] = job.delivery.attempts + 1
+            span.attributes["herald.webhook.id"] = job.webhook.id.text
+            span.attributes["herald.tenant.id"] = job.tenant.id.text
+            span.attributes["herald.event.id"] = job.event.id.text
+            span.attributes["herald.event.name"] = job.event.name
+            let outcome: AttemptOutcome =
+                job.webhook.isActive
+                ? await courier.attempt(job, at: started)
+                : .inactive
+            if let status = outcome.statusCode { span.attributes["http.response.status_code"] = status }
+            if let failure = outcome.failure { span.setStatus(SpanStatus(code: .error, message: failure)) }
+            return outcome
+        }
         let settlement = decision.settle(job, outcome: outcome, startedAt: started, now: clock.now())
         Counter(label: "herald_delivery_attempts_total", dimensions: [("outcome", Self.label(settlement.next))])
             .increment()

@@ -57,6 +57,9 @@ public final class HTTPSender: Sendable {
         // timeout: the delivery's own retry schedule tries again, and the slot goes to others.
         configuration.connectionPool.retryConnectionEstablishment = false
         configuration.dnsOverride = dnsOverride
+        // No client spans of AsyncHTTPClient's own: they would export the callback URL's path and
+        // query, where receivers keep their secrets. The attempt's span is Herald's (Dispatcher).
+        configuration.tracing.tracer = nil
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
@@ -82,6 +85,7 @@ public final class HTTPSender: Sendable {
         request.method = .POST
         for header in outbound.headers { request.headers.add(name: header.name, value: header.value) }
         request.headers.replaceOrAdd(name: "Content-Length", value: String(outbound.body.count))
+        TraceContext.inject(into: &request.headers)
         request.body = .bytes(ByteBuffer(bytes: outbound.body))
         let deadline = NIODeadline.now() + TimeAmount(timeouts.total)
         do {

@@ -71,20 +71,20 @@ enum Prepared {
     struct InsertEvents: PostgresPreparedStatement {
         static let sql = """
             INSERT INTO events (id, tenant_id, property_id, name, user_id, payload, occurred_at, idempotency_key,
-                test, created_at)
+                test, created_at, trace_parent)
             SELECT id, tenant_id, CASE WHEN has_property THEN property_id END, name,
                 CASE WHEN has_user THEN user_id END, payload, occurred_at, CASE WHEN has_key THEN key END, test,
-                created_at
+                created_at, NULLIF(trace_parent, '')
             FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::bool[], $5::text[], $6::text[], $7::bool[],
-                $8::text[], $9::bigint[], $10::text[], $11::bool[], $12::bool[], $13::bigint[])
+                $8::text[], $9::bigint[], $10::text[], $11::bool[], $12::bool[], $13::bigint[], $14::text[])
                 AS e(id, tenant_id, property_id, has_property, name, user_id, has_user, payload, occurred_at, key,
-                    has_key, test, created_at)
+                    has_key, test, created_at, trace_parent)
             """
         var events: [Event]
 
         func makeBindings() -> PostgresBindings {
             let none = UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
-            var bindings = PostgresBindings(capacity: 13)
+            var bindings = PostgresBindings(capacity: 14)
             bindings.append(events.map(\.id))
             bindings.append(events.map(\.tenantId))
             bindings.append(events.map { $0.propertyId ?? none })
@@ -98,6 +98,7 @@ enum Prepared {
             bindings.append(events.map { $0.idempotencyKey != nil })
             bindings.append(events.map(\.isTest))
             bindings.append(events.map { Timestamp.millis($0.createdAt) })
+            bindings.append(events.map { $0.traceParent ?? "" })
             return bindings
         }
 

@@ -124,7 +124,8 @@ extension Event {
             id: try row.value("id"), tenantId: try row.value("tenant_id"), propertyId: try row.value("property_id"),
             name: try row.value("name"), userId: try row.value("user_id"), payload: try row.json("payload") ?? .null,
             occurredAt: try row.date("occurred_at"), idempotencyKey: try row.value("idempotency_key"),
-            isTest: try row.value("test"), createdAt: try row.date("created_at"))
+            isTest: try row.value("test"), createdAt: try row.date("created_at"),
+            traceParent: try row.value("trace_parent"))
     }
 }
 

@@ -124,12 +124,15 @@ extension SQLiteStore: EventStore {
         // Many rows a statement: a fan-out to ten thousand webhooks is 200 statements, not 10,000.
         try insert(
             into:
-                "events (id, tenant_id, property_id, name, user_id, payload, occurred_at, idempotency_key, test, created_at)",
+                """
+                events (id, tenant_id, property_id, name, user_id, payload, occurred_at, idempotency_key, test, created_at,
+                    trace_parent)
+                """,
             plan.events.map { event in
                 [
                     event.id.text, event.tenantId.text, event.propertyId?.text, event.name, event.userId,
                     event.payload.encodedString(), Timestamp.millis(event.occurredAt), event.idempotencyKey,
-                    event.isTest, Timestamp.millis(event.createdAt),
+                    event.isTest, Timestamp.millis(event.createdAt), event.traceParent,
                 ]
             }, db)
         try insert(plan.deliveries, db)

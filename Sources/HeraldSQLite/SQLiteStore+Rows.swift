@@ -137,7 +137,8 @@ extension Event {
             occurredAt: row.date("occurred_at"),
             idempotencyKey: row["idempotency_key"],
             isTest: row["test"],
-            createdAt: row.date("created_at"))
+            createdAt: row.date("created_at"),
+            traceParent: row["trace_parent"])
     }
 }
 

@@ -51,7 +51,10 @@ public func buildApplication<Store: HeraldStore>(
             targets: DeliveryTargets(policy: configuration.targetPolicy, resolver: dependencies.resolver)),
         clock: dependencies.clock)
     // Services stop in reverse order.
-    var services: [any Service] = store.companions.map(CompanionService.init) + [HTTPClientService(sender: sender)]
+    // The trace exporter stops last, so the spans of everything else's shutdown still go out.
+    var services: [any Service] =
+        [configuration.tracing].compactMap { $0 } + store.companions.map(CompanionService.init)
+        + [HTTPClientService(sender: sender)]
     if configuration.runsDispatcher {
         let dispatcher = Dispatcher(
             queue: store, courier: runtime.courier, configuration: configuration.dispatcher, clock: dependencies.clock,
@@ -87,6 +90,8 @@ func buildRouter<Store: HeraldStore>(
     store: Store, runtime: DeliveryRuntime, configuration: HeraldConfiguration
 ) -> Router<HeraldRequestContext> {
     let router = Router(context: HeraldRequestContext.self, options: .autoGenerateHeadEndpoints)
+    // A span a request, continuing the caller's traceparent (only when tracing is on).
+    if configuration.tracing != nil { router.add(middleware: TracingMiddleware()) }
     router.add(middleware: RequestIdMiddleware())
     // HTTP requests by route (the pattern, so labels stay bounded), method and status.
     router.add(middleware: MetricsMiddleware())

@@ -3,6 +3,7 @@ import HeraldCore
 import HeraldDelivery
 import Logging
 import Prometheus
+import ServiceLifecycle
 
 /// What `buildApplication` needs to know; `herald serve` fills it from flags and `HERALD_*`.
 public struct HeraldConfiguration: Sendable {
@@ -21,6 +22,9 @@ public struct HeraldConfiguration: Sendable {
     public var servesAPI: Bool = true
     /// Where `GET /metrics` reads from (nil: the route answers 404).
     public var metrics: PrometheusCollectorRegistry?
+    /// The trace exporter to run, its tracer bootstrapped (nil: tracing is off). Requests then get
+    /// spans of their own, continuing a caller's `traceparent`.
+    public var tracing: (any Service)?
     /// Which addresses callbacks may reach.
     public var targetPolicy: TargetPolicy
     public var rateLimits: RateLimits

@@ -26,6 +26,7 @@ struct Serve: AsyncParsableCommand {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         configuration.metrics = registry
+        configuration.tracing = try TraceExport.start(settings: settings, logger: logger)
         configuration.openAPISpec = try? store.migrationsDirectory(backend: "sqlite").deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("api-spec/openapi.yaml")
         if !configuration.targetPolicy.allowed.isEmpty {

@@ -84,14 +84,43 @@ final class HeraldProcess: @unchecked Sendable {
     }
 
     /// A JSON request to this process.
-    func call(_ method: String, _ path: String, key: String, body: JSONValue? = nil) async throws -> JSONValue {
+    func call(
+        _ method: String, _ path: String, key: String, body: JSONValue? = nil, headers: [String: String] = [:]
+    ) async throws -> JSONValue {
         var request = HTTPClientRequest(url: url + path)
         request.method = .init(rawValue: method)
         request.headers.add(name: "user-api-key", value: key)
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(ByteBuffer(bytes: body.encoded())) }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
         let bytes = try await response.body.collect(upTo: 16 * 1024 * 1024)
         return try JSONValue.decode(Data(bytes.readableBytesView))
+    }
+
+    /// A tenant with a property, a tenant admin key and an active `*` webhook to `callbackURL`.
+    func tenantWithWebhook(to callbackURL: String) async throws -> (key: String, property: String) {
+        let admin = TestHerald.adminKey
+        let tenant = try #require(
+            try await call("POST", "/api/v1/tenants", key: admin, body: ["tenant": ["name": "Acme"]])["data"]?["id"]?
+                .stringValue)
+        let property = try #require(
+            try await call(
+                "POST", "/api/v1/properties", key: admin,
+                body: ["property": ["title": "Hotel", "tenant_id": .string(tenant)]])["data"]?["id"]?.stringValue)
+        let key = try #require(
+            try await call(
+                "POST", "/api/v1/api_keys", key: admin,
+                body: ["api_key": ["role": "admin", "tenant_id": .string(tenant)]])["data"]?["attributes"]?["key"]?
+                .stringValue)
+        _ = try await call(
+            "POST", "/api/v1/webhooks", key: key,
+            body: [
+                "webhook": [
+                    "property_id": .string(property), "callback_url": .string(callbackURL), "event_mask": "*",
+                    "is_active": true,
+                ]
+            ])
+        return (key, property)
     }
 }
 

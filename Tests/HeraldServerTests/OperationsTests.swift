@@ -43,28 +43,7 @@ import Testing
         let herald = try HeraldProcess(database: directory.appendingPathComponent("herald.sqlite").path)
         defer { herald.stop() }
         try await herald.waitUntilReady()
-        let admin = TestHerald.adminKey
-        let tenant = try #require(
-            try await herald.call("POST", "/api/v1/tenants", key: admin, body: ["tenant": ["name": "Acme"]])["data"]?[
-                "id"]?
-                .stringValue)
-        let property = try #require(
-            try await herald.call(
-                "POST", "/api/v1/properties", key: admin,
-                body: ["property": ["title": "Hotel", "tenant_id": .string(tenant)]])["data"]?["id"]?.stringValue)
-        let key = try #require(
-            try await herald.call(
-                "POST", "/api/v1/api_keys", key: admin,
-                body: ["api_key": ["role": "admin", "tenant_id": .string(tenant)]])["data"]?["attributes"]?["key"]?
-                .stringValue)
-        _ = try await herald.call(
-            "POST", "/api/v1/webhooks", key: key,
-            body: [
-                "webhook": [
-                    "property_id": .string(property), "callback_url": .string(receiver.url), "event_mask": "*",
-                    "is_active": true,
-                ]
-            ])
+        let (key, property) = try await herald.tenantWithWebhook(to: receiver.url)
         for _ in 0..<2 {
             _ = try await herald.call(
                 "POST", "/api/v1/events", key: key,
@@ -127,5 +106,58 @@ import Testing
         #expect(!text.contains(noisy.text))
         #expect(text.components(separatedBy: "herald_tenant_deliveries_due{").count - 1 == QueueStats.busiest)
         #expect(text.contains("herald_circuits_open 0"))
+    }
+
+    /// With a collector named, the served binary sends its spans there over OTLP/HTTP, and each
+    /// delivery continues the publisher's trace: the receiver's `traceparent` carries its trace id.
+    @Test func deliveriesContinueThePublishersTraceAndSpansReachTheCollector() async throws {
+        let collector = try await TestReceiver.start()
+        let receiver = try await TestReceiver.start()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "herald-traces-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let herald = try HeraldProcess(
+            database: directory.appendingPathComponent("herald.sqlite").path,
+            environment: ["HERALD_OTLP_ENDPOINT": collector.url, "OTEL_BSP_SCHEDULE_DELAY": "50"])
+        defer { herald.stop() }
+        try await herald.waitUntilReady()
+        let (key, property) = try await herald.tenantWithWebhook(to: receiver.url)
+        let traceId = "4bf92f3577b34da6a3ce929d0e0e4736"
+        _ = try await herald.call(
+            "POST", "/api/v1/events", key: key,
+            body: ["event": ["name": "booking_new", "property_id": .string(property)]],
+            headers: ["traceparent": "00-\(traceId)-00f067aa0ba902b7-01"])
+        let delivery = try #require(try await receiver.waitFor(1).first)
+        let traceparent = try #require(delivery.header("traceparent"))
+        let parts = traceparent.split(separator: "-")
+        #expect(parts.count == 4 && parts[0] == "00" && parts[1] == traceId, "\(traceparent)")
+        #expect(parts.count == 4 && parts[2] != "00f067aa0ba902b7" && parts[2].count == 16)
+
+        // The spans, as protobuf: their names and the publisher's trace id (16 raw bytes) are in it.
+        let rawTraceId = Data(
+            stride(from: 0, to: 32, by: 2).map { offset in
+                let start = traceId.index(traceId.startIndex, offsetBy: offset)
+                return UInt8(traceId[start..<traceId.index(start, offsetBy: 2)], radix: 16)!
+            })
+        var exported = Data()
+        for _ in 0..<200 {
+            exported = collector.requests.filter { $0.path == "/v1/traces" }.reduce(into: Data()) { $0 += $1.body }
+            if ["/api/v1/events", "events.ingest", "fan_out", "delivery.attempt"].allSatisfy({
+                exported.range(of: Data($0.utf8)) != nil
+            }) {
+                break
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        // The request's own span (Hummingbird's, named by route), then Herald's.
+        for name in ["/api/v1/events", "events.ingest", "fan_out", "delivery.attempt"] {
+            #expect(exported.range(of: Data(name.utf8)) != nil, "no \(name) span exported")
+        }
+        #expect(exported.range(of: rawTraceId) != nil)
+        // Spans carry ids and the host, never the callback's path or the key.
+        #expect(exported.range(of: Data(key.utf8)) == nil)
+        await receiver.stop()
+        await collector.stop()
     }
 }

@@ -16,10 +16,15 @@ public struct Event: Sendable, Hashable {
     /// Test events reach only webhooks that opt in to them.
     public var isTest: Bool
     public var createdAt: Date
+    /// The W3C `traceparent` of the trace that took the event in, when tracing is on: its
+    /// deliveries continue that trace, so a receiver's spans join the publisher's.
+    public var traceParent: String?
 
     public init(
         id: UUID = .timeOrdered(), tenantId: UUID, propertyId: UUID?, name: String, userId: String? = nil,
-        payload: JSONValue = [:], occurredAt: Date, idempotencyKey: String? = nil, isTest: Bool = false, createdAt: Date
+        payload: JSONValue = [:], occurredAt: Date, idempotencyKey: String? = nil, isTest: Bool = false,
+        createdAt: Date,
+        traceParent: String? = nil
     ) {
         self.id = id
         self.tenantId = tenantId
@@ -31,5 +36,6 @@ public struct Event: Sendable, Hashable {
         self.idempotencyKey = idempotencyKey
         self.isTest = isTest
         self.createdAt = createdAt
+        self.traceParent = traceParent
     }
 }

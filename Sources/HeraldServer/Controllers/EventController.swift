@@ -4,6 +4,7 @@ import HeraldCore
 import HeraldDelivery
 import Hummingbird
 import Metrics
+import Tracing
 
 /// `/api/v1/events`: publishers (and tenant admins) post events; each is stored with its fan-out
 /// in one transaction before the 202.
@@ -109,10 +110,21 @@ struct EventController<Store: TenantStore & EventStore> {
         return JSONResponse(status: .accepted, body: ["data": .array(results.map(ChannexEnvelope.event))])
     }
 
-    /// Checks the properties, then stores the events with their deliveries (the store wakes the workers).
+    /// Checks the properties, then stores the events with their deliveries (the store wakes the
+    /// workers), in an `events.ingest` span that the events' deliveries continue.
     func ingest(_ models: [EventWriteModel], tenantId: UUID, context: HeraldRequestContext) async throws
         -> [IngestResult]
     {
+        try await withSpan("events.ingest") { span in
+            span.attributes["herald.tenant.id"] = tenantId.text
+            span.attributes["herald.events"] = models.count
+            return try await ingest(models, tenantId: tenantId, context: context, trace: span.context)
+        }
+    }
+
+    func ingest(
+        _ models: [EventWriteModel], tenantId: UUID, context: HeraldRequestContext, trace: ServiceContext
+    ) async throws -> [IngestResult] {
         let principal = try context.requirePrincipal()
         var errors = ValidationErrors()
         var checked: [UUID: Bool] = [:]
@@ -130,9 +142,19 @@ struct EventController<Store: TenantStore & EventStore> {
         }
         if !errors.isEmpty { throw ChannexError.validation(errors) }
         let now = clock.timestamp()
-        let events = models.map { $0.event(tenantId: tenantId, now: now) }
-        let results = try await StoreLatency.measure(.ingest) {
-            try await store.ingest(events, tenantId: tenantId, now: now)
+        let traceParent = TraceContext.traceParent(of: trace)
+        let events = models.map { model in
+            var event = model.event(tenantId: tenantId, now: now)
+            event.traceParent = traceParent
+            return event
+        }
+        // Matching and the deliveries it makes are written in the events' own transaction.
+        let results = try await withSpan("fan_out") { span in
+            let results = try await StoreLatency.measure(.ingest) {
+                try await store.ingest(events, tenantId: tenantId, now: now)
+            }
+            span.attributes["herald.deliveries"] = results.reduce(0) { $0 + $1.deliveries }
+            return results
         }
         // By event and dialect (32 names, two dialects: a bounded label set); replays add nothing.
         var counts: [String: Int] = [:]

@@ -65,6 +65,10 @@ public enum HeraldSettings {
     public static let allowTargets = Setting(
         ["allowTargets"], .text, default: nil,
         help: "Address ranges callbacks may reach despite the target policy, e.g. 127.0.0.0/8,::1.")
+    public static let otlpEndpoint = Setting(
+        ["otlpEndpoint"], .text, default: nil,
+        help: "OTLP/HTTP collector to send traces to, e.g. http://127.0.0.1:4318; without it (or "
+            + "OTEL_EXPORTER_OTLP_ENDPOINT) tracing is off. Other OTEL_* variables (sampler, batch delay) apply.")
 
     /// What every command that opens the database reads.
     public static let store: [Setting] = [database, migrations, sqliteSynchronous, logLevel, logFormat, config]
@@ -74,7 +78,7 @@ public enum HeraldSettings {
         store + [
             host, port, role, maxBodyBytes, maxEventBytes, rateLimit, publisherRateLimit, adminKey,
             deliveryConcurrency, connectTimeout, requestTimeout, leaseSeconds, disableAfterHours, secretGraceHours,
-            retentionDays, allowTargets,
+            retentionDays, allowTargets, otlpEndpoint,
         ]
 
     /// The help a command prints after its usage: one entry per setting.
