@@ -15,30 +15,11 @@ import Testing
 
     /// Runs the built binary with `arguments`; kills it after 30 s.
     static func herald(_ arguments: [String], environment extra: [String: String] = [:]) async throws -> Run {
-        let process = Process()
-        process.executableURL = try HeraldProcess.binary
-        process.arguments = arguments
-        // No currentDirectoryURL: with it, Foundation's Process.run() crashed in CI (a bad pointer
-        // in its memcpy). None of these runs writes to its working directory.
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("HERALD_") }
         environment["HERALD_MIGRATIONS"] = TestPostgres.migrations.deletingLastPathComponent().path
         environment.merge(extra) { _, new in new }
-        process.environment = environment
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try ProcessLaunch.run(process)
-        let deadline = ContinuousClock.now + .seconds(30)
-        while process.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
-        return Run(
-            status: process.terminationStatus,
-            output: String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self),
-            errors: String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+        let run = try await ChildProcess.run(try HeraldProcess.binary.path, arguments, environment: environment)
+        return Run(status: run.status, output: run.output, errors: run.errors)
     }
 
     @Test func versionIsPrinted() async throws {

@@ -5,8 +5,8 @@ import NIOCore
 import Testing
 
 /// A `herald serve` process of the built binary.
-final class HeraldProcess: @unchecked Sendable {
-    let process = Process()
+final class HeraldProcess: Sendable {
+    let process: ChildProcess
     let port: Int
     let log: URL
 
@@ -27,8 +27,6 @@ final class HeraldProcess: @unchecked Sendable {
     init(database: String, environment extra: [String: String] = [:]) throws {
         port = try Self.freePort()
         log = FileManager.default.temporaryDirectory.appendingPathComponent("herald-\(port).log")
-        process.executableURL = try Self.binary
-        process.arguments = ["serve", "--port", String(port)]
         var environment = ProcessInfo.processInfo.environment
         environment.merge([
             "HERALD_DATABASE_URL": database, "HERALD_ADMIN_KEY": TestHerald.adminKey,
@@ -37,12 +35,12 @@ final class HeraldProcess: @unchecked Sendable {
             "HERALD_PUBLISHER_RATE_LIMIT": "100000", "HERALD_REQUEST_TIMEOUT": "5", "HERALD_LEASE_SECONDS": "8",
         ]) { _, new in new }
         environment.merge(extra) { _, new in new }
-        process.environment = environment
-        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: log)
-        process.standardOutput = handle
-        process.standardError = handle
-        try ProcessLaunch.run(process)
+        let file = open(log.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard file >= 0 else { throw TestFailure("cannot write \(log.path)") }
+        defer { close(file) }
+        process = try ChildProcess(
+            try Self.binary.path, ["serve", "--port", String(port)], environment: environment, output: file,
+            errors: file)
     }
 
     var url: String { "http://127.0.0.1:\(port)" }
@@ -62,16 +60,14 @@ final class HeraldProcess: @unchecked Sendable {
     }
 
     func kill9() {
-        kill(process.processIdentifier, SIGKILL)
+        process.send(SIGKILL)
         process.waitUntilExit()
     }
 
     /// Ends the process at once (graceful shutdown would wait for the test's idle connections).
     func stop() {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
+        process.send(SIGKILL)
+        process.waitUntilExit()
         try? FileManager.default.removeItem(at: log)
     }
 

@@ -17,7 +17,9 @@ import Testing
         return try #require(try JSONValue.decode(run.output)["data"])
     }
 
-    @Test(arguments: Backend.allCases)
+    /// Tenants and keys are plain rows: SQLite alone (the store protocol is the same); the queue
+    /// and the event stream, where the stores differ, run on both below.
+    @Test(arguments: [Backend.sqlite])
     func tenantsAndKeysAreMadeListedAndRevoked(backend: Backend) async throws {
         try await backend.withDatabase { database, store, _ in
             let made = try Self.data(
@@ -55,7 +57,7 @@ import Testing
     }
 
     /// The API's rules hold on the command line, and a refusal stores nothing.
-    @Test(arguments: Backend.allCases)
+    @Test(arguments: [Backend.sqlite])
     func refusalsNameTheProblemAndChangeNothing(backend: Backend) async throws {
         try await backend.withDatabase { database, store, _ in
             let tenant = Tenant(name: "Acme", createdAt: Timestamp.now())

@@ -46,7 +46,7 @@ extension TestAPI {
     }
 
     /// Polls a delivery until `done` holds for it (the dispatcher settles asynchronously).
-    func waitForDelivery(_ id: String, timeout: Duration = .seconds(10), until done: (JSONValue) -> Bool) async throws
+    func waitForDelivery(_ id: String, timeout: Duration = .seconds(30), until done: (JSONValue) -> Bool) async throws
         -> JSONValue
     {
         let deadline = ContinuousClock.now + timeout
@@ -60,7 +60,7 @@ extension TestAPI {
 
     /// Waits until no delivery is pending or in flight: from then on nothing more is sent, so a
     /// test can assert what was not.
-    func waitUntilSettled(timeout: Duration = .seconds(10)) async throws {
+    func waitUntilSettled(timeout: Duration = .seconds(30)) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if try await store.nextDueDate() == nil { return }

@@ -74,17 +74,8 @@ actor TestPostgres {
 
     @discardableResult
     static func run(_ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try ProcessLaunch.run(process)
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        guard process.terminationStatus == 0 else { throw TestFailure("\(arguments.joined(separator: " ")): \(text)") }
+        let (status, text) = try ChildProcess.runBlocking("/usr/bin/env", arguments)
+        guard status == 0 else { throw TestFailure("\(arguments.joined(separator: " ")): \(text)") }
         return text.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
@@ -132,15 +123,5 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
                 return try await body(url, first, PostgresStore(client: client, logger: logger))
             }
         }
-    }
-}
-
-/// Starts child processes one at a time: Foundation's `Process.run()` on Linux crashed
-/// (a bad pointer in its memcpy) when parallel tests launched processes at once.
-enum ProcessLaunch {
-    private static let lock = Mutex(())
-
-    static func run(_ process: Process) throws {
-        try lock.withLock { _ in try process.run() }
     }
 }

@@ -106,7 +106,7 @@ final class TestReceiver: Sendable {
 
     /// Waits until at least `count` requests came, or `timeout` passes; returns what came.
     @discardableResult
-    func waitFor(_ count: Int, timeout: Duration = .seconds(10)) async throws -> [Received] {
+    func waitFor(_ count: Int, timeout: Duration = .seconds(30)) async throws -> [Received] {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             let list = requests
