@@ -121,3 +121,23 @@ import Testing
         }
     }
 }
+
+/// Dates a person could not have meant are refused, not rolled over into others.
+@Suite struct TimestampTests {
+    @Test(arguments: [
+        "2024-01-01T12:99:00Z", "2024-01-01T24:00:00Z", "2024-01-01T12:00:60Z", "2024-13-01T00:00:00Z",
+        "2024-00-10T00:00:00Z", "2023-02-29T00:00:00Z", "2024-04-31T00:00:00Z", "2024-01-01T00:00:00+25:00",
+        "2024-01-01T00:00:00+01:75", "2024-1-01T00:00:00Z", "yesterday",
+    ])
+    func impossibleDatesAreRefused(_ text: String) {
+        #expect(Timestamp.parse(text) == nil)
+    }
+
+    @Test(arguments: [
+        "2024-02-29T23:59:59Z", "2024-01-01T00:00:00.123Z", "2024-01-01T00:00:00+05:30", "2024-01-01T00:00:00",
+        "2000-02-29T00:00:00Z", "12345-01-01T00:00:00Z",
+    ])
+    func realDatesAreRead(_ text: String) {
+        #expect(Timestamp.parse(text) != nil)
+    }
+}

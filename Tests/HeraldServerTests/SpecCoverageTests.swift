@@ -70,4 +70,38 @@ import Testing
         }
         return operations
     }
+
+    /// The spec's patterns for an event mask and an event name accept every event of the catalog
+    /// and every alias, and the ARI filter form, so a client that validates against the spec never
+    /// refuses what Herald takes; names outside the catalog do not match.
+    @Test func theSpecPatternsForMasksAndNamesFollowTheCatalog() throws {
+        let text = try String(contentsOf: Self.spec, encoding: .utf8)
+        func pattern(after anchor: String) throws -> NSRegularExpression {
+            let start = try #require(text.range(of: anchor))
+            let line = try #require(text[start.upperBound...].range(of: "pattern: \"")).upperBound
+            let end = try #require(text[line...].firstIndex(of: "\""))
+            return try NSRegularExpression(pattern: text[line..<end].replacingOccurrences(of: "\\\\", with: "\\"))
+        }
+        func matches(_ regex: NSRegularExpression, _ value: String) -> Bool {
+            regex.firstMatch(in: value, range: NSRange(value.startIndex..., in: value)) != nil
+        }
+        let mask = try pattern(after: "    EventMask:")
+        let name = try pattern(after: "    EventWrite:")
+        let room = "96a44e07-2158-43e4-8baa-8f6f56922ba8"
+        for event in EventCatalog.names + EventCatalog.aliases.keys {
+            #expect(matches(mask, event), "\(event)")
+            #expect(matches(name, event), "\(event)")
+            // A mask spells the form GET /api/v1/webhooks answers back.
+            #expect(try EventMask(parsing: event).raw == event)
+        }
+        for valid in ["*", " booking_new ; ari ", "ari:rate,min_stay:*:\(room)", "ari:*:\(room),\(room):*"] {
+            #expect(matches(mask, valid), "\(valid)")
+            #expect((try? EventMask(parsing: valid)) != nil, "\(valid)")
+        }
+        for invalid in ["bookings", "booking;*", "ari:price:*:*", "ari:rate:room-1:*", "", "booking;"] {
+            #expect(!matches(mask, invalid), "\(invalid)")
+            #expect((try? EventMask(parsing: invalid)) == nil, "\(invalid)")
+        }
+        #expect(!matches(name, "bookings") && !matches(name, "*"))
+    }
 }

@@ -24,8 +24,11 @@ public struct EventMask: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { raw }
 
+    /// What may pad a mask and its items: spaces and tabs (the OpenAPI pattern says the same).
+    static let padding = CharacterSet(charactersIn: " \t")
+
     public init(parsing raw: String) throws(EventMaskError) {
-        let trimmed = raw.trimmingCharacters(in: .whitespaces)
+        let trimmed = raw.trimmingCharacters(in: Self.padding)
         guard !trimmed.isEmpty else { throw .empty }
         guard trimmed.count <= 4096 else { throw .tooLong }
         self.raw = trimmed
@@ -36,7 +39,7 @@ public struct EventMask: Sendable, Hashable, CustomStringConvertible {
         }
         var items: [Item] = []
         for part in trimmed.split(separator: ";", omittingEmptySubsequences: false) {
-            let token = part.trimmingCharacters(in: .whitespaces)
+            let token = part.trimmingCharacters(in: Self.padding)
             guard !token.isEmpty else { throw .emptyItem }
             if token == "*" { throw .wildcardNotAlone }
             if token.contains(":") {
@@ -84,7 +87,7 @@ public struct EventMask: Sendable, Hashable, CustomStringConvertible {
         func values(_ part: String) throws(EventMaskError) -> Set<String>? {
             if part == "*" { return nil }
             let list = part.split(separator: ",", omittingEmptySubsequences: false).map {
-                $0.trimmingCharacters(in: .whitespaces)
+                $0.trimmingCharacters(in: Self.padding)
             }
             guard !list.contains(where: \.isEmpty) else { throw .malformedFilter(token) }
             return Set(list)

@@ -55,7 +55,10 @@ public enum Timestamp {
     }
 
     /// Parses ISO 8601 with or without fractional seconds, with `Z`, an offset, or neither (taken as UTC).
+    /// Field values must be real ones: Foundation's parser rolls `12:99` over into `13:39` and
+    /// February 30 into March.
     public static func parse(_ text: String) -> Date? {
+        guard fieldsAreReal(text) else { return nil }
         let withFraction = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
         let plain = Date.ISO8601FormatStyle()
         if let date = try? withFraction.parse(text) { return date }
@@ -65,6 +68,46 @@ public enum Timestamp {
             if let date = try? plain.parse(text + "Z") { return date }
         }
         return nil
+    }
+
+    /// Whether `YYYY-MM-DDTHH:MM:SS[.fff][Z|±HH:MM]` names a real day and time of day (the year
+    /// may have more digits and a sign, as ``iso(_:)`` writes years past 9999 and before 0).
+    static func fieldsAreReal(_ text: String) -> Bool {
+        let all = Array(text.utf8)
+        let signed = all.first == UInt8(ascii: "-") || all.first == UInt8(ascii: "+")
+        guard let yearEnd = all.dropFirst(signed ? 1 : 0).firstIndex(of: UInt8(ascii: "-")), yearEnd >= 4 else {
+            return false
+        }
+        // The fields after the year, at fixed places from here.
+        let bytes = Array(all[(yearEnd - 4)...])
+        guard bytes.count >= 19, bytes[7] == UInt8(ascii: "-"),
+            bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: "t"), bytes[13] == UInt8(ascii: ":"),
+            bytes[16] == UInt8(ascii: ":")
+        else { return false }
+        func number(_ digits: ArraySlice<UInt8>) -> Int? {
+            var value = 0
+            for byte in digits {
+                guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
+                value = value * 10 + Int(byte - UInt8(ascii: "0"))
+            }
+            return value
+        }
+        guard let year = number(all[(signed ? 1 : 0)..<yearEnd]), let month = number(bytes[5..<7]),
+            let day = number(bytes[8..<10]), let hour = number(bytes[11..<13]), let minute = number(bytes[14..<16]),
+            let second = number(bytes[17..<19]), (1...12).contains(month), hour < 24, minute < 60, second < 60
+        else { return false }
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+        guard (1...days).contains(day) else { return false }
+        // An offset's hours and minutes, where one is given.
+        if let sign = bytes[19...].firstIndex(where: { $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "-") }) {
+            guard bytes.count == sign + 6, bytes[sign + 3] == UInt8(ascii: ":"),
+                let hours = number(bytes[(sign + 1)..<(sign + 3)]),
+                let minutes = number(bytes[(sign + 4)..<(sign + 6)]),
+                hours < 24, minutes < 60
+            else { return false }
+        }
+        return true
     }
 
     /// Now, at the millisecond precision Herald stores, so an answer matches a later read.
