@@ -61,6 +61,24 @@ import Testing
         }
     }
 
+    /// An event keeps the trace it came in on, and the claim hands it to the attempt; an event
+    /// taken in with tracing off has none.
+    @Test(arguments: Backend.allCases)
+    func anEventKeepsItsTraceParentUntilItsDeliveryIsClaimed(backend: Backend) async throws {
+        try await backend.withStore { store in
+            let (tenant, property) = try await world(store)
+            try await store.insertWebhook(try webhook(tenant, property))
+            let traced = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+            var first = event(tenant, property)
+            first.traceParent = traced
+            let stored = try await store.ingest([first, event(tenant, property)], tenantId: tenant.id, now: now)
+            #expect(try await store.event(id: stored[0].event.id)?.traceParent == traced)
+            #expect(try await store.event(id: stored[1].event.id)?.traceParent == nil)
+            let jobs = try await store.claimDue(owner: "w", now: Date(), lease: 60, limit: 10)
+            #expect(Set(jobs.map(\.event.traceParent)) == [traced, nil])
+        }
+    }
+
     @Test(arguments: Backend.allCases)
     func webhooksRoundTripAndListByReach(backend: Backend) async throws {
         try await backend.withStore { store in
