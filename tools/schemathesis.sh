@@ -10,8 +10,10 @@ work=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 key=hrld_schemathesis-admin-key-0000000000000000000000
 # Callbacks may reach loopback: the fixture webhooks call Herald's own /health.
-HERALD_ADMIN_KEY=$key HERALD_DATABASE="$work/herald.sqlite" HERALD_RATE_LIMIT=100000 HERALD_ALLOW_TARGETS=127.0.0.1/32 \
-    HERALD_LOG_LEVEL=warning "$herald" serve --port "$port" --role api >"$work/serve.log" 2>&1 &
+# Only these settings: an inherited HERALD_DATABASE_URL would point the fuzzer at a real database.
+for variable in $(compgen -e | grep -E '^(HERALD|OTEL)_' || true); do unset "$variable"; done
+HERALD_ADMIN_KEY=$key "$herald" serve --port "$port" --role api --database "$work/herald.sqlite" \
+    --rate-limit 100000 --allow-targets 127.0.0.1/32 --log-level warning >"$work/serve.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 100); do

@@ -256,7 +256,7 @@ extension PostgresStore: DeliveryQueue {
                 (SELECT COUNT(*) FROM (SELECT 1 FROM deliveries WHERE status = 'in_flight' LIMIT \(cap)) f) AS in_flight,
                 (SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 'pending' AND next_attempt_at <= \(at))
                     AS oldest,
-                (SELECT COUNT(*) FROM (SELECT 1 FROM webhooks WHERE circuit_opened_at IS NOT NULL LIMIT \(cap)) o)
+                (SELECT COUNT(*) FROM (SELECT 1 FROM webhooks WHERE circuit_opened_at IS NOT NULL AND is_active LIMIT \(cap)) o)
                     AS open
             """, logger: logger
         ).all { row in
@@ -274,7 +274,7 @@ extension PostgresStore: DeliveryQueue {
                 GROUP BY tenant_id ORDER BY n DESC LIMIT \(QueueStats.busiest))
             UNION ALL
             (SELECT 'open' AS kind, tenant_id, COUNT(*) AS n FROM (SELECT tenant_id FROM webhooks
-                WHERE circuit_opened_at IS NOT NULL LIMIT \(cap)) c
+                WHERE circuit_opened_at IS NOT NULL AND is_active LIMIT \(cap)) c
                 GROUP BY tenant_id ORDER BY n DESC LIMIT \(QueueStats.busiest))
             """, logger: logger
         ).decode((String, UUID, Int).self) {

@@ -56,6 +56,24 @@ extension PostgresStore: WebhookStore {
         }
     }
 
+    public func disableWebhook(id: UUID, reason: String, at date: Date) async throws -> (
+        webhook: Webhook, disabled: Bool
+    )? {
+        let logger = self.logger
+        return try await transaction { connection in
+            let disabled =
+                try await connection.query(
+                    """
+                    UPDATE webhooks SET is_active = false, disabled_reason = \(reason), updated_at = \(Timestamp.millis(date))
+                    WHERE id = \(id) AND is_active RETURNING id
+                    """, logger: logger
+                ).all { _ in 1 }.count > 0
+            return try await connection.query("SELECT * FROM webhooks WHERE id = \(id)", logger: logger).all(
+                Webhook.init(postgres:)
+            ).first.map { ($0, disabled) }
+        }
+    }
+
     public func webhook(id: UUID) async throws -> Webhook? {
         try await client.query("SELECT * FROM webhooks WHERE id = \(id)", logger: logger).all(Webhook.init(postgres:))
             .first

@@ -245,13 +245,13 @@ extension SQLiteStore: DeliveryQueue {
                 openCircuits: try Int.fetchOne(
                     db,
                     sql:
-                        "SELECT COUNT(*) FROM (SELECT 1 FROM webhooks WHERE circuit_opened_at IS NOT NULL LIMIT ?)",
+                        "SELECT COUNT(*) FROM (SELECT 1 FROM webhooks WHERE circuit_opened_at IS NOT NULL AND is_active LIMIT ?)",
                     arguments: [cap]) ?? 0,
                 dueByTenant: try busiest(
                     "SELECT tenant_id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ? LIMIT ?",
                     [at, cap]),
                 openCircuitsByTenant: try busiest(
-                    "SELECT tenant_id FROM webhooks WHERE circuit_opened_at IS NOT NULL LIMIT ?", [cap]))
+                    "SELECT tenant_id FROM webhooks WHERE circuit_opened_at IS NOT NULL AND is_active LIMIT ?", [cap]))
             /// The tenants found most often among the rows `rows` selects, with their counts.
             func busiest(_ rows: String, _ arguments: StatementArguments) throws -> [UUID: Int] {
                 var counts: [UUID: Int] = [:]

@@ -49,6 +49,20 @@ extension SQLiteStore: WebhookStore {
         }
     }
 
+    public func disableWebhook(id: UUID, reason: String, at date: Date) async throws -> (
+        webhook: Webhook, disabled: Bool
+    )? {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE webhooks SET is_active = 0, disabled_reason = ?, updated_at = ? WHERE id = ? AND is_active = 1
+                    """, arguments: [reason, Timestamp.millis(date), id.text])
+            let disabled = db.changesCount > 0
+            return try Row.fetchOne(db, sql: "SELECT * FROM webhooks WHERE id = ?", arguments: [id.text])
+                .map { (try Webhook(row: $0), disabled) }
+        }
+    }
+
     public func webhook(id: UUID) async throws -> Webhook? {
         try pointRead { db in
             try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM webhooks WHERE id = ?"), arguments: [id.text]).map(

@@ -91,7 +91,8 @@ func buildRouter<Store: HeraldStore>(
 ) -> Router<HeraldRequestContext> {
     let router = Router(context: HeraldRequestContext.self, options: .autoGenerateHeadEndpoints)
     // A span a request, continuing the caller's traceparent (only when tracing is on).
-    if configuration.tracing != nil { router.add(middleware: TracingMiddleware()) }
+    // The query is recorded but for `url` (OCTO's delete by URL names a callback, credentials and all).
+    if configuration.tracing != nil { router.add(middleware: TracingMiddleware(redactingQueryParameters: ["url"])) }
     router.add(middleware: RequestIdMiddleware())
     // HTTP requests by route (the pattern, so labels stay bounded), method and status.
     router.add(middleware: MetricsMiddleware())
@@ -116,7 +117,7 @@ func buildRouter<Store: HeraldStore>(
     }
 
     if let registry = configuration.metrics {
-        let gauges = QueueGauges()
+        let gauges = QueueGauges(perTenant: configuration.metricsPerTenant)
         router.get("metrics") { _, _ in
             // The queue's depth, read at each scrape (each count capped, so a scrape stays cheap).
             let now = runtime.clock.now()

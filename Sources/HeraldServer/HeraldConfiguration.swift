@@ -28,6 +28,8 @@ public struct HeraldConfiguration: Sendable {
     /// Which addresses callbacks may reach.
     public var targetPolicy: TargetPolicy
     public var rateLimits: RateLimits
+    /// Whether `/metrics` names the busiest tenants (it needs no key: off unless it is private).
+    public var metricsPerTenant = false
     /// How long events are kept, purged by the dispatching processes; nil keeps them forever.
     public var retention: Retention? = Retention(age: 30 * 86_400)
 

@@ -39,12 +39,27 @@ struct OperatorOptions: ParsableArguments {
 
     var pageRequest: PageRequest { PageRequest(page: page, limit: limit) }
 
+    mutating func validate() throws {
+        guard (1...PageRequest.maxPage).contains(page) else {
+            throw ValidationError("--page must be a whole number from 1 to \(PageRequest.maxPage)")
+        }
+        guard (1...PageRequest.maxLimit).contains(limit) else {
+            throw ValidationError("--limit must be a whole number from 1 to \(PageRequest.maxLimit)")
+        }
+    }
+
     /// Opens the configured database (applying pending migrations) and runs `body` on it; a refusal
     /// (``ValidationErrors``, a missing resource) ends the command with one line.
     func withStore<T: Sendable>(_ body: (any HeraldStore) async throws -> T) async throws -> T {
         let options = try StoreOptions(
             try await SettingsReader.load(arguments: settings, declared: HeraldSettings.store))
         let logger = options.bootstrapLogging(defaultLevel: .warning)
+        // A mistyped path would otherwise make, migrate and list an empty database.
+        if !options.isPostgres, !FileManager.default.fileExists(atPath: options.databasePath) {
+            throw StartUp.fail(
+                "no database at \(options.databasePath); give --database (or HERALD_DATABASE_URL), "
+                    + "or make it with herald migrate")
+        }
         do {
             if options.isPostgres { return try await options.withPostgres(logger: logger) { try await body($0) } }
             return try await body(try options.openStore(logger: logger))
@@ -264,9 +279,11 @@ struct Webhooks: AsyncParsableCommand {
 
     struct Disable: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Disable a webhook: its pending deliveries stay, nothing new is sent.",
-            discussion: "The tenant's stream gets a webhook_disabled event with the reason, as when Herald "
-                + "disables a webhook itself. The tenant turns it back on with is_active: true.\n\n"
+            abstract: "Disable a webhook: nothing more is sent to it.",
+            discussion: "Only is_active, disabled_reason and updated_at change. Deliveries that come due "
+                + "while it is off fail as inactive (recover sends them again once it is back on). The tenant's "
+                + "stream gets a webhook_disabled event with the reason, as when Herald disables a webhook "
+                + "itself. The tenant turns it back on with is_active: true.\n\n"
                 + OperatorOptions.discussion)
         @Argument(help: "The webhook's id.") var id: String
         @Option(help: "Why, as the tenant will read it in disabled_reason.") var reason = "disabled by the operator"
@@ -275,15 +292,15 @@ struct Webhooks: AsyncParsableCommand {
         func run() async throws {
             let id = try uuidOption(id, "id")!
             let webhook = try await common.withStore { store -> Webhook in
-                guard var webhook = try await store.webhook(id: id) else { throw StartUp.fail("no webhook \(id.text)") }
-                guard webhook.isActive else { return webhook }
                 let now = Timestamp.now()
-                webhook.isActive = false
-                webhook.disabledReason = reason
-                webhook.updatedAt = now
-                try await store.updateWebhook(webhook)
-                let event = OperationalEvents.event("webhook_disabled", webhook: webhook, reason: reason, at: now)
-                _ = try await store.ingest([event], tenantId: webhook.tenantId, now: now)
+                guard let (webhook, disabled) = try await store.disableWebhook(id: id, reason: reason, at: now) else {
+                    throw StartUp.fail("no webhook \(id.text)")
+                }
+                // Only the call that turned it off tells the tenant (it was off already otherwise).
+                if disabled {
+                    let event = OperationalEvents.event("webhook_disabled", webhook: webhook, reason: reason, at: now)
+                    _ = try await store.ingest([event], tenantId: webhook.tenantId, now: now)
+                }
                 return webhook
             }
             common.show(ChannexEnvelope.single(ChannexEnvelope.webhook(webhook)), Webhooks.columns)
@@ -336,19 +353,26 @@ struct Deliveries: AsyncParsableCommand {
 
         func run() async throws {
             let deliveries = try await common.withStore { store -> [Delivery] in
-                var requeued: [Delivery] = []
+                // Every id is checked before any is requeued, so a mistyped one changes nothing.
                 for id in ids {
-                    guard try await store.delivery(id: id) != nil else { throw StartUp.fail("no delivery \(id)") }
-                    guard let delivery = try await store.requeue(deliveryId: id, now: Timestamp.now()) else {
+                    guard let delivery = try await store.delivery(id: id) else {
+                        throw StartUp.fail("no delivery \(id)")
+                    }
+                    if delivery.status == .inFlight {
                         throw StartUp.fail(
                             "delivery \(id) is in flight: it is being sent now; retry it once it settles")
                     }
-                    requeued.append(delivery)
+                }
+                var requeued: [Delivery] = []
+                for id in ids {
+                    // One that went in flight since the check is being sent, which is what was asked.
+                    if let delivery = try await store.requeue(deliveryId: id, now: Timestamp.now()) {
+                        requeued.append(delivery)
+                    }
                 }
                 return requeued
             }
-            common.show(
-                ["data": .array(deliveries.map { ChannexEnvelope.delivery($0) })], Deliveries.columns)
+            common.show(["data": .array(deliveries.map { ChannexEnvelope.delivery($0) })], Deliveries.columns)
         }
     }
 }

@@ -75,7 +75,7 @@ import Testing
     /// loses its series, so the label set never grows past ``QueueStats/busiest``.
     @Test func perTenantGaugesNameOnlyTheBusiestTenants() {
         let registry = PrometheusCollectorRegistry()
-        let gauges = QueueGauges(factory: PrometheusMetricsFactory(registry: registry))
+        let gauges = QueueGauges(perTenant: true, factory: PrometheusMetricsFactory(registry: registry))
         func scrape() -> String {
             var buffer: [UInt8] = []
             registry.emit(into: &buffer)
@@ -106,6 +106,15 @@ import Testing
         #expect(!text.contains(noisy.text))
         #expect(text.components(separatedBy: "herald_tenant_deliveries_due{").count - 1 == QueueStats.busiest)
         #expect(text.contains("herald_circuits_open 0"))
+
+        // Off (the default), no tenant is named at all.
+        let quiet = PrometheusCollectorRegistry()
+        QueueGauges(perTenant: false, factory: PrometheusMetricsFactory(registry: quiet)).record(
+            QueueStats(dueNow: 5, scheduled: 0, inFlight: 0, oldestDue: nil, dueByTenant: [noisy: 5]), now: now)
+        var buffer: [UInt8] = []
+        quiet.emit(into: &buffer)
+        let shown = String(decoding: buffer, as: UTF8.self)
+        #expect(shown.contains("herald_deliveries_due 5") && !shown.contains("tenant"))
     }
 
     /// With a collector named, the served binary sends its spans there over OTLP/HTTP, and each

@@ -85,6 +85,15 @@ import Testing
             #expect(blank.status != 0)
             #expect(blank.errors.contains("--name can't be blank"))
 
+            // A mistyped path is refused, not made into an empty database.
+            let elsewhere = database + "-typo"
+            let typo = try await Self.herald(["tenants", "list"], on: elsewhere)
+            #expect(typo.status == 1)
+            #expect(typo.errors.hasPrefix("herald: no database at \(elsewhere)"))
+            #expect(!FileManager.default.fileExists(atPath: elsewhere))
+            let bigPage = try await Self.herald(["tenants", "list", "--page", "9999999999"], on: database)
+            #expect(bigPage.status != 0 && bigPage.errors.contains("--page must be a whole number from 1"))
+
             let missing = try await Self.herald(["keys", "revoke", UUID().text], on: database)
             #expect(missing.status == 1)
             #expect(missing.errors.hasPrefix("herald: no API key "))
@@ -127,6 +136,14 @@ import Testing
             #expect(events.total == 1)
             #expect(events.items.first?.event.payload["reason"] == "floods the channel manager")
             #expect(events.items.first?.total == 1)
+
+            // Off already: nothing changes and nothing more is published.
+            let again = try await Self.herald(
+                ["webhooks", "disable", webhook.id.text, "--reason", "twice"], on: database)
+            #expect(again.status == 0)
+            #expect(try await store.webhook(id: webhook.id)?.disabledReason == "floods the channel manager")
+            #expect(try await store.listEvents(EventQuery(tenantId: tenant.id, name: "webhook_disabled")).total == 1)
+            #expect(try await store.webhook(id: webhook.id)?.secrets == webhook.secrets)
 
             let inactive = try await Self.herald(
                 ["webhooks", "list", "--active", "false", "--json"], on: database)
@@ -175,6 +192,13 @@ import Testing
             let table = try await Self.herald(["deliveries", "list", "--status", "succeeded"], on: database)
             #expect(table.output.split(separator: "\n").count == 2)
             #expect(!table.output.contains(failed))
+
+            // One unknown id among them: none is requeued.
+            let mistyped = try await Self.herald(
+                ["deliveries", "retry", failed, "msg_00000000000000000000000000000000"], on: database)
+            #expect(mistyped.status == 1)
+            #expect(mistyped.errors == "herald: no delivery msg_00000000000000000000000000000000\n")
+            #expect(try await store.delivery(id: failed)?.status == .failed)
 
             let retried = try await Self.herald(["deliveries", "retry", failed], on: database)
             #expect(retried.status == 0, "\(retried.errors)")

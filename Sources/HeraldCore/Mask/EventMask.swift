@@ -24,8 +24,10 @@ public struct EventMask: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { raw }
 
-    /// What may pad a mask and its items: spaces and tabs (the OpenAPI pattern says the same).
-    static let padding = CharacterSet(charactersIn: " \t")
+    /// What may pad a mask and its items: any space or tab (the OpenAPI pattern's `\s` takes
+    /// these and more). Masks are stored as given, so this stays as lenient as it always was:
+    /// a stricter parser would fail stored webhooks.
+    static let padding = CharacterSet.whitespaces
 
     public init(parsing raw: String) throws(EventMaskError) {
         let trimmed = raw.trimmingCharacters(in: Self.padding)

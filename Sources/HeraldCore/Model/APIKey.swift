@@ -39,6 +39,8 @@ public struct APIKey: Sendable, Hashable {
 }
 
 extension APIKey {
+    public static let maxTitleLength = 200
+
     /// A new key for `tenantId` (nil: a platform key) and the key itself, shown once: what the API
     /// and `herald keys create` both make, under the same rules.
     ///
@@ -47,6 +49,9 @@ extension APIKey {
     public static func issue(
         tenantId: UUID?, role: Role, propertyIds: [UUID]?, title: String?, now: Date, in store: some TenantStore
     ) async throws -> (key: APIKey, secret: String) {
+        if let title, title.count > maxTitleLength {
+            throw ValidationErrors("title", "is too long (at most \(maxTitleLength) characters)")
+        }
         if let tenantId {
             guard try await store.tenant(id: tenantId) != nil else { throw ValidationErrors("tenant_id", "not found") }
         } else if role != .admin {

@@ -19,12 +19,14 @@ public struct Page<Item: Sendable>: Sendable {
 public struct PageRequest: Sendable, Hashable {
     public static let defaultLimit = 10
     public static let maxLimit = 100
+    /// The last page a request may ask for (so an offset never overflows).
+    public static let maxPage = 1_000_000
 
     public var page: Int
     public var limit: Int
 
     public init(page: Int = 1, limit: Int = PageRequest.defaultLimit) {
-        self.page = max(1, page)
+        self.page = min(max(1, page), PageRequest.maxPage)
         self.limit = min(max(1, limit), PageRequest.maxLimit)
     }
 

@@ -6,6 +6,10 @@ public protocol WebhookStore: Sendable {
     /// Inserts `webhooks` in one transaction (an import; the bench's large worlds).
     func insertWebhooks(_ webhooks: [Webhook]) async throws
     func updateWebhook(_ webhook: Webhook) async throws
+    /// Turns an active webhook off with `reason`, touching nothing else of it (the dispatcher and
+    /// the API may be changing the rest): the webhook afterwards, and whether this call turned it
+    /// off; nil when there is none.
+    func disableWebhook(id: UUID, reason: String, at date: Date) async throws -> (webhook: Webhook, disabled: Bool)?
     func webhook(id: UUID) async throws -> Webhook?
     func deleteWebhook(id: UUID) async throws
     func listWebhooks(_ query: WebhookQuery) async throws -> Page<Webhook>

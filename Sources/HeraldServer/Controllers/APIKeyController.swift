@@ -31,7 +31,7 @@ struct APIKeyController<Store: TenantStore> {
         let roleText = reader.string("role", maxLength: 32)
         let tenantField = reader.uuid("tenant_id", nullable: true)
         let propertyIds = reader.uuidList("property_ids")
-        let title = reader.string("title", maxLength: 200, nullable: true)
+        let title = reader.string("title", maxLength: APIKey.maxTitleLength, nullable: true)
         var role: Role?
         switch roleText {
         case .given(let text?):

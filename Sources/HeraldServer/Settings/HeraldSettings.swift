@@ -65,6 +65,10 @@ public enum HeraldSettings {
     public static let allowTargets = Setting(
         ["allowTargets"], .text, default: nil,
         help: "Address ranges callbacks may reach despite the target policy, e.g. 127.0.0.0/8,::1.")
+    public static let metricsPerTenant = Setting(
+        ["metricsPerTenant"], .choice(["on", "off"]), default: "off",
+        help: "on: /metrics names the ten tenants with the most due deliveries and open circuits. /metrics needs "
+            + "no key, so turn it on only where /metrics is not public.")
     public static let otlpEndpoint = Setting(
         ["otlpEndpoint"], .text, default: nil,
         help: "OTLP/HTTP collector to send traces to, e.g. http://127.0.0.1:4318; without it (or "
@@ -78,7 +82,7 @@ public enum HeraldSettings {
         store + [
             host, port, role, maxBodyBytes, maxEventBytes, rateLimit, publisherRateLimit, adminKey,
             deliveryConcurrency, connectTimeout, requestTimeout, leaseSeconds, disableAfterHours, secretGraceHours,
-            retentionDays, allowTargets, otlpEndpoint,
+            retentionDays, allowTargets, metricsPerTenant, otlpEndpoint,
         ]
 
     /// The help a command prints after its usage: one entry per setting.

@@ -157,6 +157,7 @@ public struct SettingsReader: Sendable {
                 perKey: .init(perSecond: perKey, burst: max(1, perKey * 5)),
                 publisher: .init(perSecond: publisher, burst: max(1, publisher * 4))))
         configuration.servesAPI = role != "worker"
+        configuration.metricsPerTenant = try text(HeraldSettings.metricsPerTenant) == "on"
         let retentionDays = try double(HeraldSettings.retentionDays)
         configuration.retention = retentionDays > 0 ? Retention(age: retentionDays * 86_400) : nil
         configuration.limits.maxBytes = try int(HeraldSettings.maxBodyBytes)

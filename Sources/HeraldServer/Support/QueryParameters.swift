@@ -22,7 +22,7 @@ struct QueryParameters {
         var page = 1
         var limit = PageRequest.defaultLimit
         if let text = self["pagination[page]"] {
-            if let value = Int(text), value >= 1, value <= 1_000_000 {
+            if let value = Int(text), value >= 1, value <= PageRequest.maxPage {
                 page = value
             } else {
                 errors.add("pagination[page]", "must be a whole number from 1")

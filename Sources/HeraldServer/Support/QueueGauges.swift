@@ -12,8 +12,12 @@ final class QueueGauges: Sendable {
     /// The tenants each per-tenant gauge named at the last scrape.
     private let named = Mutex<[String: Set<UUID>]>([:])
     private let factory: any MetricsFactory
+    /// Whether the per-tenant gauges are kept (`--metrics-per-tenant`): they name tenants to
+    /// whoever can read `/metrics`.
+    private let perTenant: Bool
 
-    init(factory: any MetricsFactory = MetricsSystem.factory) {
+    init(perTenant: Bool, factory: any MetricsFactory = MetricsSystem.factory) {
+        self.perTenant = perTenant
         self.factory = factory
     }
 
@@ -24,19 +28,21 @@ final class QueueGauges: Sendable {
         Gauge(label: "herald_oldest_due_age_seconds", factory: factory).record(
             stats.oldestDue.map { max(0, now.timeIntervalSince($0)) } ?? 0)
         Gauge(label: "herald_circuits_open", factory: factory).record(stats.openCircuits)
+        guard perTenant else { return }
         record("herald_tenant_deliveries_due", stats.dueByTenant)
         record("herald_tenant_circuits_open", stats.openCircuitsByTenant)
     }
 
+    /// Under the lock: two scrapes at once must not re-create a series the other just removed.
     private func record(_ label: String, _ counts: [UUID: Int]) {
-        let gone = named.withLock { named in
-            let gone = named[label, default: []].subtracting(counts.keys)
+        named.withLock { named in
+            for tenant in named[label, default: []].subtracting(counts.keys) {
+                Gauge(label: label, dimensions: [("tenant", tenant.text)], factory: factory).destroy()
+            }
             named[label] = Set(counts.keys)
-            return gone
-        }
-        for tenant in gone { Gauge(label: label, dimensions: [("tenant", tenant.text)], factory: factory).destroy() }
-        for (tenant, count) in counts {
-            Gauge(label: label, dimensions: [("tenant", tenant.text)], factory: factory).record(count)
+            for (tenant, count) in counts {
+                Gauge(label: label, dimensions: [("tenant", tenant.text)], factory: factory).record(count)
+            }
         }
     }
 }

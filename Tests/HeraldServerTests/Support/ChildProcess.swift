@@ -47,8 +47,20 @@ final class ChildProcess: Sendable {
             argv.forEach { free($0) }
             envp.forEach { free($0) }
         }
+        // The child starts with no signal blocked and every signal at its default, whatever the
+        // spawning thread (a dispatch worker) had.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var none = sigset_t()
+        sigemptyset(&none)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        var all = sigset_t()
+        sigfillset(&all)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var pid: pid_t = 0
-        let result = Self.spawning.withLock { _ in posix_spawn(&pid, executable, &actions, nil, argv, envp) }
+        let result = Self.spawning.withLock { _ in posix_spawn(&pid, executable, &actions, &attributes, argv, envp) }
         guard result == 0 else {
             throw TestFailure("cannot start \(executable): \(String(cString: strerror(result)))")
         }
@@ -81,8 +93,10 @@ final class ChildProcess: Sendable {
         status.withLock { status in
             if status == nil {
                 var raw: Int32 = 0
-                while waitpid(pid, &raw, 0) == -1, errno == EINTR {}
-                status = Self.decode(raw)
+                var result: pid_t
+                repeat { result = waitpid(pid, &raw, 0) } while result == -1 && errno == EINTR
+                // -1 (ECHILD): nothing to wait for, which is not an exit status of 0.
+                status = result == pid ? Self.decode(raw) : -1
             }
             return status ?? -1
         }
@@ -116,7 +130,14 @@ final class ChildProcess: Sendable {
         _ executable: String, _ arguments: [String], environment: [String: String], timeout: Duration = .seconds(30)
     ) async throws -> Finished {
         let output = try pipe()
-        let errors = try pipe()
+        let errors: (read: Int32, write: Int32)
+        do {
+            errors = try pipe()
+        } catch {
+            close(output.read)
+            close(output.write)
+            throw error
+        }
         let child: ChildProcess
         do {
             child = try ChildProcess(
@@ -130,7 +151,10 @@ final class ChildProcess: Sendable {
         async let written = readToEnd(output.read)
         async let said = readToEnd(errors.read)
         let deadline = ContinuousClock.now + timeout
-        while child.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        // Cancelled or not, it is killed at the end: the readers wait for its end of the pipes.
+        while child.isRunning, ContinuousClock.now < deadline, !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
         child.send(SIGKILL)
         let status = child.waitUntilExit()
         return Finished(
