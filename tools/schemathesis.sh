@@ -32,7 +32,8 @@ print(v)' "$5"
 # tenant with a property, a tenant admin key, a webhook whose saved-webhook test calls Herald
 # itself, a pending delivery, an OCTO webhook; and one more of each for the deletes.
 export FUZZ_TENANT FUZZ_DOOMED_TENANT FUZZ_PROPERTY FUZZ_DOOMED_PROPERTY FUZZ_WEBHOOK FUZZ_DOOMED_WEBHOOK \
-    FUZZ_DELIVERY FUZZ_DOOMED_KEY FUZZ_OCTO_WEBHOOK FUZZ_DOOMED_OCTO_WEBHOOK
+    FUZZ_DELIVERY FUZZ_DOOMED_KEY FUZZ_OCTO_WEBHOOK FUZZ_DOOMED_OCTO_WEBHOOK FUZZ_CALLBACK
+FUZZ_CALLBACK=http://127.0.0.1:$port/health
 FUZZ_TENANT=$(call POST /tenants "$key" '{"tenant":{"name":"Fuzz"}}' /data/id)
 FUZZ_DOOMED_TENANT=$(call POST /tenants "$key" '{"tenant":{"name":"Doomed"}}' /data/id)
 property() { call POST /properties "$key" "{\"property\":{\"title\":\"$1\",\"tenant_id\":\"$FUZZ_TENANT\"}}" /data/id; }
@@ -55,10 +56,10 @@ octo() {
 }
 FUZZ_OCTO_WEBHOOK=$(octo)
 FUZZ_DOOMED_OCTO_WEBHOOK=$(octo)
-# Two runs, each with the key its operations need: platform administration with the platform
-# key; publishing and the OCTO dialect, which act for a tenant, with the tenant admin key and the
-# capability OCTO needs. test_webhook sends a request to whatever URL it is given: left out so no
-# traffic leaves the machine (its own tests cover it).
+# Runs with the key their operations need: platform administration with the platform key;
+# publishing and the OCTO dialect, which act for a tenant, with the tenant admin key and the
+# capability OCTO needs. test_webhook sends to the URL its body names: the config makes that
+# Herald's own /health, so no traffic leaves the machine.
 run() {
     schemathesis --config-file tools/schemathesis.toml run api-spec/openapi.yaml --url "http://127.0.0.1:$port" \
         --checks "${SCHEMATHESIS_CHECKS:-all}" --generation-with-security-parameters false \
@@ -66,7 +67,7 @@ run() {
         --request-timeout 10 ${SCHEMATHESIS_ARGS:-} "$@"
 }
 run -H "user-api-key: $key" --exclude-tag octo --exclude-operation-id publish_event \
-    --exclude-operation-id publish_events --exclude-operation-id test_webhook --report-dir "${SCHEMATHESIS_REPORTS:-$work}/report"
+    --exclude-operation-id publish_events --report-dir "${SCHEMATHESIS_REPORTS:-$work}/report"
 octo=(-H "Authorization: Bearer $tenant_key" -H "Octo-Capabilities: octo/webhooks, octo/pricing")
 run "${octo[@]}" --include-tag octo --include-operation-id publish_event --include-operation-id publish_events \
     --exclude-operation-id octo_delete_webhooks_by_url --report-dir "${SCHEMATHESIS_REPORTS:-$work}/report-tenant"
