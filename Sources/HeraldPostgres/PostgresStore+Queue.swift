@@ -148,7 +148,13 @@ extension PostgresStore: DeliveryQueue {
         // One row per delivery (a delivery settled twice in one batch keeps its last attempt).
         var seen = Set<String>()
         let rows = settlements.reversed().filter { seen.insert($0.deliveryId).inserted }.reversed() as [Settlement]
+        let endpoints = Array(Set(rows.map(\.webhookId))).sorted { $0.text < $1.text }
         return try await transaction { connection in
+            // The endpoints first, in id order, as a delete takes them (a webhook, then its
+            // deliveries by cascade). Taking the deliveries first and the webhook last, as this did,
+            // deadlocked with a delete of the webhook between the two.
+            try await connection.query(
+                "SELECT 1 FROM webhooks WHERE id = ANY(\(endpoints)) ORDER BY id FOR NO KEY UPDATE", logger: logger)
             // The attempts and the deliveries, one statement each for the whole batch.
             let attempts = rows.map(\.attempt)
             try await connection.query(
