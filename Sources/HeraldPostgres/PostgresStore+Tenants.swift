@@ -24,11 +24,20 @@ extension PostgresStore: TenantStore {
     }
 
     public func deleteTenant(id: UUID) async throws {
-        // Everything the tenant owns goes with it (ON DELETE CASCADE).
-        let rows = try await client.query("DELETE FROM tenants WHERE id = \(id) RETURNING id", logger: logger).all {
-            _ in 1
+        let logger = self.logger
+        try await transaction { connection in
+            // The webhooks first, in id order, then the tenant: the order a settle takes them in
+            // (webhooks, their deliveries, then the tenant row the version trigger moves). The
+            // cascade from the tenant would take the tenant first and deadlock with such a settle.
+            try await connection.query(
+                """
+                DELETE FROM webhooks WHERE id IN (SELECT id FROM webhooks WHERE tenant_id = \(id) ORDER BY id FOR UPDATE)
+                """, logger: logger)
+            // Everything else the tenant owns goes with it (ON DELETE CASCADE).
+            let rows = try await connection.query("DELETE FROM tenants WHERE id = \(id) RETURNING id", logger: logger)
+                .all { _ in 1 }
+            if rows.isEmpty { throw StoreError.notFound }
         }
-        if rows.isEmpty { throw StoreError.notFound }
     }
 
     public func tenant(id: UUID) async throws -> Tenant? {

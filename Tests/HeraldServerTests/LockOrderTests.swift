@@ -72,4 +72,51 @@ import Testing
             #expect(try await store.webhook(id: webhook.id) == nil)
         }
     }
+
+    /// A tenant deleted while a settle disables one of its webhooks: the settle holds the webhook
+    /// and its delivery, then the version trigger takes the tenant row. The delete takes the
+    /// webhooks first too, so it waits for the settle instead of holding the tenant against it.
+    @Test func aTenantDeleteWaitsForASettleThatDisablesItsWebhook() async throws {
+        try await Backend.postgres.withDatabase { url, store, _ in
+            let now = Timestamp.now()
+            let tenant = Tenant(name: "Acme", createdAt: now)
+            try await store.insertTenant(tenant)
+            let webhook = Webhook(
+                tenantId: tenant.id, propertyId: nil, isGlobal: true, callbackURL: "https://8.8.8.8/h",
+                eventMask: try EventMask(parsing: "*"), isActive: true, sendData: true,
+                secrets: [SigningSecret(value: KeyMaterial.newSigningSecret())], createdAt: now, updatedAt: now)
+            try await store.insertWebhook(webhook)
+
+            let settler = try PostgresStore.client(url: url, maxConnections: 1)
+            try await TestPostgres.with(settler) { settler in
+                try await settler.withConnection { connection in
+                    let logger = Logger(label: "lock-order-test")
+                    // What a settle that disables the webhook holds before the trigger's update.
+                    try await connection.query("BEGIN", logger: logger)
+                    try await connection.query(
+                        "SELECT 1 FROM webhooks WHERE id = \(webhook.id) FOR NO KEY UPDATE", logger: logger)
+                    let deleting = Task { try await store.deleteTenant(id: tenant.id) }
+                    var waiting = false
+                    for _ in 0..<500 where !waiting {
+                        let rows = try await connection.query(
+                            """
+                            SELECT count(*) FROM pg_stat_activity
+                            WHERE datname = current_database() AND wait_event_type = 'Lock'
+                            """, logger: logger
+                        ).collect()
+                        waiting = try rows.first?.decode(Int.self) ?? 0 > 0
+                        if !waiting { try await Task.sleep(for: .milliseconds(10)) }
+                    }
+                    #expect(waiting, "the delete never waited on the webhook")
+                    // The disable and the trigger's update of the tenant row.
+                    try await connection.query(
+                        "UPDATE webhooks SET is_active = false WHERE id = \(webhook.id)", logger: logger)
+                    try await connection.query("COMMIT", logger: logger)
+                    try await deleting.value
+                }
+            }
+            #expect(try await store.tenant(id: tenant.id) == nil)
+            #expect(try await store.webhook(id: webhook.id) == nil)
+        }
+    }
 }
