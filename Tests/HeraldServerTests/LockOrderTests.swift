@@ -44,17 +44,7 @@ import Testing
                         "SELECT 1 FROM webhooks WHERE id = \(webhook.id) FOR UPDATE", logger: logger)
                     let settling = Task { try await store.settle([settlement]) }
                     // Until the settle waits on a lock (PostgreSQL's own view of it, not a sleep).
-                    var waiting = false
-                    for _ in 0..<500 where !waiting {
-                        let rows = try await connection.query(
-                            """
-                            SELECT count(*) FROM pg_stat_activity
-                            WHERE datname = current_database() AND wait_event_type = 'Lock'
-                            """, logger: logger
-                        ).collect()
-                        waiting = try rows.first?.decode(Int.self) ?? 0 > 0
-                        if !waiting { try await Task.sleep(for: .milliseconds(10)) }
-                    }
+                    let waiting = try await Self.someoneWaitsOnALock(connection, logger: logger)
                     #expect(waiting, "the settle never waited on the webhook")
                     // The rest of the delete: the webhook's deliveries go with it. With the settle
                     // holding the delivery and waiting for the webhook, this was a deadlock.
@@ -96,17 +86,7 @@ import Testing
                     try await connection.query(
                         "SELECT 1 FROM webhooks WHERE id = \(webhook.id) FOR NO KEY UPDATE", logger: logger)
                     let deleting = Task { try await store.deleteTenant(id: tenant.id) }
-                    var waiting = false
-                    for _ in 0..<500 where !waiting {
-                        let rows = try await connection.query(
-                            """
-                            SELECT count(*) FROM pg_stat_activity
-                            WHERE datname = current_database() AND wait_event_type = 'Lock'
-                            """, logger: logger
-                        ).collect()
-                        waiting = try rows.first?.decode(Int.self) ?? 0 > 0
-                        if !waiting { try await Task.sleep(for: .milliseconds(10)) }
-                    }
+                    let waiting = try await Self.someoneWaitsOnALock(connection, logger: logger)
                     #expect(waiting, "the delete never waited on the webhook")
                     // The disable and the trigger's update of the tenant row.
                     try await connection.query(
@@ -118,5 +98,21 @@ import Testing
             #expect(try await store.tenant(id: tenant.id) == nil)
             #expect(try await store.webhook(id: webhook.id) == nil)
         }
+    }
+
+    /// Whether, within five seconds, another session of this database waits on a lock (as
+    /// PostgreSQL itself reports it: no sleep stands in for the other side's progress).
+    static func someoneWaitsOnALock(_ connection: PostgresConnection, logger: Logger) async throws -> Bool {
+        for _ in 0..<500 {
+            let rows = try await connection.query(
+                """
+                SELECT count(*) FROM pg_stat_activity
+                WHERE datname = current_database() AND wait_event_type = 'Lock'
+                """, logger: logger
+            ).collect()
+            if try rows.first?.decode(Int.self) ?? 0 > 0 { return true }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return false
     }
 }
