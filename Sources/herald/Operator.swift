@@ -54,12 +54,7 @@ struct OperatorOptions: ParsableArguments {
         let options = try StoreOptions(
             try await SettingsReader.load(arguments: settings, declared: HeraldSettings.store))
         let logger = options.bootstrapLogging(defaultLevel: .warning)
-        // A mistyped path would otherwise make, migrate and list an empty database.
-        if !options.isPostgres, !FileManager.default.fileExists(atPath: options.databasePath) {
-            throw StartUp.fail(
-                "no database at \(options.databasePath); give --database (or HERALD_DATABASE_URL), "
-                    + "or make it with herald migrate")
-        }
+        try options.requireExistingDatabase()
         do {
             if options.isPostgres { return try await options.withPostgres(logger: logger) { try await body($0) } }
             return try await body(try options.openStore(logger: logger))

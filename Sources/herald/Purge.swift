@@ -18,6 +18,7 @@ struct Purge: AsyncParsableCommand {
             arguments: options, declared: HeraldSettings.store + [HeraldSettings.retentionDays])
         let store = try StoreOptions(settings)
         let logger = store.bootstrapLogging()
+        try store.requireExistingDatabase()
         let days = try settings.double(HeraldSettings.retentionDays)
         guard days > 0 else { throw StartUp.fail("--retention-days is 0: events are kept forever, nothing to purge") }
         let retention = Retention(age: days * 86_400)

@@ -78,6 +78,14 @@ struct StoreOptions {
         }
     }
 
+    /// Refuses a SQLite path with no database there, for commands that work on an existing one: a
+    /// mistyped path would otherwise make, migrate and work on an empty database.
+    func requireExistingDatabase() throws {
+        guard !isPostgres, !FileManager.default.fileExists(atPath: databasePath) else { return }
+        throw StartUp.fail(
+            "no database at \(databasePath); give --database (or HERALD_DATABASE_URL), or make it with herald migrate")
+    }
+
     func openStore(logger: Logger) throws -> SQLiteStore {
         let store = try SQLiteStore(path: databasePath, synchronous: synchronous)
         let applied = try store.migrate(from: try migrationsDirectory(backend: "sqlite"))

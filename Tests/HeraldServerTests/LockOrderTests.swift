@@ -13,19 +13,10 @@ import Testing
     @Test func aSettleWaitsForAWebhookDeleteRatherThanDeadlocking() async throws {
         try await Backend.postgres.withDatabase { url, store, _ in
             let now = Timestamp.now()
-            let tenant = Tenant(name: "Acme", createdAt: now)
-            try await store.insertTenant(tenant)
-            let webhook = Webhook(
-                tenantId: tenant.id, propertyId: nil, isGlobal: true, callbackURL: "https://8.8.8.8/h",
-                eventMask: try EventMask(parsing: "*"), isActive: true, sendData: true,
-                secrets: [SigningSecret(value: KeyMaterial.newSigningSecret())], createdAt: now, updatedAt: now)
+            let tenant = try await store.seedTenant(at: now)
+            let webhook = try Webhook.active(tenant, at: now)
             try await store.insertWebhook(webhook)
-            _ = try await store.ingest(
-                [
-                    Event(
-                        tenantId: tenant.id, propertyId: nil, name: "ari", payload: [], occurredAt: now, createdAt: now)
-                ],
-                tenantId: tenant.id, now: now)
+            try await store.publishARI(tenant, at: now)
             let job = try #require(try await store.claimDue(owner: "w", now: now, lease: 60, limit: 1).first)
             let settlement = Settlement(
                 deliveryId: job.delivery.id, webhookId: webhook.id, leaseOwner: "w",
@@ -69,12 +60,8 @@ import Testing
     @Test func aTenantDeleteWaitsForASettleThatDisablesItsWebhook() async throws {
         try await Backend.postgres.withDatabase { url, store, _ in
             let now = Timestamp.now()
-            let tenant = Tenant(name: "Acme", createdAt: now)
-            try await store.insertTenant(tenant)
-            let webhook = Webhook(
-                tenantId: tenant.id, propertyId: nil, isGlobal: true, callbackURL: "https://8.8.8.8/h",
-                eventMask: try EventMask(parsing: "*"), isActive: true, sendData: true,
-                secrets: [SigningSecret(value: KeyMaterial.newSigningSecret())], createdAt: now, updatedAt: now)
+            let tenant = try await store.seedTenant(at: now)
+            let webhook = try Webhook.active(tenant, at: now)
             try await store.insertWebhook(webhook)
 
             let settler = try PostgresStore.client(url: url, maxConnections: 1)

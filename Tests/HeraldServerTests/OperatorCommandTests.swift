@@ -108,16 +108,9 @@ import Testing
     func aDisabledWebhookTellsItsTenantWhy(backend: Backend) async throws {
         try await backend.withDatabase { database, store, _ in
             let now = Timestamp.now()
-            let tenant = Tenant(name: "Acme", createdAt: now)
-            try await store.insertTenant(tenant)
-            let webhook = Webhook(
-                tenantId: tenant.id, propertyId: nil, isGlobal: true, callbackURL: "https://ops:hunter2@8.8.8.8/h",
-                eventMask: try EventMask(parsing: "*"), isActive: true, sendData: true,
-                secrets: [SigningSecret(value: KeyMaterial.newSigningSecret())], createdAt: now, updatedAt: now)
-            let watcher = Webhook(
-                tenantId: tenant.id, propertyId: nil, isGlobal: true, callbackURL: "https://8.8.4.4/ops",
-                eventMask: try EventMask(parsing: "webhook_disabled"), isActive: true, sendData: true,
-                secrets: [SigningSecret(value: KeyMaterial.newSigningSecret())], createdAt: now, updatedAt: now)
+            let tenant = try await store.seedTenant(at: now)
+            let webhook = try Webhook.active(tenant, url: "https://ops:hunter2@8.8.8.8/h", at: now)
+            let watcher = try Webhook.active(tenant, url: "https://8.8.4.4/ops", mask: "webhook_disabled", at: now)
             try await store.insertWebhooks([webhook, watcher])
 
             let listed = try await Self.herald(["webhooks", "list", "--tenant", tenant.id.text], on: database)
@@ -156,21 +149,12 @@ import Testing
     func failedDeliveriesAreFoundAndRetried(backend: Backend) async throws {
         try await backend.withDatabase { database, store, _ in
             let now = Timestamp.now()
-            let tenant = Tenant(name: "Acme", createdAt: now)
-            try await store.insertTenant(tenant)
-            let hooks = try ["https://8.8.8.8/a", "https://8.8.4.4/b"].map { url in
-                Webhook(
-                    tenantId: tenant.id, propertyId: nil, isGlobal: true, callbackURL: url,
-                    eventMask: try EventMask(parsing: "*"), isActive: true, sendData: true,
-                    secrets: [SigningSecret(value: KeyMaterial.newSigningSecret())], createdAt: now, updatedAt: now)
+            let tenant = try await store.seedTenant(at: now)
+            let hooks = try ["https://8.8.8.8/a", "https://8.8.4.4/b"].map {
+                try Webhook.active(tenant, url: $0, at: now)
             }
             try await store.insertWebhooks(hooks)
-            _ = try await store.ingest(
-                [
-                    Event(
-                        tenantId: tenant.id, propertyId: nil, name: "ari", payload: [], occurredAt: now, createdAt: now)
-                ],
-                tenantId: tenant.id, now: now)
+            try await store.publishARI(tenant, at: now)
             let jobs = try await store.claimDue(owner: "w", now: now, lease: 60, limit: 10)
             #expect(jobs.count == 2)
             _ = try await store.settle(

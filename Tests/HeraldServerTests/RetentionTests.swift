@@ -11,8 +11,7 @@ import Testing
     func purgeTakesOldSettledEventsOnlyAndAtMostTheLimit(backend: Backend) async throws {
         try await backend.withStore { store in
             let start = Timestamp.now()
-            let tenant = Tenant(name: "Acme", createdAt: start)
-            try await store.insertTenant(tenant)
+            let tenant = try await store.seedTenant(at: start)
             let property = Property(tenantId: tenant.id, title: "Hotel", createdAt: start)
             try await store.insertProperty(property)
             func publish(_ count: Int, at date: Date) async throws -> [IngestResult] {
@@ -26,12 +25,7 @@ import Testing
             // Five old events with no webhook (nothing to deliver), then a webhook: one old event
             // with a pending delivery, and two new ones.
             let old = try await publish(5, at: start.addingTimeInterval(-100))
-            try await store.insertWebhook(
-                Webhook(
-                    tenantId: tenant.id, propertyId: property.id, isGlobal: false, callbackURL: "https://8.8.8.8/h",
-                    eventMask: try EventMask(parsing: "*"), isActive: true, sendData: true,
-                    secrets: [SigningSecret(value: KeyMaterial.newSigningSecret())], createdAt: start, updatedAt: start)
-            )
+            try await store.insertWebhook(try Webhook.active(tenant, property: property, at: start))
             let waiting = try await publish(1, at: start.addingTimeInterval(-100))
             #expect(waiting.first?.deliveries == 1)
             _ = try await publish(2, at: start)
@@ -50,16 +44,10 @@ import Testing
     func queueStatsCountDueScheduledAndInFlightUpToTheCap(backend: Backend) async throws {
         try await backend.withStore { store in
             let start = Timestamp.now()
-            let tenant = Tenant(name: "Acme", createdAt: start)
-            try await store.insertTenant(tenant)
+            let tenant = try await store.seedTenant(at: start)
             let property = Property(tenantId: tenant.id, title: "Hotel", createdAt: start)
             try await store.insertProperty(property)
-            try await store.insertWebhook(
-                Webhook(
-                    tenantId: tenant.id, propertyId: property.id, isGlobal: false, callbackURL: "https://8.8.8.8/h",
-                    eventMask: try EventMask(parsing: "*"), isActive: true, sendData: true,
-                    secrets: [SigningSecret(value: KeyMaterial.newSigningSecret())], createdAt: start, updatedAt: start)
-            )
+            try await store.insertWebhook(try Webhook.active(tenant, property: property, at: start))
             let events = (0..<3).map { _ in
                 Event(
                     tenantId: tenant.id, propertyId: property.id, name: "booking_new", payload: [:], occurredAt: start,
@@ -76,20 +64,10 @@ import Testing
             #expect(try await store.queueStats(now: start.addingTimeInterval(5), cap: 2).dueNow == 2)
 
             // A second tenant whose endpoint fails: one delivery in flight, then its circuit opens.
-            let noisy = Tenant(name: "Noisy", createdAt: start)
-            try await store.insertTenant(noisy)
-            let failing = Webhook(
-                tenantId: noisy.id, propertyId: nil, isGlobal: true, callbackURL: "https://8.8.4.4/h",
-                eventMask: try EventMask(parsing: "*"), isActive: true, sendData: true,
-                secrets: [SigningSecret(value: KeyMaterial.newSigningSecret())], createdAt: start, updatedAt: start)
+            let noisy = try await store.seedTenant("Noisy", at: start)
+            let failing = try Webhook.active(noisy, url: "https://8.8.4.4/h", at: start)
             try await store.insertWebhook(failing)
-            _ = try await store.ingest(
-                [
-                    Event(
-                        tenantId: noisy.id, propertyId: nil, name: "ari", payload: [], occurredAt: start,
-                        createdAt: start)
-                ],
-                tenantId: noisy.id, now: start)
+            try await store.publishARI(noisy, at: start)
             let claimed = try await store.claimDue(owner: "w", now: start.addingTimeInterval(5), lease: 60, limit: 10)
             let job = try #require(claimed.first { $0.webhook.id == failing.id })
             let during = try await store.queueStats(now: start.addingTimeInterval(5), cap: 100)
