@@ -29,14 +29,18 @@ extension PostgresStore: DeliveryQueue {
             let backlog = try await connection.query(
                 """
                 WITH hooks AS (SELECT UNNEST(\(window)::uuid[]) AS webhook_id),
+                -- Each endpoint's first `cap` pending rows in due order, one pass over its index: the
+                -- earliest is its first due, those due by now are what it has waiting (capped). The
+                -- ORDER BY keeps the planner on the index when statistics lag a drain; counting
+                -- without it, it chose a sequential scan through every delivered row.
                 pending AS (
-                    SELECT webhook_id,
-                        (SELECT MIN(d.next_attempt_at) FROM deliveries d
-                         WHERE d.status = 'pending' AND d.webhook_id = hooks.webhook_id) AS first_due,
-                        (SELECT COUNT(*) FROM (SELECT 1 FROM deliveries d
-                         WHERE d.status = 'pending' AND d.webhook_id = hooks.webhook_id
-                             AND d.next_attempt_at <= \(now) LIMIT \(cap)) AS capped) AS waiting
-                    FROM hooks WHERE webhook_id IS NOT NULL
+                    SELECT hooks.webhook_id, MIN(p.next_attempt_at) AS first_due,
+                        COUNT(*) FILTER (WHERE p.next_attempt_at <= \(now)) AS waiting
+                    FROM hooks CROSS JOIN LATERAL (
+                        SELECT d.next_attempt_at FROM deliveries d
+                        WHERE d.status = 'pending' AND d.webhook_id = hooks.webhook_id
+                        ORDER BY d.next_attempt_at LIMIT \(cap)) AS p
+                    GROUP BY hooks.webhook_id
                 ),
                 due AS (
                     SELECT webhook_id, MIN(first_due) AS first_due, SUM(waiting)::bigint AS waiting FROM (
