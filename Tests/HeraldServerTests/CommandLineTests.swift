@@ -42,6 +42,41 @@ import Testing
         #expect(!run.output.contains("admin key"))
     }
 
+    @Test(arguments: [
+        ("changeme", "is 8 characters long; it needs at least 32"),
+        (String(repeating: "ab", count: 20), "has 2 distinct characters; it needs at least 10"),
+        ("hrld_a key with spaces in it, 0123456789", "takes printable ASCII characters only"),
+    ])
+    func aWeakSeededAdminKeyIsRefusedBeforeAnythingStarts(key: String, problem: String) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("herald-seed-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("herald.sqlite").path
+        let run = try await Self.herald(
+            ["serve", "--port", "0"], environment: ["HERALD_ADMIN_KEY": key, "HERALD_DATABASE_URL": path])
+        #expect(run.status == 1)
+        #expect(run.errors.hasPrefix("herald: HERALD_ADMIN_KEY \(problem)"))
+        #expect(run.errors.split(separator: "\n").count == 1)
+        #expect(run.output.isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: path))
+    }
+
+    /// Standard output that is not a terminal may be a log stream: no key is generated to be
+    /// written there, and the log says how to make one.
+    @Test func noAdminKeyIsGeneratedWithoutATerminalToShowItOn() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("herald-tty-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("herald.sqlite").path
+        let herald = try HeraldProcess(database: path, adminKey: nil)
+        try await herald.waitUntilReady()
+        let log = try String(contentsOf: herald.log, encoding: .utf8)
+        herald.stop()
+        #expect(log.contains("no platform admin key"))
+        #expect(log.contains("herald keys create --role admin"))
+        #expect(!log.contains(KeyMaterial.apiKeyPrefix))
+        #expect(try await SQLiteStore(path: path).hasAPIKeys() == false)
+    }
+
     @Test func anUnknownDatabaseSchemeNamesTheSupportedOnes() async throws {
         let run = try await Self.herald(
             ["serve", "--port", "0"], environment: ["HERALD_DATABASE_URL": "mysql://db/herald"])

@@ -24,7 +24,8 @@ final class HeraldProcess: Sendable {
         }
     }
 
-    init(database: String, environment extra: [String: String] = [:]) throws {
+    /// `adminKey` nil: the process gets no `HERALD_ADMIN_KEY`.
+    init(database: String, adminKey: String? = TestHerald.adminKey, environment extra: [String: String] = [:]) throws {
         port = try Self.freePort()
         log = FileManager.default.temporaryDirectory.appendingPathComponent("herald-\(port).log")
         var environment = ProcessInfo.processInfo.environment
@@ -35,6 +36,7 @@ final class HeraldProcess: Sendable {
             "HERALD_PUBLISHER_RATE_LIMIT": "100000", "HERALD_REQUEST_TIMEOUT": "5", "HERALD_LEASE_SECONDS": "8",
         ]) { _, new in new }
         environment.merge(extra) { _, new in new }
+        environment["HERALD_ADMIN_KEY"] = adminKey
         let file = open(log.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard file >= 0 else { throw TestFailure("cannot write \(log.path)") }
         defer { close(file) }

@@ -32,6 +32,28 @@ public enum KeyMaterial {
         return difference == 0
     }
 
+    /// The fewest characters and distinct characters an operator's own admin key must have.
+    public static let seededKeyMinimum = (length: 32, distinct: 10)
+
+    /// Why `key` may not seed a platform admin key (`HERALD_ADMIN_KEY`), or nil when it may: it
+    /// must be printable ASCII without spaces (it travels in a header), at least 32 characters
+    /// long and of some variety (at least 10 distinct characters), so `changeme` or thirty-two
+    /// `a`s cannot open every tenant's data.
+    public static func seededKeyProblem(_ key: String) -> String? {
+        guard key.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+            return "takes printable ASCII characters only, without spaces"
+        }
+        guard key.utf8.count >= seededKeyMinimum.length else {
+            return "is \(key.utf8.count) characters long; it needs at least \(seededKeyMinimum.length)"
+        }
+        let distinct = Set(key.utf8).count
+        guard distinct >= seededKeyMinimum.distinct else {
+            return "has \(distinct) distinct characters; it needs at least \(seededKeyMinimum.distinct) "
+                + "(use a random value, e.g. `openssl rand -base64 32`)"
+        }
+        return nil
+    }
+
     /// A new webhook signing secret: `whsec_` + base64 of 32 random bytes.
     public static func newSigningSecret() -> String {
         "whsec_" + Data(randomBytes(32)).base64EncodedString()

@@ -41,7 +41,8 @@ public enum HeraldSettings {
         help: "Requests per second per publisher key (bursts of 4 times as many).")
     public static let adminKey = Setting(
         ["adminKey"], .text, default: nil,
-        help: "Platform admin key to seed an empty database with (else one is generated and printed once).",
+        help:
+            "Platform admin key to seed an empty database with: 32+ printable characters, 10+ distinct (else one is generated and shown once on a terminal).",
         isSecret: true)
 
     // Delivery.
