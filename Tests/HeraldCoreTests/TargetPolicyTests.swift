@@ -58,8 +58,23 @@ import Testing
         #expect(policy.refusal(of: IPAddress(host: "::1")!)?.reason == "a loopback address")
         #expect(policy.refusal(of: IPAddress(host: "::")!)?.reason == "an unspecified address")
         #expect(
-            policy.refusal(of: IPAddress(host: "::ffff:127.0.0.1")!)?.reason
-                == "a loopback address (as 127.0.0.1 inside an IPv6 address)")
+            policy.refusal(of: IPAddress(host: "::ffff:127.0.0.1")!)?.description
+                .contains("a loopback address (as 127.0.0.1 inside an IPv6 address)") == true)
+    }
+
+    @Test func aRefusalOfAResolvedNameKeepsTheInternalAddressToItself() throws {
+        for (address, kind) in [("10.1.2.3", "a private address"), ("::ffff:10.1.2.3", "a private address (inside")] {
+            #expect(throws: TargetRefusalError.self) {
+                try policy.check(resolved: [IPAddress(host: address)!], of: "internal.example")
+            }
+            do {
+                _ = try policy.check(resolved: [IPAddress(host: address)!], of: "internal.example")
+            } catch {
+                #expect(!error.description.contains("10.1.2.3"), "\(error)")
+                #expect(!error.description.contains("a01:203"), "\(error)")
+                #expect(error.description.hasPrefix("resolves to \(kind)"), "\(error)")
+            }
+        }
     }
 
     @Test func refusalNamesTheAddressAndTheSetting() {

@@ -26,6 +26,42 @@ import Testing
         }
     }
 
+    /// Host names take letters, digits, `-` and `.`; a refusal says so, in both dialects, and
+    /// stores nothing. Header values take TAB but no other control character.
+    @Test func hostNamesTakeLettersDigitsHyphensAndDotsOnly() async throws {
+        try await TestHerald().run { api in
+            let world = try await api.octoWorld()
+            let refusals = [
+                "http://exa_mple.com/": "host may contain only letters, digits, '-' and '.'",
+                "http://a!b.example/": "host may contain only letters, digits, '-' and '.'",
+                "http://ex%41mple.com/": "must not percent-encode its host",
+                "http://ex%0d%0aample.com/": "must not percent-encode its host",
+            ]
+            for (url, problem) in refusals {
+                let reply = try await api.webhook(key: world.admin, property: world.property, url: url)
+                #expect(reply.status == .unprocessableContent)
+                #expect(reply.details?["callback_url"] == [.string(problem)], "\(url)")
+                let octo = try await api.octo(
+                    .post, "/octo/webhooks", key: world.admin, body: ["event": "booking_update", "url": .string(url)])
+                #expect(octo.status == .badRequest)
+                #expect(octo.json["errorMessage"] == .string("url \(problem)"), "\(url)")
+            }
+            #expect(try await api.call(.get, "/api/v1/webhooks", key: world.admin).items.isEmpty)
+            #expect(try await api.octo(.get, "/octo/webhooks", key: world.admin).json == [])
+            for url in [
+                "https://xn--bcher-kva.example/x", "https://bücher.example/x", "https://1password-bridge.example/",
+            ] {
+                #expect(try await api.webhook(key: world.admin, property: world.property, url: url).status == .created)
+            }
+            let tabbed = try await api.webhook(
+                key: world.admin, property: world.property, ["headers": ["X-List": "a\tb"]])
+            #expect(tabbed.status == .created)
+            let bell = try await api.webhook(
+                key: world.admin, property: world.property, ["headers": ["X-Ok": "a\u{7}"]])
+            #expect(bell.details?["headers"] == ["header 'X-Ok' value must not contain control characters (TAB aside)"])
+        }
+    }
+
     @Test(arguments: Backend.allCases)
     func eventMaskFollowsTheGrammar(_ backend: Backend) async throws {
         try await TestHerald(backend).run { api in
@@ -63,7 +99,8 @@ import Testing
         arguments: [
             ["Host": "evil"], ["Content-Length": "1"], ["content-type": "text/plain"], ["Transfer-Encoding": "chunked"],
             ["Connection": "close"], ["webhook-signature": "v1,x"], ["Bad Name": "x"], ["X-Ok": "a\r\nInjected: yes"],
-            ["X-Ok": "nul\u{0}byte"], ["": "x"],
+            ["X-Ok": "nul\u{0}byte"], ["": "x"], ["X-Ok": "bell\u{7}"], ["X-Ok": "escape\u{1B}[31m"],
+            ["X-Ok": "delete\u{7F}"], ["X-Ok": "next line\u{85}"],
         ] as [JSONValue])
     func unsafeHeadersAreRefused(headers: JSONValue) async throws {
         try await TestHerald().run { api in

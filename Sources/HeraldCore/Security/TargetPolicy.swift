@@ -48,7 +48,7 @@ public struct TargetPolicy: Sendable, Hashable {
         if let inner = address.embeddedIPv4 {
             if isAllowed(inner) { return nil }
             if let reason = Self.reason(inner) {
-                return TargetRefusal(address: address, reason: "\(reason) (as \(inner) inside an IPv6 address)")
+                return TargetRefusal(address: address, reason: reason, embedded: inner)
             }
         }
         return nil
@@ -70,7 +70,10 @@ public struct TargetPolicy: Sendable, Hashable {
     public func check(resolved addresses: [IPAddress], of host: String) throws(TargetRefusalError) -> IPAddress {
         guard let first = addresses.first else { throw .unresolvable(host) }
         for address in addresses {
-            if let refusal = refusal(of: address) { throw .refused(refusal) }
+            if var refusal = refusal(of: address) {
+                refusal.resolvedFromName = true
+                throw .refused(refusal)
+            }
         }
         return first
     }
@@ -85,10 +88,29 @@ public struct TargetPolicy: Sendable, Hashable {
 /// One refused address and why.
 public struct TargetRefusal: Sendable, Hashable, CustomStringConvertible {
     public var address: IPAddress
+    /// The kind of range, e.g. "a loopback address".
     public var reason: String
+    /// The IPv4 address inside an IPv6 form that was judged in its place.
+    public var embedded: IPAddress?
+    /// The address came from resolving a name, not from the URL itself.
+    public var resolvedFromName = false
 
+    public init(address: IPAddress, reason: String, embedded: IPAddress? = nil) {
+        self.address = address
+        self.reason = reason
+        self.embedded = embedded
+    }
+
+    /// What the tenant is told. An address the URL spelt out is named; one a name resolved to
+    /// is not: it would map the internal network to whoever registers names that point into it.
     public var description: String {
-        "resolves to \(address), \(reason); allow it with --allow-targets (HERALD_ALLOW_TARGETS)"
+        let range: String
+        if resolvedFromName {
+            range = reason + (embedded == nil ? "" : " (inside an IPv6 address)")
+        } else {
+            range = "\(address), \(reason)" + (embedded.map { " (as \($0) inside an IPv6 address)" } ?? "")
+        }
+        return "resolves to \(range); allow it with --allow-targets (HERALD_ALLOW_TARGETS)"
     }
 }
 

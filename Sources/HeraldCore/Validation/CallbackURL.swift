@@ -17,7 +17,27 @@ public enum CallbackURL {
         guard scheme == "http" || scheme == "https" else { return "must use http or https" }
         guard let host = components.host, !host.isEmpty else { return "must name a host" }
         if components.fragment != nil { return "must not have a fragment" }
-        return literalProblem(host)
+        if let problem = literalProblem(host) { return problem }
+        return host.hasPrefix("[") ? nil : nameProblem(host, written: writtenHost(text))
+    }
+
+    /// A host name (or IPv4 address) takes letters (any script: internationalised names are
+    /// stored in punycode), digits, `-` and `.` only: no percent-encoded bytes, which decode to
+    /// anything, and none of the other characters URL parsers read differently (`_`, `!`, `$`…).
+    static func nameProblem(_ host: String, written: Substring) -> String? {
+        if written.contains("%") { return "must not percent-encode its host" }
+        let allowed = host.unicodeScalars.allSatisfy { scalar in
+            switch scalar {
+            case "a"..."z", "A"..."Z", "0"..."9", "-", ".": return true
+            case _ where scalar.isASCII: return false
+            default:
+                // Letters and the marks that belong to them (Devanagari vowel signs, for one).
+                return scalar.properties.isAlphabetic || scalar.properties.generalCategory == .decimalNumber
+                    || scalar.properties.generalCategory == .nonspacingMark
+                    || scalar.properties.generalCategory == .spacingMark
+            }
+        }
+        return allowed ? nil : "host may contain only letters, digits, '-' and '.'"
     }
 
     /// What read models show of a URL: the password in its credentials (or, without one, the user
@@ -48,6 +68,14 @@ public enum CallbackURL {
         else { return text }
         components.encodedHost = ascii
         return components.string ?? text
+    }
+
+    /// The host and port as the URL spells them (Foundation percent-encodes a non-ASCII host
+    /// itself, so its encoded form cannot tell what the sender wrote).
+    static func writtenHost(_ text: String) -> Substring {
+        guard let start = text.range(of: "://")?.upperBound else { return "" }
+        let authority = text[start...].prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        return authority.lastIndex(of: "@").map { authority[authority.index(after: $0)...] } ?? authority
     }
 
     /// Refuses an address written in any but its canonical form (`1.2.3.4.`, `+1.2.3.4`,

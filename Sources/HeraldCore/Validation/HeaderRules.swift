@@ -18,8 +18,8 @@ public enum HeaderRules {
         if reserved.contains(lower) || reservedPrefixes.contains(where: lower.hasPrefix) {
             return "header '\(name)' is set by Herald and cannot be overridden"
         }
-        if value.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\0" }) {
-            return "header '\(name)' value must not contain CR, LF or NUL"
+        if value.unicodeScalars.contains(where: { $0 != "\t" && $0.properties.generalCategory == .control }) {
+            return "header '\(name)' value must not contain control characters (TAB aside)"
         }
         return nil
     }
