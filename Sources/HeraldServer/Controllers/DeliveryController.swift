@@ -48,7 +48,11 @@ struct DeliveryController<Store: WebhookStore & DeliveryLog> {
     }
 
     @Sendable func retry(_ request: Request, context: HeraldRequestContext) async throws -> JSONResponse {
-        let delivery = try await visibleDelivery(context)
+        let (delivery, webhook) = try await visibleDeliveryAndWebhook(context)
+        // Sending again acts for the webhook: a protected one's deliveries need an admin key.
+        guard try context.requirePrincipal().canModify(webhook) else {
+            throw ChannexError.forbidden("deliveries of protected webhooks can only be retried with an admin key")
+        }
         guard let requeued = try await store.requeue(deliveryId: delivery.id, now: clock.timestamp()) else {
             throw ChannexError.validation(
                 "status", "is in_flight: it is being sent now; retry it once it settles")
@@ -58,6 +62,13 @@ struct DeliveryController<Store: WebhookStore & DeliveryLog> {
 
     /// The delivery named in the path, if the caller may see its webhook.
     func visibleDelivery(_ context: HeraldRequestContext) async throws -> Delivery {
+        try await visibleDeliveryAndWebhook(context).delivery
+    }
+
+    /// The delivery named in the path and its webhook, if the caller may see the webhook.
+    func visibleDeliveryAndWebhook(_ context: HeraldRequestContext) async throws -> (
+        delivery: Delivery, webhook: Webhook
+    ) {
         let principal = try context.requirePrincipal()
         try principal.requireWebhookManager()
         guard let id = context.parameters.get("id"), Self.isDeliveryId(id),
@@ -65,7 +76,7 @@ struct DeliveryController<Store: WebhookStore & DeliveryLog> {
             let webhook = try await store.webhook(id: delivery.webhookId),
             principal.canSee(webhook)
         else { throw ChannexError.notFound }
-        return delivery
+        return (delivery, webhook)
     }
 
     static func isDeliveryId(_ text: String) -> Bool {

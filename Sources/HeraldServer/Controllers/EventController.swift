@@ -129,7 +129,15 @@ struct EventController<Store: TenantStore & EventStore> {
         var errors = ValidationErrors()
         var checked: [UUID: Bool] = [:]
         for (index, model) in models.enumerated() {
-            guard let propertyId = model.propertyId else { continue }
+            guard let propertyId = model.propertyId else {
+                // A key scoped to properties speaks for those properties only, not the tenant.
+                if principal.propertyScope != nil {
+                    errors.add(
+                        models.count == 1 ? "property_id" : "events[\(index)].property_id",
+                        "can't be blank: this key is scoped to properties")
+                }
+                continue
+            }
             if checked[propertyId] == nil {
                 let property = try await store.property(id: propertyId)
                 checked[propertyId] =

@@ -154,8 +154,10 @@ struct OctoWebhookController<Store: TenantStore & WebhookStore> {
         guard let tenantId = principal.tenantId else {
             throw OctoError.forbidden("OCTO webhooks belong to a tenant: use a tenant key")
         }
-        guard principal.role == .admin || (principal.role == .user && principal.propertyScope == nil) else {
-            throw OctoError.forbidden("This key cannot manage tenant-wide webhooks")
+        // OCTO webhooks are tenant-wide, and tenant-wide webhooks are the tenant admins' (users
+        // manage their properties' webhooks only, as in the Channex API).
+        guard principal.role == .admin else {
+            throw OctoError.forbidden("OCTO webhooks are tenant-wide: manage them with a tenant admin key")
         }
         let header = request.headers[Self.capabilitiesHeader] ?? request.headers[Self.legacyCapabilitiesHeader] ?? ""
         let capabilities = header.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {

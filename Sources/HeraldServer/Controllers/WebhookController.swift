@@ -49,12 +49,16 @@ struct WebhookController<Store: TenantStore & WebhookStore & DeliveryLog> {
                 isActive: isActive,
                 isGlobal: isGlobal,
                 page: page ?? PageRequest()))
-        return JSONResponse(body: ChannexEnvelope.list(webhooks) { ChannexEnvelope.webhook($0) })
+        return JSONResponse(
+            body: ChannexEnvelope.list(webhooks) {
+                ChannexEnvelope.webhook($0, redacted: !principal.canModify($0))
+            })
     }
 
     @Sendable func show(_ request: Request, context: HeraldRequestContext) async throws -> JSONResponse {
         let webhook = try await visibleWebhook(context)
-        return JSONResponse(body: ChannexEnvelope.single(ChannexEnvelope.webhook(webhook)))
+        let redacted = try !context.requirePrincipal().canModify(webhook)
+        return JSONResponse(body: ChannexEnvelope.single(ChannexEnvelope.webhook(webhook, redacted: redacted)))
     }
 
     @Sendable func create(_ request: Request, context: HeraldRequestContext) async throws -> JSONResponse {
@@ -97,7 +101,11 @@ struct WebhookController<Store: TenantStore & WebhookStore & DeliveryLog> {
     }
 
     @Sendable func secret(_ request: Request, context: HeraldRequestContext) async throws -> JSONResponse {
+        // Whoever holds the secret can forge the webhook's messages: only those who may change it.
         let webhook = try await visibleWebhook(context)
+        guard try context.requirePrincipal().canModify(webhook) else {
+            throw ChannexError.forbidden("protected webhooks' secrets need an admin key")
+        }
         return JSONResponse(
             body: ChannexEnvelope.single(ChannexEnvelope.webhookSecret(webhook, now: clock.timestamp())))
     }
@@ -213,6 +221,9 @@ struct WebhookController<Store: TenantStore & WebhookStore & DeliveryLog> {
     /// Requeues the webhook's failed deliveries created between `since` and `until` (default now).
     @Sendable func recover(_ request: Request, context: HeraldRequestContext) async throws -> JSONResponse {
         let webhook = try await visibleWebhook(context)
+        guard try context.requirePrincipal().canModify(webhook) else {
+            throw ChannexError.forbidden("deliveries of protected webhooks can only be recovered with an admin key")
+        }
         var request = request
         let body = try await request.jsonBody(limit: limits.writeLimit, maxDepth: limits.maxDepth)
         guard case .object(let top) = body else { throw ChannexError.badRequest("Request body must be a JSON object") }
