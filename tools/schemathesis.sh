@@ -13,7 +13,7 @@ key=hrld_schemathesis-admin-key-0000000000000000000000
 # Only these settings: an inherited HERALD_DATABASE_URL would point the fuzzer at a real database.
 for variable in $(compgen -e | grep -E '^(HERALD|OTEL)_' || true); do unset "$variable"; done
 HERALD_ADMIN_KEY=$key "$herald" serve --port "$port" --role api --database "$work/herald.sqlite" \
-    --rate-limit 100000 --allow-targets 127.0.0.1/32 --log-level warning >"$work/serve.log" 2>&1 &
+    --rate-limit 100000 --tenant-rate-limit 100000 --failed-auth-rate-limit 100000 --allow-targets 127.0.0.1/32 --log-level warning >"$work/serve.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 100); do

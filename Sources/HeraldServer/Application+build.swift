@@ -136,9 +136,10 @@ func buildRouter<Store: HeraldStore>(
     let limits = configuration.limits
     // One limiter for both dialects: a key has one budget.
     let clock = runtime.clock
-    let rateLimiter = RateLimitMiddleware(limits: configuration.rateLimits, clock: clock)
+    let budgets = RequestBudgets(limits: configuration.rateLimits, clock: clock)
+    let rateLimiter = RateLimitMiddleware(budgets: budgets)
     let api = router.group("api/v1")
-        .add(middleware: AuthMiddleware(store: store, clock: clock))
+        .add(middleware: AuthMiddleware(store: store, clock: clock, budgets: budgets))
         .add(middleware: rateLimiter)
     api.addRoutes(TenantController(store: store, clock: clock, limits: limits).endpoints, atPath: "tenants")
     api.addRoutes(APIKeyController(store: store, clock: clock, limits: limits).endpoints, atPath: "api_keys")
@@ -153,7 +154,7 @@ func buildRouter<Store: HeraldStore>(
     api.addRoutes(EventTypeController().endpoints, atPath: "event_types")
 
     let octo = router.group("octo")
-        .add(middleware: AuthMiddleware(store: store, clock: clock))
+        .add(middleware: AuthMiddleware(store: store, clock: clock, budgets: budgets))
         .add(middleware: rateLimiter)
     octo.addRoutes(
         OctoWebhookController(store: store, clock: clock, limits: limits, targets: runtime.courier.targets).endpoints,

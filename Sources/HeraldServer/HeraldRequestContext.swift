@@ -5,10 +5,13 @@ import Hummingbird
 public struct HeraldRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public var principal: Principal?
+    /// The peer's IP address (the connection's, not a header a client could forge).
+    public let clientAddress: String?
 
     public init(source: Source) {
         self.coreContext = .init(source: source)
         self.principal = nil
+        self.clientAddress = source.channel.remoteAddress?.ipAddress
     }
 
     /// The caller; routes behind the auth middleware always have one.

@@ -37,7 +37,7 @@ struct BenchHerald: Sendable {
         let configuration = HeraldConfiguration(
             port: port, dispatcher: DispatcherConfiguration(concurrency: concurrency, batchSize: concurrency),
             runsDispatcher: dispatching, targetPolicy: TargetPolicy(allowed: [CIDR("127.0.0.0/8")!]),
-            rateLimits: RateLimits(perKey: unlimited, publisher: unlimited))
+            rateLimits: RateLimits(perKey: unlimited, publisher: unlimited, perTenant: unlimited))
         let app = buildApplication(store: store, configuration: configuration, logger: logger)
         let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
         let herald = BenchHerald(base: "http://127.0.0.1:\(port)", admin: admin, client: client)

@@ -30,6 +30,54 @@ import Testing
         }
     }
 
+    /// Minting more keys buys a tenant no more requests; other tenants keep theirs.
+    @Test func aTenantHasOneBudgetAcrossAllItsKeys() async throws {
+        var herald = try await TestHerald()
+        let roomy = TokenBucket.Rate(perSecond: 0.5, burst: 100)
+        herald.configuration.rateLimits = RateLimits(
+            perKey: roomy, publisher: roomy, perTenant: .init(perSecond: 0.5, burst: 4))
+        _ = herald.withTestClock()
+        try await herald.run { api in
+            let tenant = try await api.tenant()
+            let other = try await api.tenant("Other")
+            let keys = [try await api.key(.user, in: tenant), try await api.key(.user, in: tenant)]
+            let outsider = try await api.key(.user, in: other)
+            for key in keys + keys {
+                #expect(try await api.call(.get, "/api/v1/webhooks", key: key).status == .ok)
+            }
+            let third = try await api.key(.admin, in: tenant)
+            let limited = try await api.call(.get, "/api/v1/webhooks", key: third)
+            #expect(limited.status == .tooManyRequests)
+            #expect(Int(limited.headers[.retryAfter] ?? "") ?? 0 >= 1)
+            #expect(try await api.call(.get, "/api/v1/webhooks", key: outsider).status == .ok)
+        }
+    }
+
+    /// An address that keeps presenting bad keys gets 429 before its next key is looked up,
+    /// good or bad; keys that work never spend that budget.
+    @Test func failedAuthenticationsAreLimitedPerAddressBeforeAnyLookup() async throws {
+        var herald = try await TestHerald()
+        herald.configuration.rateLimits.failedAuthentications = .init(perSecond: 0.5, burst: 3)
+        _ = herald.withTestClock()
+        try await herald.run { api in
+            let tenant = try await api.tenant()
+            let user = try await api.key(.user, in: tenant)
+            for _ in 0..<5 { #expect(try await api.call(.get, "/api/v1/webhooks", key: user).status == .ok) }
+            // No key at all is refused without a lookup, and spends nothing.
+            for _ in 0..<5 { #expect(try await api.call(.get, "/api/v1/webhooks", key: nil).status == .unauthorized) }
+            for guess in 0..<3 {
+                let reply = try await api.call(.get, "/api/v1/webhooks", key: "hrld_guess-\(guess)")
+                #expect(reply.status == .unauthorized)
+            }
+            let blocked = try await api.call(.get, "/api/v1/webhooks", key: "hrld_guess-4")
+            #expect(blocked.status == .tooManyRequests)
+            #expect(Int(blocked.headers[.retryAfter] ?? "") ?? 0 >= 1)
+            #expect(try await api.call(.get, "/api/v1/webhooks", key: user).status == .tooManyRequests)
+            let octo = try await api.octo(.get, "/octo/webhooks", key: "hrld_guess-5")
+            #expect(octo.status == .tooManyRequests)
+        }
+    }
+
     @Test func eventBodiesHaveTheirOwnLimit() async throws {
         var herald = try await TestHerald()
         herald.configuration.limits = BodyLimits(maxBytes: 2048, maxEventBytes: 8192)

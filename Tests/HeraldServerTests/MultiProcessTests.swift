@@ -33,7 +33,8 @@ final class HeraldProcess: Sendable {
             "HERALD_DATABASE_URL": database, "HERALD_ADMIN_KEY": TestHerald.adminKey,
             "HERALD_MIGRATIONS": TestPostgres.migrations.deletingLastPathComponent().path,
             "HERALD_ALLOW_TARGETS": "127.0.0.1/32", "HERALD_LOG_LEVEL": "warning", "HERALD_RATE_LIMIT": "100000",
-            "HERALD_PUBLISHER_RATE_LIMIT": "100000", "HERALD_REQUEST_TIMEOUT": "5", "HERALD_LEASE_SECONDS": "8",
+            "HERALD_PUBLISHER_RATE_LIMIT": "100000", "HERALD_TENANT_RATE_LIMIT": "100000",
+            "HERALD_REQUEST_TIMEOUT": "5", "HERALD_LEASE_SECONDS": "8",
         ]) { _, new in new }
         environment.merge(extra) { _, new in new }
         environment["HERALD_ADMIN_KEY"] = adminKey

@@ -11,6 +11,8 @@ struct AuthMiddleware<Store: TenantStore>: RouterMiddleware {
 
     let store: Store
     let clock: HeraldClock
+    /// Where presented keys that fail are counted per client address.
+    let budgets: RequestBudgets
     /// How stale `last_used_at` may get before a request refreshes it (saves a write per request).
     var touchInterval: TimeInterval = 60
 
@@ -19,12 +21,20 @@ struct AuthMiddleware<Store: TenantStore>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
-        guard let key = Self.presentedKey(request.headers), key.count <= 256 else { throw ChannexError.unauthorized }
+        guard let key = Self.presentedKey(request.headers) else { throw ChannexError.unauthorized }
+        // An address that keeps presenting keys that fail waits before any is looked up: guessing
+        // keys costs the database nothing.
+        let wait = budgets.authenticationWait(context.clientAddress)
+        if wait > 0 { throw RequestBudgets.tooManyRequests(wait: wait) }
         let hash = KeyMaterial.hash(apiKey: key)
-        guard let stored = try await StoreLatency.measure(.apiKey, { try await store.apiKey(hash: hash) }),
+        guard key.count <= 256,
+            let stored = try await StoreLatency.measure(.apiKey, { try await store.apiKey(hash: hash) }),
             KeyMaterial.constantTimeEquals(stored.hash, hash),
             stored.revokedAt == nil
-        else { throw ChannexError.unauthorized }
+        else {
+            budgets.failedAuthentication(context.clientAddress)
+            throw ChannexError.unauthorized
+        }
         let now = clock.timestamp()
         if stored.lastUsedAt.map({ now.timeIntervalSince($0) > touchInterval }) ?? true {
             try? await store.touchAPIKey(id: stored.id, at: now)

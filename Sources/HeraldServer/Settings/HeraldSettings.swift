@@ -39,6 +39,14 @@ public enum HeraldSettings {
     public static let publisherRateLimit = Setting(
         ["publisherRateLimit"], .double(0.01...1_000_000), default: "500",
         help: "Requests per second per publisher key (bursts of 4 times as many).")
+    public static let tenantRateLimit = Setting(
+        ["tenantRateLimit"], .double(0.01...1_000_000), default: "2000",
+        help: "Requests per second per tenant, across all its keys (bursts of 4 times as many).")
+    public static let failedAuthRateLimit = Setting(
+        ["failedAuthRateLimit"], .double(0.01...1_000_000), default: "5",
+        help:
+            "Unknown or revoked keys per second per client address (bursts of 10 times as many); past it the address gets 429 before keys are looked up."
+    )
     public static let adminKey = Setting(
         ["adminKey"], .text, default: nil,
         help:
@@ -81,7 +89,8 @@ public enum HeraldSettings {
     /// What `herald serve` reads.
     public static let serve: [Setting] =
         store + [
-            host, port, role, maxBodyBytes, maxEventBytes, rateLimit, publisherRateLimit, adminKey,
+            host, port, role, maxBodyBytes, maxEventBytes, rateLimit, publisherRateLimit, tenantRateLimit,
+            failedAuthRateLimit, adminKey,
             deliveryConcurrency, connectTimeout, requestTimeout, leaseSeconds, disableAfterHours, secretGraceHours,
             retentionDays, allowTargets, metricsPerTenant, otlpEndpoint,
         ]

@@ -144,6 +144,8 @@ public struct SettingsReader: Sendable {
         let role = try text(HeraldSettings.role)
         let perKey = try double(HeraldSettings.rateLimit)
         let publisher = try double(HeraldSettings.publisherRateLimit)
+        let tenant = try double(HeraldSettings.tenantRateLimit)
+        let failedAuth = try double(HeraldSettings.failedAuthRateLimit)
         var configuration = HeraldConfiguration(
             host: try text(HeraldSettings.host) ?? "127.0.0.1",
             port: try int(HeraldSettings.port),
@@ -155,7 +157,9 @@ public struct SettingsReader: Sendable {
                 .mapError { SettingError($0.description) }.get(),
             rateLimits: RateLimits(
                 perKey: .init(perSecond: perKey, burst: max(1, perKey * 5)),
-                publisher: .init(perSecond: publisher, burst: max(1, publisher * 4))))
+                publisher: .init(perSecond: publisher, burst: max(1, publisher * 4)),
+                perTenant: .init(perSecond: tenant, burst: max(1, tenant * 4)),
+                failedAuthentications: .init(perSecond: failedAuth, burst: max(1, failedAuth * 10))))
         configuration.servesAPI = role != "worker"
         configuration.metricsPerTenant = try text(HeraldSettings.metricsPerTenant) == "on"
         let retentionDays = try double(HeraldSettings.retentionDays)

@@ -28,7 +28,8 @@ struct TestHerald {
         dispatcher: DispatcherConfiguration(concurrency: 16, batchSize: 16, lease: 30, idlePoll: .milliseconds(100)),
         targetPolicy: TargetPolicy(allowed: [CIDR("127.0.0.0/8")!]),
         rateLimits: RateLimits(
-            perKey: .init(perSecond: 10_000, burst: 10_000), publisher: .init(perSecond: 10_000, burst: 10_000)))
+            perKey: .init(perSecond: 10_000, burst: 10_000), publisher: .init(perSecond: 10_000, burst: 10_000),
+            perTenant: .init(perSecond: 100_000, burst: 100_000)))
     /// Names tests may use: the build machines have no DNS.
     var resolver = StubResolver(["localhost": ["127.0.0.1"], "hooks.example.com": ["93.184.215.14"]])
     /// Where Herald's time comes from: the system's, unless a test moves time itself
