@@ -79,6 +79,13 @@ extension PostgresStore: WebhookStore {
             .first
     }
 
+    public func webhookCount(tenantId: UUID) async throws -> Int {
+        let counts = try await client.query(
+            "SELECT COUNT(*) AS n FROM webhooks WHERE tenant_id = \(tenantId)", logger: logger
+        ).all { try $0.value("n", as: Int64.self) }
+        return Int(counts.first ?? 0)
+    }
+
     public func deleteWebhook(id: UUID) async throws {
         let rows = try await client.query("DELETE FROM webhooks WHERE id = \(id) RETURNING id", logger: logger).all {
             _ in 1

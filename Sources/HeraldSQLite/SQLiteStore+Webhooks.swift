@@ -70,6 +70,15 @@ extension SQLiteStore: WebhookStore {
         }
     }
 
+    public func webhookCount(tenantId: UUID) async throws -> Int {
+        try pointRead { db in
+            try Int.fetchOne(
+                db.cachedStatement(sql: "SELECT COUNT(*) FROM webhooks WHERE tenant_id = ?"), arguments: [tenantId.text]
+            )
+                ?? 0
+        }
+    }
+
     public func deleteWebhook(id: UUID) async throws {
         try await pool.write { db in
             try db.execute(sql: "DELETE FROM webhooks WHERE id = ?", arguments: [id.text])

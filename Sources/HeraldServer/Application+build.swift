@@ -147,7 +147,7 @@ func buildRouter<Store: HeraldStore>(
     api.addRoutes(
         WebhookController(
             store: store, clock: clock, limits: limits, courier: runtime.courier,
-            secretGracePeriod: configuration.secretGracePeriod
+            quota: WebhookQuota(limit: configuration.webhookQuota), secretGracePeriod: configuration.secretGracePeriod
         ).endpoints, atPath: "webhooks")
     api.addRoutes(EventController(store: store, clock: clock, limits: limits).endpoints, atPath: "events")
     api.addRoutes(DeliveryController(store: store, clock: clock).endpoints, atPath: "deliveries")
@@ -157,7 +157,10 @@ func buildRouter<Store: HeraldStore>(
         .add(middleware: AuthMiddleware(store: store, clock: clock, budgets: budgets))
         .add(middleware: rateLimiter)
     octo.addRoutes(
-        OctoWebhookController(store: store, clock: clock, limits: limits, targets: runtime.courier.targets).endpoints,
+        OctoWebhookController(
+            store: store, clock: clock, limits: limits, targets: runtime.courier.targets,
+            quota: WebhookQuota(limit: configuration.webhookQuota)
+        ).endpoints,
         atPath: "webhooks")
     return router
 }

@@ -28,6 +28,8 @@ public struct HeraldConfiguration: Sendable {
     /// Which addresses callbacks may reach.
     public var targetPolicy: TargetPolicy
     public var rateLimits: RateLimits
+    /// The most webhooks a tenant may have (both dialects together).
+    public var webhookQuota = 10_000
     /// Whether `/metrics` names the busiest tenants (it needs no key: off unless it is private).
     public var metricsPerTenant = false
     /// How long events are kept, purged by the dispatching processes; nil keeps them forever.

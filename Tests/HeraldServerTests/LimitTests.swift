@@ -78,6 +78,39 @@ import Testing
         }
     }
 
+    /// A tenant's webhooks are bounded, both dialects together; a refusal stores nothing and
+    /// another tenant is not touched.
+    @Test(arguments: Backend.allCases)
+    func aTenantHasAQuotaOfWebhooks(_ backend: Backend) async throws {
+        var herald = try await TestHerald(backend)
+        herald.configuration.webhookQuota = 2
+        try await herald.run { api in
+            let world = try await api.octoWorld()
+            let other = try await api.world()
+            let first = try await api.webhook(key: world.admin, property: world.property)
+            #expect(first.status == .created)
+            let octo = try await api.octo(
+                .post, "/octo/webhooks", key: world.admin,
+                body: ["event": "booking_update", "url": "https://x.example/o"])
+            #expect(octo.status == .ok)
+            let refused = try await api.webhook(key: world.admin, property: world.property)
+            #expect(refused.status == .unprocessableContent)
+            let message = try #require(refused.details?["webhook"]?.arrayValue?.first?.stringValue)
+            #expect(message.contains("quota of 2 webhooks"))
+            let refusedOcto = try await api.octo(
+                .post, "/octo/webhooks", key: world.admin,
+                body: ["event": "booking_update", "url": "https://y.example/o"])
+            #expect(refusedOcto.status == .badRequest)
+            #expect(refusedOcto.json["error"] == "BAD_REQUEST")
+            #expect(try await api.call(.get, "/api/v1/webhooks", key: world.admin).json["meta"]?["total"] == 2)
+            #expect(try await api.webhook(key: other.admin, property: other.property).status == .created)
+            // Room again once one goes.
+            let id = try #require(first.id)
+            #expect(try await api.call(.delete, "/api/v1/webhooks/\(id.text)", key: world.admin).status == .ok)
+            #expect(try await api.webhook(key: world.admin, property: world.property).status == .created)
+        }
+    }
+
     @Test func eventBodiesHaveTheirOwnLimit() async throws {
         var herald = try await TestHerald()
         herald.configuration.limits = BodyLimits(maxBytes: 2048, maxEventBytes: 8192)

@@ -13,6 +13,8 @@ public protocol WebhookStore: Sendable {
     func webhook(id: UUID) async throws -> Webhook?
     func deleteWebhook(id: UUID) async throws
     func listWebhooks(_ query: WebhookQuery) async throws -> Page<Webhook>
+    /// How many webhooks `tenantId` has, of either dialect (its quota counts them).
+    func webhookCount(tenantId: UUID) async throws -> Int
 }
 
 /// Which webhooks a list shows: the caller's reach first, then the `filter[...]` parameters.

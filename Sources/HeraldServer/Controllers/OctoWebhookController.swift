@@ -12,6 +12,8 @@ struct OctoWebhookController<Store: TenantStore & WebhookStore> {
     let clock: HeraldClock
     let limits: BodyLimits
     let targets: DeliveryTargets
+    /// How many webhooks a tenant may have.
+    let quota: WebhookQuota
 
     static var capabilitiesHeader: HTTPField.Name { HTTPField.Name("Octo-Capabilities")! }
     static var legacyCapabilitiesHeader: HTTPField.Name { HTTPField.Name("X-Capabilities")! }
@@ -32,6 +34,9 @@ struct OctoWebhookController<Store: TenantStore & WebhookStore> {
             throw OctoError.badRequest("event and url are required")
         }
         try await checkTarget(url)
+        if let problem = try await quota.problem(for: tenantId, in: store) {
+            throw OctoError.badRequest("webhook \(problem)")
+        }
         let settings = OctoSettings(
             event: event,
             capabilities: OctoWebhookWriteModel.capabilities(

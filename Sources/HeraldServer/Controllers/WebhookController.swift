@@ -9,6 +9,8 @@ struct WebhookController<Store: TenantStore & WebhookStore & DeliveryLog> {
     let clock: HeraldClock
     let limits: BodyLimits
     let courier: Courier
+    /// How many webhooks a tenant may have.
+    let quota: WebhookQuota
     /// How long a rotated-out secret keeps signing.
     let secretGracePeriod: TimeInterval
     /// At most this many retired secrets sign beside the current one.
@@ -73,6 +75,9 @@ struct WebhookController<Store: TenantStore & WebhookStore & DeliveryLog> {
         }
         try await check(webhook, by: principal)
         try await checkTarget(webhook.callbackURL)
+        if let problem = try await quota.problem(for: tenantId, in: store) {
+            throw ChannexError.validation("webhook", problem)
+        }
         try await store.insertWebhook(webhook)
         let body = ChannexEnvelope.webhook(webhook, signingSecret: webhook.currentSecret?.value)
         return JSONResponse(status: .created, body: ChannexEnvelope.single(body))

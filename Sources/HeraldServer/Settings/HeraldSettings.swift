@@ -47,6 +47,9 @@ public enum HeraldSettings {
         help:
             "Unknown or revoked keys per second per client address (bursts of 10 times as many); past it the address gets 429 before keys are looked up."
     )
+    public static let webhookQuota = Setting(
+        ["webhookQuota"], .int(1...10_000_000), default: "10000",
+        help: "The most webhooks a tenant may have, both dialects together.")
     public static let adminKey = Setting(
         ["adminKey"], .text, default: nil,
         help:
@@ -90,7 +93,7 @@ public enum HeraldSettings {
     public static let serve: [Setting] =
         store + [
             host, port, role, maxBodyBytes, maxEventBytes, rateLimit, publisherRateLimit, tenantRateLimit,
-            failedAuthRateLimit, adminKey,
+            failedAuthRateLimit, webhookQuota, adminKey,
             deliveryConcurrency, connectTimeout, requestTimeout, leaseSeconds, disableAfterHours, secretGraceHours,
             retentionDays, allowTargets, metricsPerTenant, otlpEndpoint,
         ]

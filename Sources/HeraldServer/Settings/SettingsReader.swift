@@ -161,6 +161,7 @@ public struct SettingsReader: Sendable {
                 perTenant: .init(perSecond: tenant, burst: max(1, tenant * 4)),
                 failedAuthentications: .init(perSecond: failedAuth, burst: max(1, failedAuth * 10))))
         configuration.servesAPI = role != "worker"
+        configuration.webhookQuota = try int(HeraldSettings.webhookQuota)
         configuration.metricsPerTenant = try text(HeraldSettings.metricsPerTenant) == "on"
         let retentionDays = try double(HeraldSettings.retentionDays)
         configuration.retention = retentionDays > 0 ? Retention(age: retentionDays * 86_400) : nil
