@@ -2,6 +2,7 @@ import Foundation
 import HeraldCore
 import HeraldDelivery
 import Hummingbird
+import HummingbirdCore
 import Logging
 import Metrics
 import NIOCore
@@ -69,8 +70,10 @@ public func buildApplication<Store: HeraldStore>(
         }
     }
     let router = buildRouter(store: store, runtime: runtime, configuration: configuration)
+    let headerTimeout = TimeAmount.seconds(Int64(configuration.headerTimeout.components.seconds))
     return Application(
         router: router,
+        server: .http1(configuration: .init(additionalChannelHandlers: [RequestHeadDeadline(timeout: headerTimeout)])),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Herald"),
         services: services,
         onServerRunning: onServerRunning,

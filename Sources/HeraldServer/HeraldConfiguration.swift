@@ -28,6 +28,9 @@ public struct HeraldConfiguration: Sendable {
     /// Which addresses callbacks may reach.
     public var targetPolicy: TargetPolicy
     public var rateLimits: RateLimits
+    /// How long a connection may take to send a request head, from connecting or from its
+    /// previous response, before it is closed.
+    public var headerTimeout: Duration = .seconds(30)
     /// The most webhooks a tenant may have (both dialects together).
     public var webhookQuota = 10_000
     /// Whether `/metrics` names the busiest tenants (it needs no key: off unless it is private).

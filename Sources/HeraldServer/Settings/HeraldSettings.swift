@@ -47,6 +47,11 @@ public enum HeraldSettings {
         help:
             "Unknown or revoked keys per second per client address (bursts of 10 times as many); past it the address gets 429 before keys are looked up."
     )
+    public static let headerTimeout = Setting(
+        ["headerTimeout"], .int(1...3600), default: "30",
+        help:
+            "Seconds a client may take to send a request's headers, from connecting or from its previous response; idle or trickling connections are closed then."
+    )
     public static let webhookQuota = Setting(
         ["webhookQuota"], .int(1...10_000_000), default: "10000",
         help: "The most webhooks a tenant may have, both dialects together.")
@@ -93,7 +98,7 @@ public enum HeraldSettings {
     public static let serve: [Setting] =
         store + [
             host, port, role, maxBodyBytes, maxEventBytes, rateLimit, publisherRateLimit, tenantRateLimit,
-            failedAuthRateLimit, webhookQuota, adminKey,
+            failedAuthRateLimit, webhookQuota, headerTimeout, adminKey,
             deliveryConcurrency, connectTimeout, requestTimeout, leaseSeconds, disableAfterHours, secretGraceHours,
             retentionDays, allowTargets, metricsPerTenant, otlpEndpoint,
         ]

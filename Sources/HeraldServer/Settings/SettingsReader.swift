@@ -162,6 +162,7 @@ public struct SettingsReader: Sendable {
                 failedAuthentications: .init(perSecond: failedAuth, burst: max(1, failedAuth * 10))))
         configuration.servesAPI = role != "worker"
         configuration.webhookQuota = try int(HeraldSettings.webhookQuota)
+        configuration.headerTimeout = .seconds(try int(HeraldSettings.headerTimeout))
         configuration.metricsPerTenant = try text(HeraldSettings.metricsPerTenant) == "on"
         let retentionDays = try double(HeraldSettings.retentionDays)
         configuration.retention = retentionDays > 0 ? Retention(age: retentionDays * 86_400) : nil
