@@ -144,9 +144,18 @@ public final class HTTPSender: Sendable {
             if text.contains("connectTimeout") { return "connect timeout" }
             if text.contains("Connection refused") || text.contains("connectionRefused") { return "connection refused" }
             if text.contains("deadlineExceeded") || text.contains("readTimeout") { return timeoutError }
-            return String(text.prefix(300))
+            return scrubbingAddresses(String(text.prefix(300)))
         }
     }
+
+    /// `text` with IP addresses replaced: a transport error names the address it connected to,
+    /// and what a tenant's name resolved to is not the tenant's to see.
+    public static func scrubbingAddresses(_ text: String) -> String {
+        text.replacing(addressPattern, with: "<address>")
+    }
+
+    nonisolated(unsafe) static let addressPattern =
+        #/(\d{1,3}\.){3}\d{1,3}|\[?[0-9A-Fa-f]{0,4}(:[0-9A-Fa-f]{0,4}){2,7}(%\w+)?\]?/#
 }
 
 extension TimeAmount {

@@ -139,7 +139,8 @@ func buildRouter<Store: HeraldStore>(
     let limits = configuration.limits
     // One limiter for both dialects: a key has one budget.
     let clock = runtime.clock
-    let budgets = RequestBudgets(limits: configuration.rateLimits, clock: clock)
+    let budgets = RequestBudgets(
+        limits: configuration.rateLimits, clock: clock, trustedProxies: configuration.trustedProxies)
     let rateLimiter = RateLimitMiddleware(budgets: budgets)
     let api = router.group("api/v1")
         .add(middleware: AuthMiddleware(store: store, clock: clock, budgets: budgets))

@@ -28,6 +28,8 @@ public struct HeraldConfiguration: Sendable {
     /// Which addresses callbacks may reach.
     public var targetPolicy: TargetPolicy
     public var rateLimits: RateLimits
+    /// Proxies whose `X-Forwarded-For` names the client, for per-client limits.
+    public var trustedProxies: [CIDR] = []
     /// How long a connection may take to send a request head, from connecting or from its
     /// previous response, before it is closed.
     public var headerTimeout: Duration = .seconds(30)

@@ -57,9 +57,12 @@ import Testing
     @Test func ipv6LoopbackIsCalledLoopback() {
         #expect(policy.refusal(of: IPAddress(host: "::1")!)?.reason == "a loopback address")
         #expect(policy.refusal(of: IPAddress(host: "::")!)?.reason == "an unspecified address")
-        #expect(
-            policy.refusal(of: IPAddress(host: "::ffff:127.0.0.1")!)?.description
-                .contains("a loopback address (as 127.0.0.1 inside an IPv6 address)") == true)
+        #expect(throws: TargetRefusalError.self) { try policy.checkLiteral(url: "http://[::ffff:127.0.0.1]/") }
+        do {
+            _ = try policy.checkLiteral(url: "http://[::ffff:127.0.0.1]/")
+        } catch {
+            #expect(error.description.contains("a loopback address (as 127.0.0.1 inside an IPv6 address)"))
+        }
     }
 
     @Test func aRefusalOfAResolvedNameKeepsTheInternalAddressToItself() throws {
@@ -77,11 +80,14 @@ import Testing
         }
     }
 
-    @Test func refusalNamesTheAddressAndTheSetting() {
-        let refusal = policy.refusal(of: IPAddress(host: "169.254.169.254")!)
-        #expect(refusal?.description.contains("169.254.169.254") == true)
-        #expect(refusal?.description.contains("--allow-targets") == true)
-        #expect(refusal?.description.contains("HERALD_ALLOW_TARGETS") == true)
+    /// An address the URL spells out is the sender's own words: the refusal names it.
+    @Test func refusalNamesASpelledOutAddressAndTheSetting() throws {
+        var refusal = try #require(policy.refusal(of: IPAddress(host: "169.254.169.254")!))
+        #expect(refusal.description.contains("169.254.169.254") == false, "hidden unless spelled out")
+        refusal.spelledOut = true
+        #expect(refusal.description.contains("169.254.169.254") == true)
+        #expect(refusal.description.contains("--allow-targets") == true)
+        #expect(refusal.description.contains("HERALD_ALLOW_TARGETS") == true)
     }
 
     @Test func onlyHTTPAndHTTPSAreCallable() {

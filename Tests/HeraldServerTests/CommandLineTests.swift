@@ -43,12 +43,13 @@ import Testing
     }
 
     @Test(arguments: [
-        ("changeme", "is 8 characters long; it needs at least 32"),
+        ("hrld_short", "is 10 characters long; it needs at least 32"),
         (String(repeating: "ab", count: 20), "has 2 distinct characters; it needs at least 10"),
         ("hrld_a key with spaces in it, 0123456789", "takes printable ASCII characters only"),
     ])
     func aWeakSeededAdminKeyIsRefusedBeforeAnythingStarts(key: String, problem: String) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("herald-seed-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("herald.sqlite").path
         let run = try await Self.herald(

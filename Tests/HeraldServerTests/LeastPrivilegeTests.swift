@@ -17,6 +17,7 @@ import Testing
             let open = try await api.activeWebhook(in: world, url: "https://hooks.example.com/open", fields)
             #expect(try await api.publish(world, "booking_new").status == .accepted)
             let delivery = try #require(try await api.deliveries(of: guarded.id).first?["id"]?.stringValue)
+            let before = try await api.call(.get, "/api/v1/deliveries/\(delivery)", key: world.admin).attributes
 
             for key in [user, scopedUser] {
                 let secret = try await api.call(.get, "/api/v1/webhooks/\(guarded.id.text)/secret", key: key)
@@ -28,6 +29,9 @@ import Testing
                 #expect(recover.status == .forbidden)
                 let retry = try await api.call(.post, "/api/v1/deliveries/\(delivery)/retry", key: key)
                 #expect(retry.status == .forbidden)
+                // A test goes signed with the webhook's secret and carries its headers.
+                let test = try await api.call(.post, "/api/v1/webhooks/\(guarded.id.text)/test", key: key)
+                #expect(test.status == .forbidden)
 
                 // They still see the webhook, with what it carries masked.
                 let shown = try await api.call(.get, "/api/v1/webhooks/\(guarded.id.text)", key: key)
@@ -45,8 +49,12 @@ import Testing
                 #expect(openSecret.status == .ok)
                 #expect(openSecret.attributes?["signing_secret"] == .string(open.secret))
             }
-            // The refusals changed nothing; the admin still reads everything.
+            // The refusals changed nothing (the dispatcher may have moved the delivery on
+            // meanwhile, but no retry made it due again); the admin still reads everything.
             #expect(try await api.deliveries(of: guarded.id).count == 1)
+            let after = try await api.call(.get, "/api/v1/deliveries/\(delivery)", key: world.admin).attributes
+            #expect(after?["created_at"] == before?["created_at"])
+            #expect((after?["attempts"]?.intValue ?? 0) <= 1)
             let admin = try await api.call(.get, "/api/v1/webhooks/\(guarded.id.text)", key: world.admin)
             #expect(admin.attributes?["headers"] == ["Authorization": "Bearer receiver-token"])
             let secret = try await api.call(.get, "/api/v1/webhooks/\(guarded.id.text)/secret", key: world.admin)

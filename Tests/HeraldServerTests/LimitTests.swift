@@ -53,15 +53,19 @@ import Testing
         }
     }
 
-    /// An address that keeps presenting bad keys gets 429 before its next key is looked up,
-    /// good or bad; keys that work never spend that budget.
-    @Test func failedAuthenticationsAreLimitedPerAddressBeforeAnyLookup() async throws {
+    /// A client that keeps presenting bad keys gets 429 before its next unknown key is looked
+    /// up; keys that worked lately still work (a neighbour behind the same address must not lock
+    /// them out), and never spend that budget. Behind a trusted proxy the client is the one it
+    /// forwards for.
+    @Test func failedAuthenticationsAreLimitedPerClientBeforeAnyLookup() async throws {
         var herald = try await TestHerald()
         herald.configuration.rateLimits.failedAuthentications = .init(perSecond: 0.5, burst: 3)
+        herald.configuration.trustedProxies = [CIDR("127.0.0.0/8")!]
         _ = herald.withTestClock()
-        try await herald.run { api in
+        try await herald.run(live: true) { api in
             let tenant = try await api.tenant()
             let user = try await api.key(.user, in: tenant)
+            let fresh = try await api.key(.user, in: tenant)
             for _ in 0..<5 { #expect(try await api.call(.get, "/api/v1/webhooks", key: user).status == .ok) }
             // No key at all is refused without a lookup, and spends nothing.
             for _ in 0..<5 { #expect(try await api.call(.get, "/api/v1/webhooks", key: nil).status == .unauthorized) }
@@ -72,9 +76,28 @@ import Testing
             let blocked = try await api.call(.get, "/api/v1/webhooks", key: "hrld_guess-4")
             #expect(blocked.status == .tooManyRequests)
             #expect(Int(blocked.headers[.retryAfter] ?? "") ?? 0 >= 1)
-            #expect(try await api.call(.get, "/api/v1/webhooks", key: user).status == .tooManyRequests)
             let octo = try await api.octo(.get, "/octo/webhooks", key: "hrld_guess-5")
             #expect(octo.status == .tooManyRequests)
+            // A key that worked from here still does; one never seen waits like any other.
+            #expect(try await api.call(.get, "/api/v1/webhooks", key: user).status == .ok)
+            #expect(try await api.call(.get, "/api/v1/webhooks", key: fresh).status == .tooManyRequests)
+            // Through the proxy, another client has its own budget; a third party's forged
+            // entry further left does not make it someone else.
+            let forwarded = try await api.call(
+                .get, "/api/v1/webhooks", key: "hrld_guess-6",
+                headers: [RequestBudgetsTests.forwardedFor: "198.51.100.7"])
+            #expect(forwarded.status == .unauthorized)
+            for guess in 7..<9 {
+                _ = try await api.call(
+                    .get, "/api/v1/webhooks", key: "hrld_guess-\(guess)",
+                    headers: [RequestBudgetsTests.forwardedFor: "127.0.0.1, 198.51.100.7"])
+            }
+            let spent = try await api.call(
+                .get, "/api/v1/webhooks", key: fresh, headers: [RequestBudgetsTests.forwardedFor: "198.51.100.7"])
+            #expect(spent.status == .tooManyRequests)
+            let other = try await api.call(
+                .get, "/api/v1/webhooks", key: fresh, headers: [RequestBudgetsTests.forwardedFor: "198.51.100.8"])
+            #expect(other.status == .ok)
         }
     }
 
@@ -137,4 +160,8 @@ import Testing
                 ])
         }
     }
+}
+
+enum RequestBudgetsTests {
+    static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
 }

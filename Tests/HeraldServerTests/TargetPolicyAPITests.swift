@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import HeraldCore
+import HeraldDelivery
 import HeraldServer
 import Testing
 
@@ -81,6 +82,16 @@ import Testing
             let after = try await api.call(.get, "/api/v1/webhooks/\(id.text)", key: world.admin)
             #expect(after.attributes?["callback_url"] == "https://8.8.8.8/")
         }
+    }
+
+    /// Transport errors name the address they connected to; the attempt log does not.
+    @Test func transportErrorsInTheAttemptLogNameNoAddress() {
+        let scrubbed = HTTPSender.scrubbingAddresses(
+            "connect(descriptor:addr:size:): No route to host (errno: 113) [IPv4]10.1.2.3/10.1.2.3:443, [IPv6]fd00::1/fd00::1:443"
+        )
+        #expect(!scrubbed.contains("10.1.2.3"), "\(scrubbed)")
+        #expect(!scrubbed.contains("fd00"), "\(scrubbed)")
+        #expect(scrubbed.contains("No route to host"))
     }
 
     @Test func aNameThatRebindsToAnInternalAddressIsRefusedAtDelivery() async throws {

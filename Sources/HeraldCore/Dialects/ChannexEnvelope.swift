@@ -39,13 +39,14 @@ public enum ChannexEnvelope {
     /// A webhook's read model. URL credentials are always masked; `redacted` (for a caller who
     /// may not change the webhook) masks its header values too, which often carry tokens.
     public static func webhook(_ webhook: Webhook, signingSecret: String? = nil, redacted: Bool = false) -> JSONValue {
-        let headers = redacted ? webhook.headers?.mapValues { _ in CallbackURL.mask } : webhook.headers
+        var webhook = webhook
+        if redacted { webhook.headers = webhook.headers?.mapValues { _ in CallbackURL.mask } }
         var attributes: [String: JSONValue] = [
             "id": .string(webhook.id.text),
             "callback_url": .string(CallbackURL.masked(webhook.callbackURL)),
             "event_mask": .string(webhook.eventMask.raw),
             "request_params": stringMap(webhook.requestParams),
-            "headers": stringMap(headers),
+            "headers": stringMap(webhook.headers),
             "is_active": .bool(webhook.isActive),
             "send_data": .bool(webhook.sendData),
             "protected": .bool(webhook.isProtected),

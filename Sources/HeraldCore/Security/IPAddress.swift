@@ -173,4 +173,20 @@ public struct CIDR: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { "\(address)/\(prefix)" }
+
+    /// An entry of a list that is not an address or a range.
+    public struct BadRange: Error, Sendable, CustomStringConvertible {
+        public let item: String
+        public var description: String { "'\(item)' is not an address or CIDR range" }
+    }
+
+    /// Parses `CIDR,CIDR,...` (an address alone is its own range); the error names the first bad entry.
+    public static func list(_ text: String) -> Result<[CIDR], BadRange> {
+        var ranges: [CIDR] = []
+        for item in text.split(separator: ",") where !item.trimmingCharacters(in: .whitespaces).isEmpty {
+            guard let range = CIDR(String(item)) else { return .failure(BadRange(item: String(item))) }
+            ranges.append(range)
+        }
+        return .success(ranges)
+    }
 }

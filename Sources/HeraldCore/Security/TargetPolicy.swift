@@ -13,12 +13,7 @@ public struct TargetPolicy: Sendable, Hashable {
 
     /// Parses `--allow-targets` (`CIDR,CIDR,...`); nil names the first bad entry.
     public static func allowing(_ list: String) -> Result<TargetPolicy, TargetPolicyError> {
-        var ranges: [CIDR] = []
-        for item in list.split(separator: ",") where !item.trimmingCharacters(in: .whitespaces).isEmpty {
-            guard let range = CIDR(String(item)) else { return .failure(.badAllowance(String(item))) }
-            ranges.append(range)
-        }
-        return .success(TargetPolicy(allowed: ranges))
+        CIDR.list(list).map { TargetPolicy(allowed: $0) }.mapError { .badAllowance($0.item) }
     }
 
     /// The refused ranges and why.
@@ -62,7 +57,10 @@ public struct TargetPolicy: Sendable, Hashable {
             scheme == "http" || scheme == "https", let host = components.encodedHost ?? components.host, !host.isEmpty
         else { throw .scheme }
         guard let address = IPAddress(host: host) else { return (host, nil) }
-        if let refusal = refusal(of: address) { throw .refused(refusal) }
+        if var refusal = refusal(of: address) {
+            refusal.spelledOut = true
+            throw .refused(refusal)
+        }
         return (host, address)
     }
 
@@ -70,10 +68,7 @@ public struct TargetPolicy: Sendable, Hashable {
     public func check(resolved addresses: [IPAddress], of host: String) throws(TargetRefusalError) -> IPAddress {
         guard let first = addresses.first else { throw .unresolvable(host) }
         for address in addresses {
-            if var refusal = refusal(of: address) {
-                refusal.resolvedFromName = true
-                throw .refused(refusal)
-            }
+            if let refusal = refusal(of: address) { throw .refused(refusal) }
         }
         return first
     }
@@ -92,8 +87,9 @@ public struct TargetRefusal: Sendable, Hashable, CustomStringConvertible {
     public var reason: String
     /// The IPv4 address inside an IPv6 form that was judged in its place.
     public var embedded: IPAddress?
-    /// The address came from resolving a name, not from the URL itself.
-    public var resolvedFromName = false
+    /// The URL itself spells the address out (else it came from resolving a name, and stays
+    /// unsaid: hidden unless known to be the sender's own words).
+    public var spelledOut = false
 
     public init(address: IPAddress, reason: String, embedded: IPAddress? = nil) {
         self.address = address
@@ -105,10 +101,10 @@ public struct TargetRefusal: Sendable, Hashable, CustomStringConvertible {
     /// is not: it would map the internal network to whoever registers names that point into it.
     public var description: String {
         let range: String
-        if resolvedFromName {
-            range = reason + (embedded == nil ? "" : " (inside an IPv6 address)")
-        } else {
+        if spelledOut {
             range = "\(address), \(reason)" + (embedded.map { " (as \($0) inside an IPv6 address)" } ?? "")
+        } else {
+            range = reason + (embedded == nil ? "" : " (inside an IPv6 address)")
         }
         return "resolves to \(range); allow it with --allow-targets (HERALD_ALLOW_TARGETS)"
     }

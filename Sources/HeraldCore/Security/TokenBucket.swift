@@ -75,10 +75,12 @@ public struct BucketTable<Key: Hashable & Sendable>: Sendable {
         buckets[key]?.wait(now: now) ?? 0
     }
 
+    /// Down to nine tenths of the capacity at most, so the next tenth of new keys costs nothing:
+    /// a prune that freed only a bucket or two would run again at the next new key.
     mutating func prune(now: Date) {
         buckets = buckets.filter { $0.value.tokens(at: now) < $0.value.rate.burst }
-        guard buckets.count >= capacity else { return }
         let keep = capacity * 9 / 10
+        guard buckets.count > keep else { return }
         let kept = buckets.sorted { $0.value.tokens(at: now) < $1.value.tokens(at: now) }.prefix(keep)
         buckets = Dictionary(uniqueKeysWithValues: kept.map { ($0.key, $0.value) })
     }

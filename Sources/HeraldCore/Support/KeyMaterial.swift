@@ -43,6 +43,10 @@ public enum KeyMaterial {
         guard key.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
             return "takes printable ASCII characters only, without spaces"
         }
+        let lower = key.lowercased()
+        if ["changeme", "change-me", "change_me"].contains(where: lower.contains) {
+            return "is a placeholder (it says change me): use a random value, e.g. `openssl rand -base64 32`"
+        }
         guard key.utf8.count >= seededKeyMinimum.length else {
             return "is \(key.utf8.count) characters long; it needs at least \(seededKeyMinimum.length)"
         }

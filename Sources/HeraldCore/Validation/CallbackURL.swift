@@ -18,26 +18,34 @@ public enum CallbackURL {
         guard let host = components.host, !host.isEmpty else { return "must name a host" }
         if components.fragment != nil { return "must not have a fragment" }
         if let problem = literalProblem(host) { return problem }
-        return host.hasPrefix("[") ? nil : nameProblem(host, written: writtenHost(text))
+        if host.hasPrefix("[") { return nil }
+        if writtenHost(text).contains("%") { return "must not percent-encode its host" }
+        // The name as DNS will see it: internationalised names in punycode, other Unicode
+        // spellings (fullwidth digits, circled letters) mapped to what they stand for.
+        guard let ascii = components.encodedHost, let problem = nameProblem(ascii) else {
+            return components.encodedHost == nil ? nameRule : nil
+        }
+        return problem
     }
 
-    /// A host name (or IPv4 address) takes letters (any script: internationalised names are
-    /// stored in punycode), digits, `-` and `.` only: no percent-encoded bytes, which decode to
-    /// anything, and none of the other characters URL parsers read differently (`_`, `!`, `$`…).
-    static func nameProblem(_ host: String, written: Substring) -> String? {
-        if written.contains("%") { return "must not percent-encode its host" }
-        let allowed = host.unicodeScalars.allSatisfy { scalar in
-            switch scalar {
-            case "a"..."z", "A"..."Z", "0"..."9", "-", ".": return true
-            case _ where scalar.isASCII: return false
-            default:
-                // Letters and the marks that belong to them (Devanagari vowel signs, for one).
-                return scalar.properties.isAlphabetic || scalar.properties.generalCategory == .decimalNumber
-                    || scalar.properties.generalCategory == .nonspacingMark
-                    || scalar.properties.generalCategory == .spacingMark
-            }
-        }
-        return allowed ? nil : "host may contain only letters, digits, '-' and '.'"
+    static let nameRule = "host may contain only letters, digits, '-' and '.'"
+
+    /// A host name's ASCII form takes letters, digits, `-` and `.` only (internationalised names
+    /// are letters: their ASCII form is punycode): none of the characters URL parsers read
+    /// differently (`_`, `!`, `$`…); and, once mapped, it must not spell an address otherwise
+    /// than canonically (fullwidth `１２７.１`).
+    static func nameProblem(_ ascii: String) -> String? {
+        guard
+            ascii.utf8.allSatisfy({ byte in
+                switch byte {
+                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                    UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."):
+                    true
+                default: false
+                }
+            })
+        else { return nameRule }
+        return literalProblem(ascii)
     }
 
     /// What read models show of a URL: the password in its credentials (or, without one, the user

@@ -107,10 +107,7 @@ struct WebhookController<Store: TenantStore & WebhookStore & DeliveryLog> {
 
     @Sendable func secret(_ request: Request, context: HeraldRequestContext) async throws -> JSONResponse {
         // Whoever holds the secret can forge the webhook's messages: only those who may change it.
-        let webhook = try await visibleWebhook(context)
-        guard try context.requirePrincipal().canModify(webhook) else {
-            throw ChannexError.forbidden("protected webhooks' secrets need an admin key")
-        }
+        let webhook = try await actionableWebhook(context, "protected webhooks' secrets need an admin key")
         return JSONResponse(
             body: ChannexEnvelope.single(ChannexEnvelope.webhookSecret(webhook, now: clock.timestamp())))
     }
@@ -162,7 +159,8 @@ struct WebhookController<Store: TenantStore & WebhookStore & DeliveryLog> {
     /// Sends one signed test message to a saved webhook, as its deliveries go (its secret, headers
     /// and request parameters), whether it is active or not; stores nothing.
     @Sendable func testSaved(_ request: Request, context: HeraldRequestContext) async throws -> JSONResponse {
-        let webhook = try await visibleWebhook(context)
+        // A test goes signed with the webhook's secret and carries its headers: it acts for it.
+        let webhook = try await actionableWebhook(context, "protected webhooks can only be tested with an admin key")
         guard webhook.dialect == .channex else {
             throw ChannexError.forbidden("OCTO webhooks are managed through /octo/webhooks")
         }
@@ -225,10 +223,8 @@ struct WebhookController<Store: TenantStore & WebhookStore & DeliveryLog> {
 
     /// Requeues the webhook's failed deliveries created between `since` and `until` (default now).
     @Sendable func recover(_ request: Request, context: HeraldRequestContext) async throws -> JSONResponse {
-        let webhook = try await visibleWebhook(context)
-        guard try context.requirePrincipal().canModify(webhook) else {
-            throw ChannexError.forbidden("deliveries of protected webhooks can only be recovered with an admin key")
-        }
+        let webhook = try await actionableWebhook(
+            context, "deliveries of protected webhooks can only be recovered with an admin key")
         var request = request
         let body = try await request.jsonBody(limit: limits.writeLimit, maxDepth: limits.maxDepth)
         guard case .object(let top) = body else { throw ChannexError.badRequest("Request body must be a JSON object") }
@@ -272,6 +268,14 @@ struct WebhookController<Store: TenantStore & WebhookStore & DeliveryLog> {
         guard let webhook = try await store.webhook(id: id), principal.canSee(webhook) else {
             throw ChannexError.notFound
         }
+        return webhook
+    }
+
+    /// The webhook named in the path, if the caller may act for it (read its secrets, send as
+    /// it, resend its deliveries): those who may change it. Either dialect.
+    func actionableWebhook(_ context: HeraldRequestContext, _ refusal: String) async throws -> Webhook {
+        let webhook = try await visibleWebhook(context)
+        guard try context.requirePrincipal().canModify(webhook) else { throw ChannexError.forbidden(refusal) }
         return webhook
     }
 

@@ -52,6 +52,11 @@ public enum HeraldSettings {
         help:
             "Seconds a client may take to send a request's headers, from connecting or from its previous response; idle or trickling connections are closed then."
     )
+    public static let trustedProxies = Setting(
+        ["trustedProxies"], .text, default: nil,
+        help:
+            "Addresses or CIDR ranges of reverse proxies (comma-separated) whose X-Forwarded-For names the client, for per-client limits."
+    )
     public static let webhookQuota = Setting(
         ["webhookQuota"], .int(1...10_000_000), default: "10000",
         help: "The most webhooks a tenant may have, both dialects together.")
@@ -98,7 +103,7 @@ public enum HeraldSettings {
     public static let serve: [Setting] =
         store + [
             host, port, role, maxBodyBytes, maxEventBytes, rateLimit, publisherRateLimit, tenantRateLimit,
-            failedAuthRateLimit, webhookQuota, headerTimeout, adminKey,
+            failedAuthRateLimit, trustedProxies, webhookQuota, headerTimeout, adminKey,
             deliveryConcurrency, connectTimeout, requestTimeout, leaseSeconds, disableAfterHours, secretGraceHours,
             retentionDays, allowTargets, metricsPerTenant, otlpEndpoint,
         ]

@@ -162,6 +162,9 @@ public struct SettingsReader: Sendable {
                 failedAuthentications: .init(perSecond: failedAuth, burst: max(1, failedAuth * 10))))
         configuration.servesAPI = role != "worker"
         configuration.webhookQuota = try int(HeraldSettings.webhookQuota)
+        configuration.trustedProxies = try CIDR.list(try text(HeraldSettings.trustedProxies) ?? "")
+            .mapError { SettingError("\(HeraldSettings.trustedProxies.flag): \($0)") }
+            .get()
         configuration.headerTimeout = .seconds(try int(HeraldSettings.headerTimeout))
         configuration.metricsPerTenant = try text(HeraldSettings.metricsPerTenant) == "on"
         let retentionDays = try double(HeraldSettings.retentionDays)

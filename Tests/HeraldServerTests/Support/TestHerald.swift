@@ -29,7 +29,8 @@ struct TestHerald {
         targetPolicy: TargetPolicy(allowed: [CIDR("127.0.0.0/8")!]),
         rateLimits: RateLimits(
             perKey: .init(perSecond: 10_000, burst: 10_000), publisher: .init(perSecond: 10_000, burst: 10_000),
-            perTenant: .init(perSecond: 100_000, burst: 100_000)))
+            perTenant: .init(perSecond: 100_000, burst: 100_000),
+            failedAuthentications: .init(perSecond: 100_000, burst: 100_000)))
     /// Names tests may use: the build machines have no DNS.
     var resolver = StubResolver(["localhost": ["127.0.0.1"], "hooks.example.com": ["93.184.215.14"]])
     /// Where Herald's time comes from: the system's, unless a test moves time itself
@@ -126,9 +127,10 @@ struct TestHerald {
 
     /// Runs `body` against the application that `buildApplication` makes (its services running:
     /// the store's companions and, unless `delivering` is off, a dispatcher delivering for real),
-    /// then removes the database.
+    /// then removes the database. `live` serves it on a loopback port (requests then come from a
+    /// peer address); else requests go straight to the router.
     func run<Value: Sendable>(
-        keepDatabase: Bool = false, resolver: (any HostResolver)? = nil,
+        keepDatabase: Bool = false, resolver: (any HostResolver)? = nil, live: Bool = false,
         _ body: @Sendable (TestAPI) async throws -> Value
     ) async throws -> Value {
         var configuration = self.configuration
@@ -138,7 +140,7 @@ struct TestHerald {
             dependencies: HeraldDependencies(clock: clock, resolver: resolver ?? self.resolver), logger: logger)
         defer { if !keepDatabase { removeDatabase() } }
         let store = self.store
-        return try await app.test(.router) { client in
+        return try await app.test(live ? .live : .router) { client in
             try await body(TestAPI(client: client, store: store, snapshot: { try self.snapshot() }))
         }
     }
