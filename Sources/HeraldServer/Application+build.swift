@@ -70,6 +70,14 @@ public func buildApplication<Store: HeraldStore>(
         }
     }
     let router = buildRouter(store: store, runtime: runtime, configuration: configuration)
+    if let adminPort = configuration.adminPort {
+        services.append(
+            Application(
+                router: buildAdminRouter(store: store, runtime: runtime, configuration: configuration),
+                configuration: .init(
+                    address: .hostname(configuration.adminHost, port: adminPort), serverName: "Herald admin"),
+                logger: logger))
+    }
     let headerTimeout = TimeAmount.seconds(Int64(configuration.headerTimeout.components.seconds))
     return Application(
         router: router,
@@ -105,10 +113,9 @@ func buildRouter<Store: HeraldStore>(
     router.add(middleware: ErrorMiddleware(allowed: allowed))
 
     router.get("health") { _, _ in JSONResponse(body: ["status": "ok"]) }
-    router.get("ready") { _, _ in
-        let readiness = await Readiness.check(
-            store: store, runtime: runtime, stallAfter: max(60, 2 * configuration.timeouts.total.seconds))
-        return JSONResponse(status: readiness.isReady ? .ok : .serviceUnavailable, body: readiness.body)
+    // With an admin port, readiness and metrics are served there only.
+    if configuration.adminPort == nil {
+        addOperationsRoutes(to: router, store: store, runtime: runtime, configuration: configuration)
     }
     if let spec = configuration.openAPISpec {
         router.get("openapi.yaml") { _, _ in
@@ -119,6 +126,34 @@ func buildRouter<Store: HeraldStore>(
         }
     }
 
+    guard configuration.servesAPI else { return router }
+    addAPIRoutes(to: router, store: store, runtime: runtime, configuration: configuration)
+    return router
+}
+
+/// The operator's routes: `/health`, `/ready` and `/metrics`, on a port of their own.
+func buildAdminRouter<Store: HeraldStore>(
+    store: Store, runtime: DeliveryRuntime, configuration: HeraldConfiguration
+) -> Router<HeraldRequestContext> {
+    let router = Router(context: HeraldRequestContext.self, options: .autoGenerateHeadEndpoints)
+    let allowed = AllowedMethods()
+    defer { allowed.load(router.routes) }
+    router.add(middleware: ErrorMiddleware(allowed: allowed))
+    router.get("health") { _, _ in JSONResponse(body: ["status": "ok"]) }
+    addOperationsRoutes(to: router, store: store, runtime: runtime, configuration: configuration)
+    return router
+}
+
+/// `/ready` and, with a registry, `/metrics`.
+func addOperationsRoutes<Store: HeraldStore>(
+    to router: Router<HeraldRequestContext>, store: Store, runtime: DeliveryRuntime,
+    configuration: HeraldConfiguration
+) {
+    router.get("ready") { _, _ in
+        let readiness = await Readiness.check(
+            store: store, runtime: runtime, stallAfter: max(60, 2 * configuration.timeouts.total.seconds))
+        return JSONResponse(status: readiness.isReady ? .ok : .serviceUnavailable, body: readiness.body)
+    }
     if let registry = configuration.metrics {
         let gauges = QueueGauges(perTenant: configuration.metricsPerTenant)
         router.get("metrics") { _, _ in
@@ -135,7 +170,13 @@ func buildRouter<Store: HeraldStore>(
         }
     }
 
-    guard configuration.servesAPI else { return router }
+}
+
+/// The two dialects' API, behind authentication and the request budgets.
+func addAPIRoutes<Store: HeraldStore>(
+    to router: Router<HeraldRequestContext>, store: Store, runtime: DeliveryRuntime,
+    configuration: HeraldConfiguration
+) {
     let limits = configuration.limits
     // One limiter for both dialects: a key has one budget.
     let clock = runtime.clock
@@ -166,5 +207,4 @@ func buildRouter<Store: HeraldStore>(
             quota: WebhookQuota(limit: configuration.webhookQuota)
         ).endpoints,
         atPath: "webhooks")
-    return router
 }

@@ -28,6 +28,9 @@ public struct HeraldConfiguration: Sendable {
     /// Which addresses callbacks may reach.
     public var targetPolicy: TargetPolicy
     public var rateLimits: RateLimits
+    /// Where `/ready` and `/metrics` are served instead of the API's port (nil: on the API's).
+    public var adminPort: Int?
+    public var adminHost = "127.0.0.1"
     /// Proxies whose `X-Forwarded-For` names the client, for per-client limits.
     public var trustedProxies: [CIDR] = []
     /// How long a connection may take to send a request head, from connecting or from its

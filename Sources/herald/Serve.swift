@@ -23,6 +23,10 @@ struct Serve: AsyncParsableCommand {
         let logger = store.bootstrapLogging()
         var configuration = try settings.serverConfiguration()
         try await StartUp.ensureListenable(host: configuration.host, port: configuration.port)
+        if let adminPort = configuration.adminPort {
+            try await StartUp.ensureListenable(
+                host: configuration.adminHost, port: adminPort, portOption: "--admin-port")
+        }
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         configuration.metrics = registry

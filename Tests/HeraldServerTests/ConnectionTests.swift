@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOPosix
@@ -49,5 +50,33 @@ import Testing
         // A request that comes whole is answered as ever.
         let health = try await herald.call("GET", "/health", key: "")
         #expect(health["status"] == "ok")
+    }
+
+    /// With an admin port, readiness and metrics (which name tenants with
+    /// `--metrics-per-tenant`) are served there and nowhere else; the API port keeps `/health`.
+    @Test func readinessAndMetricsMoveToTheAdminPort() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("herald-admin-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let adminPort = try HeraldProcess.freePort()
+        let herald = try HeraldProcess(
+            database: directory.appendingPathComponent("herald.sqlite").path,
+            environment: ["HERALD_ADMIN_PORT": String(adminPort)])
+        defer { herald.stop() }
+        let admin = "http://127.0.0.1:\(adminPort)"
+        try await herald.waitUntilReady(at: admin + "/ready")
+        func get(_ url: String) async throws -> (status: UInt, body: String) {
+            let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(10))
+            let body = try await response.body.collect(upTo: 1 << 20)
+            return (response.status.code, String(buffer: body))
+        }
+        #expect(try await get(herald.url + "/metrics").status == 404)
+        #expect(try await get(herald.url + "/ready").status == 404)
+        #expect(try await get(herald.url + "/health").status == 200)
+        let metrics = try await get(admin + "/metrics")
+        #expect(metrics.status == 200)
+        #expect(metrics.body.contains("herald_"))
+        #expect(try await get(admin + "/health").status == 200)
+        #expect(try await get(admin + "/api/v1/webhooks").status == 404)
     }
 }

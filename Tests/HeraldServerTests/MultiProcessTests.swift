@@ -48,9 +48,10 @@ final class HeraldProcess: Sendable {
 
     var url: String { "http://127.0.0.1:\(port)" }
 
-    func waitUntilReady() async throws {
+    /// Polls `/ready` (at `readyURL`, when it is served elsewhere) until it answers 200.
+    func waitUntilReady(at readyURL: String? = nil) async throws {
         for _ in 0..<200 {
-            let request = HTTPClientRequest(url: url + "/ready")
+            let request = HTTPClientRequest(url: readyURL ?? url + "/ready")
             if let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(2)),
                 response.status == .ok
             {

@@ -52,6 +52,11 @@ public enum HeraldSettings {
         help:
             "Seconds a client may take to send a request's headers, from connecting or from its previous response; idle or trickling connections are closed then."
     )
+    public static let adminPort = Setting(
+        ["adminPort"], .int(1...65535), default: nil,
+        help: "Serve /ready and /metrics on this port (on --admin-host) instead of the API's.")
+    public static let adminHost = Setting(
+        ["adminHost"], .text, default: "127.0.0.1", help: "Interface the admin port listens on.")
     public static let trustedProxies = Setting(
         ["trustedProxies"], .text, default: nil,
         help:
@@ -103,7 +108,7 @@ public enum HeraldSettings {
     public static let serve: [Setting] =
         store + [
             host, port, role, maxBodyBytes, maxEventBytes, rateLimit, publisherRateLimit, tenantRateLimit,
-            failedAuthRateLimit, trustedProxies, webhookQuota, headerTimeout, adminKey,
+            failedAuthRateLimit, trustedProxies, webhookQuota, headerTimeout, adminPort, adminHost, adminKey,
             deliveryConcurrency, connectTimeout, requestTimeout, leaseSeconds, disableAfterHours, secretGraceHours,
             retentionDays, allowTargets, metricsPerTenant, otlpEndpoint,
         ]

@@ -107,8 +107,17 @@ public struct SettingsReader: Sendable {
     }
 
     public func int(_ setting: Setting) throws -> Int {
+        guard let value = try optionalInt(setting) else { preconditionFailure("\(setting.key) has no default") }
+        return value
+    }
+
+    /// An int setting that may be absent (no default): nil when no source gives it.
+    public func optionalInt(_ setting: Setting) throws -> Int? {
         guard case .int(let range) = setting.kind else { preconditionFailure("\(setting.key) is not an int") }
-        let value = try given(setting) { $0.int(forKey: $1, isSecret: $2) } ?? Int(setting.defaultText!)!
+        guard
+            let value = try given(setting, { $0.int(forKey: $1, isSecret: $2) })
+                ?? setting.defaultText.flatMap(Int.init)
+        else { return nil }
         guard range.contains(value) else {
             throw SettingError("\(setting.flag) (\(setting.variable)) must be within \(setting.valueText)")
         }
@@ -166,6 +175,8 @@ public struct SettingsReader: Sendable {
             .mapError { SettingError("\(HeraldSettings.trustedProxies.flag): \($0)") }
             .get()
         configuration.headerTimeout = .seconds(try int(HeraldSettings.headerTimeout))
+        configuration.adminPort = try optionalInt(HeraldSettings.adminPort)
+        configuration.adminHost = try text(HeraldSettings.adminHost) ?? "127.0.0.1"
         configuration.metricsPerTenant = try text(HeraldSettings.metricsPerTenant) == "on"
         let retentionDays = try double(HeraldSettings.retentionDays)
         configuration.retention = retentionDays > 0 ? Retention(age: retentionDays * 86_400) : nil
