@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A throw-away PostgreSQL cluster for tests, as a non-root user, on a free loopback port.
 #   tools/postgres.sh start DIR   -> prints postgres://herald@127.0.0.1:PORT/herald
+#   tools/postgres.sh tls DIR URL   -> turns TLS on (CA in DIR/ca.pem, certificate for localhost)
 #   tools/postgres.sh stop DIR
 set -euo pipefail
 command=${1:?start or stop}
@@ -31,6 +32,22 @@ start)
         -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off" start >/dev/null
     as_owner "$bin/createdb" -h 127.0.0.1 -p "$port" -U herald herald
     echo "postgres://herald@127.0.0.1:$port/herald"
+    ;;
+tls)
+    # Turns TLS on in a cluster this script started (tools/postgres.sh tls DIR URL): a throw-away
+    # CA ($dir/ca.pem) signs a server certificate for localhost; plain connections still work.
+    url=${3:?url}
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=Herald test CA" \
+        -keyout "$dir/ca.key" -out "$dir/ca.pem" >/dev/null 2>&1
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" \
+        -keyout "$dir/server.key" -out "$dir/server.csr" >/dev/null 2>&1
+    printf 'subjectAltName=DNS:localhost\n' >"$dir/san.ext"
+    openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial -days 2 \
+        -extfile "$dir/san.ext" -out "$dir/server.crt" >/dev/null 2>&1
+    cp "$dir/server.crt" "$dir/server.key" "$dir/data/"
+    chmod 600 "$dir/data/server.key"
+    if [ "$(id -u)" = 0 ]; then chown postgres "$dir/data/server.crt" "$dir/data/server.key"; fi
+    psql "$url" -qc "ALTER SYSTEM SET ssl = on" -c "SELECT pg_reload_conf()" >/dev/null
     ;;
 stop)
     as_owner "$bin/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true

@@ -46,7 +46,7 @@ public struct PostgresStore: HeraldStore, Sendable {
         var configuration = PostgresClient.Configuration(
             host: host, port: components.port ?? 5432, username: user.removingPercentEncoding ?? user,
             password: components.password?.removingPercentEncoding, database: database.isEmpty ? nil : database,
-            tls: .disable)
+            tls: try PostgresTLS(url: components, host: host).configuration)
         configuration.options.maximumConnections = maxConnections
         return PostgresClient(configuration: configuration)
     }
@@ -129,5 +129,6 @@ extension PostgresClient: StoreCompanion {}
 
 public struct PostgresURLError: Error, CustomStringConvertible {
     public var url: String
-    public var description: String { "not a postgres://user:password@host:port/database URL" }
+    public var problem = "not a postgres://user:password@host:port/database URL"
+    public var description: String { problem }
 }

@@ -1,0 +1,79 @@
+import Foundation
+import HeraldPostgres
+import PostgresNIO
+import Testing
+
+/// The PostgreSQL URL's `sslmode` is honoured, against a real server with TLS on
+/// (`tools/postgres.sh tls`: a throw-away CA and a certificate for `localhost`).
+@Suite struct PostgresTLSTests {
+    /// Whether a connection made from `url` is encrypted (`pg_stat_ssl`); throws if none is made
+    /// within 10 s (the pool keeps retrying a connection it cannot make, so a refused handshake
+    /// shows as no answer; one that works answers in milliseconds).
+    static func encrypted(_ url: String) async throws -> Bool {
+        let client = try PostgresStore.client(url: url, maxConnections: 1)
+        return try await TestPostgres.with(client) { client in
+            try await withThrowingTaskGroup(of: Bool.self) { group in
+                group.addTask {
+                    let rows = try await client.query("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+                    return try await rows.collect().first?.decode(Bool.self) ?? false
+                }
+                group.addTask {
+                    try await Task.sleep(for: .seconds(10))
+                    throw TestFailure("no connection from \(url)")
+                }
+                defer { group.cancelAll() }
+                return try await group.next()!
+            }
+        }
+    }
+
+    @Test func sslmodeIsHonouredAgainstAServerWithTLS() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("herald-tls-\(UUID())").path
+        let script = TestPostgres.tools.appendingPathComponent("postgres.sh").path
+        let url = try TestPostgres.run(["bash", script, "start", directory])
+        defer { _ = try? TestPostgres.run(["bash", script, "stop", directory]) }
+        try TestPostgres.run(["bash", script, "tls", directory, url])
+        let port = try #require(URLComponents(string: url)?.port)
+        let ca = directory + "/ca.pem"
+        let byName = "postgres://herald@localhost:\(port)/herald"
+        let byAddress = "postgres://herald@127.0.0.1:\(port)/herald"
+
+        #expect(try await Self.encrypted(byAddress + "?sslmode=disable") == false)
+        // On a loopback host the default is prefer: TLS when the server offers it.
+        #expect(try await Self.encrypted(byAddress) == true)
+        #expect(try await Self.encrypted(byAddress + "?sslmode=require") == true)
+        #expect(try await Self.encrypted(byName + "?sslmode=verify-full&sslrootcert=\(ca)") == true)
+        #expect(try await Self.encrypted(byAddress + "?sslmode=verify-ca&sslrootcert=\(ca)") == true)
+        // The certificate names localhost, not 127.0.0.1; and the system's roots never signed it.
+        await #expect(throws: (any Error).self) {
+            _ = try await Self.encrypted(byAddress + "?sslmode=verify-full&sslrootcert=\(ca)")
+        }
+        await #expect(throws: (any Error).self) { _ = try await Self.encrypted(byName + "?sslmode=verify-full") }
+    }
+
+    @Test func aServerWithoutTLSRefusesWhatRequiresIt() async throws {
+        let url = try await TestPostgres.shared.serverURL()
+        #expect(try await Self.encrypted(url + "?sslmode=prefer") == false)
+        await #expect(throws: (any Error).self) { _ = try await Self.encrypted(url + "?sslmode=require") }
+    }
+
+    @Test func theDefaultIsRequireOffLoopbackAndAnUnknownModeIsRefused() throws {
+        func mode(_ url: String) throws -> PostgresTLS.Mode {
+            let components = try #require(URLComponents(string: url))
+            return try PostgresTLS(url: components, host: try #require(components.host)).mode
+        }
+        #expect(try mode("postgres://u@db.internal:5432/h") == .require)
+        #expect(try mode("postgres://u@10.0.0.5/h") == .require)
+        #expect(try mode("postgres://u@localhost/h") == .prefer)
+        #expect(try mode("postgres://u@127.0.0.1/h") == .prefer)
+        #expect(try mode("postgres://u@[::1]/h") == .prefer)
+        #expect(try mode("postgres://u@db.internal/h?sslmode=disable") == .disable)
+        #expect(throws: PostgresURLError.self) { try mode("postgres://u@db.internal/h?sslmode=maybe") }
+        do {
+            _ = try mode("postgres://u@db.internal/h?sslmode=maybe")
+        } catch {
+            #expect(
+                "\(error)".contains("sslmode 'maybe' is not one of disable, prefer, require, verify-ca, verify-full"))
+        }
+    }
+}
