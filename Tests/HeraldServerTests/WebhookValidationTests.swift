@@ -62,6 +62,37 @@ import Testing
         }
     }
 
+    /// A webhook stored before the host and header rules tightened can still be read and sent
+    /// back with other changes; only what changes is judged by today's rules.
+    @Test func whatAnUpdateSendsBackUnchangedIsNotJudgedAgain() async throws {
+        try await TestHerald().run { api in
+            let world = try await api.world()
+            let now = Date()
+            var old = try Webhook(
+                tenantId: world.tenant, propertyId: world.property, isGlobal: false,
+                callbackURL: "https://user:pw@old_host.example.com/h", eventMask: EventMask(parsing: "*"),
+                headers: ["X-Old": "a\u{1B}b"], secrets: [SigningSecret(value: KeyMaterial.newSigningSecret())],
+                createdAt: now, updatedAt: now)
+            old.isActive = false
+            try await api.store.insertWebhook(old)
+            let path = "/api/v1/webhooks/\(old.id.text)"
+            let read = try #require(try await api.call(.get, path, key: world.admin).attributes?.objectValue)
+            var body = read
+            body["is_active"] = true
+            let sentBack = try await api.call(.put, path, key: world.admin, body: ["webhook": .object(body)])
+            #expect(sentBack.status == .ok)
+            #expect(sentBack.attributes?["is_active"] == true)
+            #expect(try await api.store.webhook(id: old.id)?.callbackURL == "https://user:pw@old_host.example.com/h")
+            body["headers"] = ["X-Old": "c\u{1B}d"]
+            let changedHeader = try await api.call(.put, path, key: world.admin, body: ["webhook": .object(body)])
+            #expect(changedHeader.status == .unprocessableContent)
+            body["headers"] = read["headers"]
+            body["callback_url"] = "https://new_host.example.com/h"
+            let changedURL = try await api.call(.put, path, key: world.admin, body: ["webhook": .object(body)])
+            #expect(changedURL.status == .unprocessableContent)
+        }
+    }
+
     @Test(arguments: Backend.allCases)
     func eventMaskFollowsTheGrammar(_ backend: Backend) async throws {
         try await TestHerald(backend).run { api in

@@ -46,12 +46,20 @@ public struct WebhookWriteModel: Sendable {
                 + (mode == .test ? [] : ["signing_secret"]))
     }
 
-    public static func parse(_ object: [String: JSONValue], mode: Mode) throws(ValidationErrors) -> WebhookWriteModel {
+    /// `current`, for an update: the webhook as stored. What the body gives back unchanged (its
+    /// URL, masked or not; a header's value) is not judged again, so a webhook stored before a
+    /// rule tightened can still be read and sent back with other changes.
+    public static func parse(
+        _ object: [String: JSONValue], mode: Mode, current: Webhook? = nil
+    ) throws(ValidationErrors) -> WebhookWriteModel {
         var reader = FieldReader(object)
         reader.refuseUnknown(fields(for: mode))
         var model = WebhookWriteModel()
 
         switch reader.string("callback_url", maxLength: CallbackURL.maxLength + 1) {
+        case .given(let url?)
+        where current.map({ CallbackURL.unmasked(url, current: $0.callbackURL) == $0.callbackURL }) == true:
+            model.callbackURL = .given(url)
         case .given(let url?):
             if let problem = CallbackURL.problem(with: url) {
                 reader.fail("callback_url", problem)
@@ -105,7 +113,7 @@ public struct WebhookWriteModel: Sendable {
 
         let headers = reader.stringMap("headers", maxEntries: 32, maxLength: 8192)
         if case .given(let map?) = headers {
-            for (name, value) in map.sorted(by: { $0.key < $1.key }) {
+            for (name, value) in map.sorted(by: { $0.key < $1.key }) where current?.headers?[name] != value {
                 if let problem = HeaderRules.problem(name: name, value: value) { reader.fail("headers", problem) }
             }
         }

@@ -88,7 +88,7 @@ struct WebhookController<Store: TenantStore & WebhookStore & DeliveryLog> {
         let current = try await modifiableWebhook(context)
         var request = request
         let model = try WebhookWriteModel.parse(
-            try await request.wrappedObject("webhook", limits: limits), mode: .update)
+            try await request.wrappedObject("webhook", limits: limits), mode: .update, current: current)
         if case .given(let requested?) = model.tenantId, requested != current.tenantId {
             throw ChannexError.validation("tenant_id", "cannot be changed")
         }
