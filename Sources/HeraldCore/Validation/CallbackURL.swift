@@ -22,10 +22,8 @@ public enum CallbackURL {
         if writtenHost(text).contains("%") { return "must not percent-encode its host" }
         // The name as DNS will see it: internationalised names in punycode, other Unicode
         // spellings (fullwidth digits, circled letters) mapped to what they stand for.
-        guard let ascii = components.encodedHost, let problem = nameProblem(ascii) else {
-            return components.encodedHost == nil ? nameRule : nil
-        }
-        return problem
+        guard let ascii = components.encodedHost else { return nameRule }
+        return nameProblem(ascii)
     }
 
     static let nameRule = "host may contain only letters, digits, '-' and '.'"

@@ -22,22 +22,27 @@ struct AuthMiddleware<Store: TenantStore>: RouterMiddleware {
         -> Response
     {
         guard let key = Self.presentedKey(request.headers) else { throw ChannexError.unauthorized }
-        // A client that keeps presenting keys that fail waits before the next is looked up:
-        // guessing keys costs the database nothing. Keys that worked lately are still looked up.
-        let client = budgets.client(
-            peer: context.clientAddress, forwardedFor: request.headers[RequestBudgets.forwardedFor])
         let hash = KeyMaterial.hash(apiKey: key)
-        let wait = budgets.authenticationWait(client: client, keyHash: hash)
-        if wait > 0 { throw RequestBudgets.tooManyRequests(wait: wait) }
+        // A client that keeps presenting keys that fail waits before the next is looked up:
+        // guessing keys costs the database nothing. Keys that worked lately are looked up at once
+        // (the common case: no client to work out either).
+        let knownGood = budgets.isKnownGood(hash)
+        let client = {
+            budgets.client(peer: context.clientAddress, forwardedFor: request.headers[RequestBudgets.forwardedFor])
+        }
+        if !knownGood {
+            let wait = budgets.authenticationWait(client: client())
+            if wait > 0 { throw RequestBudgets.tooManyRequests(wait: wait) }
+        }
         guard key.count <= 256,
             let stored = try await StoreLatency.measure(.apiKey, { try await store.apiKey(hash: hash) }),
             KeyMaterial.constantTimeEquals(stored.hash, hash),
             stored.revokedAt == nil
         else {
-            budgets.failedAuthentication(client: client)
+            budgets.failedAuthentication(client: client())
             throw ChannexError.unauthorized
         }
-        budgets.authenticated(keyHash: hash)
+        if !knownGood { budgets.authenticated(keyHash: hash) }
         let now = clock.timestamp()
         if stored.lastUsedAt.map({ now.timeIntervalSince($0) > touchInterval }) ?? true {
             try? await store.touchAPIKey(id: stored.id, at: now)

@@ -11,8 +11,8 @@ final class RequestBudgets: Sendable {
     let clock: HeraldClock
     /// Proxies whose `X-Forwarded-For` names the client (behind them every peer is the proxy).
     let trustedProxies: [CIDR]
-    private let keys: Mutex<BucketTable<UUID>>
-    private let tenants: Mutex<BucketTable<UUID>>
+    /// Keys' and tenants' budgets, under one lock: a request checks both, then spends from both.
+    private let spending: Mutex<(keys: BucketTable<UUID>, tenants: BucketTable<UUID>)>
     private let clients: Mutex<BucketTable<[UInt8]>>
     /// Hashes of keys that authenticated lately: a client whose failures ran out its budget still
     /// gets its good keys looked up (a neighbour behind the same address guessing keys must not
@@ -24,22 +24,24 @@ final class RequestBudgets: Sendable {
         self.limits = limits
         self.clock = clock
         self.trustedProxies = trustedProxies
-        keys = Mutex(BucketTable(capacity: limits.capacity))
-        tenants = Mutex(BucketTable(capacity: limits.capacity))
+        spending = Mutex((BucketTable(capacity: limits.capacity), BucketTable(capacity: limits.capacity)))
         clients = Mutex(BucketTable(capacity: limits.capacity))
     }
 
     /// Spends one request of `principal`'s key and tenant, if both have one; else how long to wait.
     func spend(_ principal: Principal) -> TimeInterval? {
         let now = clock.now()
-        let tenantWait = principal.tenantId.map { tenant in tenants.withLock { $0.wait(tenant, now: now) } } ?? 0
-        let keyWait = keys.withLock { $0.wait(principal.keyId, now: now) }
-        if max(tenantWait, keyWait) > 0 { return max(tenantWait, keyWait) }
-        if let wait = keys.withLock({ $0.take(principal.keyId, rate: limits.rate(for: principal.role), now: now) }) {
-            return wait
+        return spending.withLock { tables in
+            let wait = max(
+                principal.tenantId.map { tables.tenants.wait($0, now: now) } ?? 0,
+                tables.keys.wait(principal.keyId, now: now))
+            if wait > 0 { return wait }
+            if let wait = tables.keys.take(principal.keyId, rate: limits.rate(for: principal.role), now: now) {
+                return wait
+            }
+            guard let tenant = principal.tenantId else { return nil }
+            return tables.tenants.take(tenant, rate: limits.perTenant, now: now)
         }
-        guard let tenant = principal.tenantId else { return nil }
-        return tenants.withLock { $0.take(tenant, rate: limits.perTenant, now: now) }
     }
 
     /// The client a request comes from: its peer, or, when the peer is a trusted proxy, the
@@ -63,10 +65,15 @@ final class RequestBudgets: Sendable {
         client.isIPv4 ? client.bytes : Array(client.bytes.prefix(8))
     }
 
-    /// How long `client` must wait before the key with `keyHash` is looked up (0: now). Keys that
-    /// authenticated lately, and unknown clients, never wait.
-    func authenticationWait(client: IPAddress?, keyHash: String) -> TimeInterval {
-        guard let client, !knownGood.withLock({ $0.contains(keyHash) }) else { return 0 }
+    /// Whether the key with `keyHash` authenticated lately.
+    func isKnownGood(_ keyHash: String) -> Bool {
+        knownGood.withLock { $0.contains(keyHash) }
+    }
+
+    /// How long `client` must wait before a key it presents is looked up (0: now). Unknown
+    /// clients never wait.
+    func authenticationWait(client: IPAddress?) -> TimeInterval {
+        guard let client else { return 0 }
         return clients.withLock { $0.wait(Self.bucket(client), now: clock.now()) }
     }
 
