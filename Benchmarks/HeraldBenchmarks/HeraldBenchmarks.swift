@@ -30,6 +30,12 @@ let benchmarks: @Sendable () -> Void = {
         event: event, webhook: webhook, tenant: Tenant(id: tenant, name: "Acme", createdAt: now))
     let body = DeliveryBody.render(job).encoded()
     let secret = webhook.secrets[0].value
+    let box = SecretBox(current: try! SecretBox.Key(base64: SecretBox.Key.generate()))
+    var credentialed = webhook
+    credentialed.callbackURL = "https://partner:password@hooks.example.com/1?token=t"
+    credentialed.headers = ["Authorization": "Bearer token"]
+    let clearColumns = SecretColumns(credentialed, box: .clear)
+    let sealedColumns = SecretColumns(credentialed, box: box)
 
     Benchmark("Match an event among a property's ten webhooks") { benchmark in
         for _ in benchmark.scaledIterations {
@@ -52,6 +58,26 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("Sign a delivery body") { benchmark in
         for _ in benchmark.scaledIterations {
             blackHole(Signer.signature(id: job.delivery.id, timestamp: 1_700_000_000, body: body, secret: secret))
+        }
+    }
+
+    // What a store does to a webhook's secret columns on each read, in clear and sealed: the cost
+    // HERALD_ENCRYPTION_KEY adds to a claim or a webhook read.
+    Benchmark("Read a webhook's secret columns, in clear") { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(try clearColumns.opened(webhookId: credentialed.id, box: .clear))
+        }
+    }
+
+    Benchmark("Read a webhook's secret columns, sealed") { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(try sealedColumns.opened(webhookId: credentialed.id, box: box))
+        }
+    }
+
+    Benchmark("Write a webhook's secret columns, sealed") { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(SecretColumns(credentialed, box: box))
         }
     }
 }

@@ -10,7 +10,9 @@ extension PostgresStore: EventStore {
     /// Concurrent ingests in one transaction. One whose tenant is gone fails alone; when a
     /// statement fails (another process stored the same idempotency key meanwhile), the transaction
     /// is void and each ingest runs again alone.
-    static func commit(_ requests: [IngestRequest], client: PostgresClient, routes: RouteCache, logger: Logger) async
+    static func commit(
+        _ requests: [IngestRequest], client: PostgresClient, routes: RouteCache, box: SecretBox, logger: Logger
+    ) async
         -> [Result<[IngestResult], any Error>]
     {
         if requests.count > 1 {
@@ -21,7 +23,8 @@ extension PostgresStore: EventStore {
                     var facts: [UUID: Ingest.Facts] = [:]
                     // Tenants in id order, so that concurrent groups lock snapshots in one order.
                     for reads in Ingest.reads(forGroup: requests).sorted(by: { $0.tenantId < $1.tenantId }) {
-                        facts[reads.tenantId] = try await Self.facts(reads, routes: routes, connection, logger: logger)
+                        facts[reads.tenantId] = try await Self.facts(
+                            reads, routes: routes, box: box, connection, logger: logger)
                     }
                     let plans = Ingest.plan(group: requests, facts: facts)
                     let written = zip(plans, requests).compactMap { plan, request in
@@ -41,7 +44,8 @@ extension PostgresStore: EventStore {
         var results: [Result<[IngestResult], any Error>] = []
         for request in requests {
             do {
-                results.append(.success(try await ingestAlone(request, client: client, routes: routes, logger: logger)))
+                results.append(
+                    .success(try await ingestAlone(request, client: client, routes: routes, box: box, logger: logger)))
             } catch {
                 results.append(.failure(error))
             }
@@ -49,24 +53,28 @@ extension PostgresStore: EventStore {
         return results
     }
 
-    static func ingestAlone(_ request: IngestRequest, client: PostgresClient, routes: RouteCache, logger: Logger)
+    static func ingestAlone(
+        _ request: IngestRequest, client: PostgresClient, routes: RouteCache, box: SecretBox, logger: Logger
+    )
         async throws -> [IngestResult]
     {
         do {
-            return try await ingestOnce(request, client: client, routes: routes, logger: logger)
+            return try await ingestOnce(request, client: client, routes: routes, box: box, logger: logger)
         } catch let error as PSQLError where ["23505", "40P01", "40001"].contains(error.serverInfo?[.sqlState]) {
             // Another request stored the same idempotency key meanwhile (the retry replays it), or
             // the transaction lost a deadlock or a serialization check: nothing of it was written.
-            return try await ingestOnce(request, client: client, routes: routes, logger: logger)
+            return try await ingestOnce(request, client: client, routes: routes, box: box, logger: logger)
         }
     }
 
-    static func ingestOnce(_ request: IngestRequest, client: PostgresClient, routes: RouteCache, logger: Logger)
+    static func ingestOnce(
+        _ request: IngestRequest, client: PostgresClient, routes: RouteCache, box: SecretBox, logger: Logger
+    )
         async throws -> [IngestResult]
     {
         try await transaction(client: client, logger: logger) { connection in
             let facts = try await facts(
-                Ingest.reads(for: request.events, tenantId: request.tenantId), routes: routes, connection,
+                Ingest.reads(for: request.events, tenantId: request.tenantId), routes: routes, box: box, connection,
                 logger: logger)
             let plan = try Ingest.plan(request.events, facts: facts, now: request.now)
             try await write([(plan, request.tenantId)], connection, logger: logger)
@@ -83,7 +91,7 @@ extension PostgresStore: EventStore {
     /// The primitives ingest reads with; snapshots are locked until the commit. Candidate webhooks
     /// come from `routes` where it holds them at the tenant's current webhooks version.
     static func facts(
-        _ reads: Ingest.Reads, routes: RouteCache, _ connection: PostgresConnection, logger: Logger
+        _ reads: Ingest.Reads, routes: RouteCache, box: SecretBox, _ connection: PostgresConnection, logger: Logger
     ) async throws -> Ingest.Facts {
         let tenantId = reads.tenantId
         let tenant = try await connection.all(Prepared.TenantFacts(id: tenantId), logger: logger).first
@@ -132,7 +140,7 @@ extension PostgresStore: EventStore {
                 FROM webhooks WHERE tenant_id = \(tenantId) AND is_active
                     AND ((is_global AND \(globals)) OR property_id = ANY(\(properties)))
                 """, logger: logger
-            ).all(WebhookRoute.init(postgres:)) {
+            ).all({ try WebhookRoute(postgres: $0, box: box) }) {
                 loaded[
                     RouteCache.Key(tenantId: tenantId, propertyId: route.isGlobal ? nil : route.propertyId), default: []
                 ]

@@ -109,7 +109,9 @@ extension PostgresStore: DeliveryQueue {
         let jobs = DispatchJob.assemble(
             deliveries,
             events: try await byId("events", Array(Set(deliveries.map(\.eventId))), Event.init(postgres:)),
-            webhooks: try await byId("webhooks", Array(Set(deliveries.map(\.webhookId))), Webhook.init(postgres:)),
+            webhooks: try await byId("webhooks", Array(Set(deliveries.map(\.webhookId)))) {
+                try Webhook(postgres: $0, box: secretBox)
+            },
             tenants: try await byId("tenants", Array(Set(deliveries.map(\.tenantId))), Tenant.init(postgres:)))
         return Claim(jobs: jobs, wakeAt: wakeAt)
     }

@@ -60,22 +60,19 @@ extension Property {
 }
 
 extension Webhook {
-    init(postgres row: PostgresRandomAccessRow) throws {
+    init(postgres row: PostgresRandomAccessRow, box: SecretBox) throws {
         guard let dialect = Dialect(rawValue: try row.value("dialect")),
             let mask = try? EventMask(parsing: try row.value("event_mask"))
         else { throw CorruptRow(table: "webhooks", column: "dialect/event_mask") }
-        let secrets = (try row.json("secrets")?.arrayValue ?? []).compactMap { item -> SigningSecret? in
-            guard let value = item["secret"]?.stringValue else { return nil }
-            var expiry: Date?
-            if case .int(let millis)? = item["expires_at"] { expiry = Timestamp.date(millis: millis) }
-            return SigningSecret(value: value, expiresAt: expiry)
-        }
+        let id: UUID = try row.value("id")
+        let opened = try SecretColumns(postgres: row).opened(webhookId: id, box: box)
         self.init(
-            id: try row.value("id"), tenantId: try row.value("tenant_id"), propertyId: try row.value("property_id"),
-            isGlobal: try row.value("is_global"), dialect: dialect, callbackURL: try row.value("callback_url"),
-            eventMask: mask, requestParams: try row.stringMap("request_params"), headers: try row.stringMap("headers"),
+            id: id, tenantId: try row.value("tenant_id"), propertyId: try row.value("property_id"),
+            isGlobal: try row.value("is_global"), dialect: dialect, callbackURL: opened.callbackURL,
+            eventMask: mask, requestParams: try row.stringMap("request_params"), headers: opened.headers,
             isActive: try row.value("is_active"), sendData: try row.value("send_data"),
-            isProtected: try row.value("protected"), secrets: secrets, disabledReason: try row.value("disabled_reason"),
+            isProtected: try row.value("protected"), secrets: opened.secrets,
+            disabledReason: try row.value("disabled_reason"),
             retryPolicy: try row.json("retry_policy").flatMap { try? RetryPolicy.parse($0).get() },
             failingSince: try row.optionalDate("failing_since"),
             octo: try row.json("octo").flatMap(OctoSettings.init(json:)),
@@ -86,16 +83,25 @@ extension Webhook {
     }
 }
 
-extension WebhookRoute {
+extension SecretColumns {
     init(postgres row: PostgresRandomAccessRow) throws {
+        self.init(
+            callbackURL: try row.value("callback_url"), headers: try row.value("headers"),
+            secrets: try row.value("secrets"))
+    }
+}
+
+extension WebhookRoute {
+    init(postgres row: PostgresRandomAccessRow, box: SecretBox) throws {
         guard let mask = try? EventMask(parsing: try row.value("event_mask")) else {
             throw CorruptRow(table: "webhooks", column: "event_mask")
         }
+        let id: UUID = try row.value("id")
         self.init(
-            id: try row.value("id"), tenantId: try row.value("tenant_id"), propertyId: try row.value("property_id"),
+            id: id, tenantId: try row.value("tenant_id"), propertyId: try row.value("property_id"),
             isGlobal: try row.value("is_global"), isActive: try row.value("is_active"),
             receivesTestEvents: try row.value("receives_test_events"), eventMask: mask,
-            callbackURL: try row.value("callback_url"))
+            callbackURL: try SecretColumns.callbackURL(try row.value("callback_url"), webhookId: id, box: box))
     }
 }
 

@@ -9,21 +9,24 @@ extension PostgresStore: WebhookStore {
 
     public func insertWebhooks(_ webhooks: [Webhook]) async throws {
         let logger = self.logger
+        let box = secretBox
         try await transaction { connection in
-            for webhook in webhooks { try await Self.insert(webhook, connection, logger: logger) }
+            for webhook in webhooks { try await Self.insert(webhook, box: box, connection, logger: logger) }
         }
     }
 
-    static func insert(_ webhook: Webhook, _ connection: PostgresConnection, logger: Logger) async throws {
-        let c = Columns(webhook)
+    static func insert(_ webhook: Webhook, box: SecretBox, _ connection: PostgresConnection, logger: Logger)
+        async throws
+    {
+        let c = Columns(webhook, box: box)
         try await connection.query(
             """
             INSERT INTO webhooks (id, tenant_id, property_id, is_global, dialect, callback_url, event_mask, request_params,
                 headers, is_active, send_data, protected, secrets, disabled_reason, retry_policy, failing_since, octo,
                 receives_test_events, max_in_flight, rate_limit, created_at, updated_at)
             VALUES (\(webhook.id), \(webhook.tenantId), \(webhook.propertyId), \(webhook.isGlobal), \(c.dialect),
-                \(webhook.callbackURL), \(c.mask), \(c.requestParams), \(c.headers), \(webhook.isActive),
-                \(webhook.sendData), \(webhook.isProtected), \(c.secrets), \(webhook.disabledReason), \(c.retryPolicy),
+                \(c.sealed.callbackURL), \(c.mask), \(c.requestParams), \(c.sealed.headers), \(webhook.isActive),
+                \(webhook.sendData), \(webhook.isProtected), \(c.sealed.secrets), \(webhook.disabledReason), \(c.retryPolicy),
                 \(c.failingSince), \(c.octo), \(webhook.receivesTestEvents), \(webhook.limits.maxInFlight),
                 \(webhook.limits.rateLimit), \(Timestamp.millis(webhook.createdAt)),
                 \(Timestamp.millis(webhook.updatedAt)))
@@ -31,13 +34,13 @@ extension PostgresStore: WebhookStore {
     }
 
     public func updateWebhook(_ webhook: Webhook) async throws {
-        let c = Columns(webhook)
+        let c = Columns(webhook, box: secretBox)
         let rows = try await client.query(
             """
             UPDATE webhooks SET property_id = \(webhook.propertyId), is_global = \(webhook.isGlobal), dialect = \(c.dialect),
-                callback_url = \(webhook.callbackURL), event_mask = \(c.mask), request_params = \(c.requestParams),
-                headers = \(c.headers), is_active = \(webhook.isActive), send_data = \(webhook.sendData),
-                protected = \(webhook.isProtected), secrets = \(c.secrets), disabled_reason = \(webhook.disabledReason),
+                callback_url = \(c.sealed.callbackURL), event_mask = \(c.mask), request_params = \(c.requestParams),
+                headers = \(c.sealed.headers), is_active = \(webhook.isActive), send_data = \(webhook.sendData),
+                protected = \(webhook.isProtected), secrets = \(c.sealed.secrets), disabled_reason = \(webhook.disabledReason),
                 retry_policy = \(c.retryPolicy), failing_since = \(c.failingSince), octo = \(c.octo),
                 receives_test_events = \(webhook.receivesTestEvents), max_in_flight = \(webhook.limits.maxInFlight),
                 rate_limit = \(webhook.limits.rateLimit), updated_at = \(Timestamp.millis(webhook.updatedAt))
@@ -60,6 +63,7 @@ extension PostgresStore: WebhookStore {
         webhook: Webhook, disabled: Bool
     )? {
         let logger = self.logger
+        let box = secretBox
         return try await transaction { connection in
             let disabled =
                 try await connection.query(
@@ -68,15 +72,16 @@ extension PostgresStore: WebhookStore {
                     WHERE id = \(id) AND is_active RETURNING id
                     """, logger: logger
                 ).all { _ in 1 }.count > 0
-            return try await connection.query("SELECT * FROM webhooks WHERE id = \(id)", logger: logger).all(
-                Webhook.init(postgres:)
-            ).first.map { ($0, disabled) }
+            return try await connection.query("SELECT * FROM webhooks WHERE id = \(id)", logger: logger).all {
+                try Webhook(postgres: $0, box: box)
+            }.first.map { ($0, disabled) }
         }
     }
 
     public func webhook(id: UUID) async throws -> Webhook? {
-        try await client.query("SELECT * FROM webhooks WHERE id = \(id)", logger: logger).all(Webhook.init(postgres:))
-            .first
+        try await client.query("SELECT * FROM webhooks WHERE id = \(id)", logger: logger).all {
+            try Webhook(postgres: $0, box: secretBox)
+        }.first
     }
 
     public func webhookCount(tenantId: UUID) async throws -> Int {
@@ -109,7 +114,53 @@ extension PostgresStore: WebhookStore {
             statement.conditions.append("dialect = \(try statement.bind(dialect.rawValue))")
         }
         return try await fetchPage(
-            of: "webhooks", statement, page: query.page, order: "created_at, id", make: Webhook.init(postgres:))
+            of: "webhooks", statement, page: query.page, order: "created_at, id"
+        ) { [secretBox] in
+            try Webhook(postgres: $0, box: secretBox)
+        }
+    }
+
+    public func sealingCensus() async throws -> SealingCensus {
+        let prefix = SecretBox.sealedPrefix
+        var census = SealingCensus()
+        for (id, count) in try await client.query(
+            """
+            SELECT CASE WHEN substr(secrets, 1, \(prefix.count)::int) = \(prefix)
+                THEN substr(secrets, \(SecretBox.keyIdStart)::int, \(SecretBox.keyIdLength)::int) END AS key_id,
+                COUNT(*) AS n
+            FROM webhooks GROUP BY key_id
+            """, logger: logger
+        ).all({ (try $0.value("key_id", as: String?.self), try $0.value("n", as: Int64.self)) }) {
+            if let id { census.sealed[id] = Int(count) } else { census.clear = Int(count) }
+        }
+        return census
+    }
+
+    public func resealWebhooks(
+        after: UUID?, limit: Int, _ transform: @Sendable (UUID, SecretColumns) throws -> SecretColumns?
+    ) async throws -> (written: Int, last: UUID?) {
+        let logger = self.logger
+        return try await transaction { connection in
+            // Locked until the commit: a concurrent update waits rather than being overwritten.
+            let rows = try await connection.query(
+                """
+                SELECT id, callback_url, headers, secrets FROM webhooks
+                WHERE \(after == nil) OR id > \(after ?? UUID()) ORDER BY id LIMIT \(limit) FOR UPDATE
+                """, logger: logger
+            ).all { (try $0.value("id", as: UUID.self), try SecretColumns(postgres: $0)) }
+            var written = 0
+            for (id, columns) in rows {
+                guard let sealed = try transform(id, columns) else { continue }
+                try await connection.query(
+                    """
+                    UPDATE webhooks SET callback_url = \(sealed.callbackURL), headers = \(sealed.headers),
+                        secrets = \(sealed.secrets)
+                    WHERE id = \(id)
+                    """, logger: logger)
+                written += 1
+            }
+            return (written, rows.last?.0)
+        }
     }
 
     /// The stored forms of a webhook's non-scalar fields.
@@ -117,28 +168,19 @@ extension PostgresStore: WebhookStore {
         var dialect: String
         var mask: String
         var requestParams: String?
-        var headers: String?
-        var secrets: String
+        /// The URL, the headers and the signing secrets, sealed.
+        var sealed: SecretColumns
         var retryPolicy: String?
         var failingSince: Int64?
         var octo: String?
 
-        init(_ webhook: Webhook) {
-            func map(_ value: [String: String]?) -> String? {
-                value.map { JSONValue.object($0.mapValues(JSONValue.string)).encodedString() }
-            }
+        init(_ webhook: Webhook, box: SecretBox) {
             dialect = webhook.dialect.rawValue
             mask = webhook.eventMask.raw
-            requestParams = map(webhook.requestParams)
-            headers = map(webhook.headers)
-            secrets = JSONValue.array(
-                webhook.secrets.map { secret in
-                    [
-                        "secret": .string(secret.value),
-                        "expires_at": secret.expiresAt.map { .int(Timestamp.millis($0)) } ?? .null,
-                    ]
-                }
-            ).encodedString()
+            requestParams = webhook.requestParams.map {
+                JSONValue.object($0.mapValues(JSONValue.string)).encodedString()
+            }
+            sealed = SecretColumns(webhook, box: box)
             retryPolicy = webhook.retryPolicy?.json.encodedString()
             failingSince = webhook.failingSince.map(Timestamp.millis)
             octo = webhook.octo?.json.encodedString()

@@ -20,13 +20,17 @@ public struct PostgresStore: HeraldStore, Sendable {
     /// Concurrent ingests, committed together.
     let ingests: GroupCommit<IngestRequest, [IngestResult]>
 
-    public init(client: PostgresClient, logger: Logger) {
+    /// Seals the secrets of webhooks as they are written and opens them as they are read.
+    public let secretBox: SecretBox
+
+    public init(client: PostgresClient, logger: Logger, secretBox: SecretBox = .clear) {
         self.client = client
         self.logger = logger
+        self.secretBox = secretBox
         let routes = RouteCache()
         self.routes = routes
         ingests = GroupCommit(maxCost: 2_000, capacity: 8_192, parallel: 8, cost: { $0.events.count }) { requests in
-            await Self.commit(requests, client: client, routes: routes, logger: logger)
+            await Self.commit(requests, client: client, routes: routes, box: secretBox, logger: logger)
         }
     }
 

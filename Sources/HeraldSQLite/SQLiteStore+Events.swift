@@ -9,9 +9,9 @@ extension SQLiteStore: EventStore {
 
     /// Concurrent ingests in one transaction, each in a savepoint of its own: one that fails
     /// (its tenant is gone) leaves the others in place.
-    static func commit(_ requests: [IngestRequest], pool: DatabasePool, routes: RouteCache, work: WorkSignal) async
-        -> [Result<[IngestResult], any Error>]
-    {
+    static func commit(
+        _ requests: [IngestRequest], pool: DatabasePool, routes: RouteCache, work: WorkSignal, box: SecretBox
+    ) async -> [Result<[IngestResult], any Error>] {
         do {
             let (results, makesWork) = try await pool.write { db in
                 var results: [Result<[IngestResult], any Error>] = []
@@ -25,7 +25,8 @@ extension SQLiteStore: EventStore {
                             plan = try Ingest.plan(
                                 request.events,
                                 facts: try Self.facts(
-                                    Ingest.reads(for: request.events, tenantId: request.tenantId), routes: routes, db),
+                                    Ingest.reads(for: request.events, tenantId: request.tenantId), routes: routes,
+                                    box: box, db),
                                 now: request.now, budget: budget)
                             if let plan { try Self.write(plan, tenantId: request.tenantId, db) }
                             return .commit
@@ -55,7 +56,9 @@ extension SQLiteStore: EventStore {
 
     /// The primitives ingest reads with; candidate webhooks come from `routes` where it holds
     /// them at the tenant's current webhooks version.
-    static func facts(_ reads: Ingest.Reads, routes: RouteCache, _ db: Database) throws -> Ingest.Facts {
+    static func facts(_ reads: Ingest.Reads, routes: RouteCache, box: SecretBox, _ db: Database) throws
+        -> Ingest.Facts
+    {
         let tenant = reads.tenantId.text
         let row = try Row.fetchOne(
             db.cachedStatement(sql: "SELECT demo_mode, webhooks_version FROM tenants WHERE id = ?"),
@@ -98,7 +101,7 @@ extension SQLiteStore: EventStore {
                         FROM webhooks WHERE tenant_id = ? AND is_active = 1 AND \(scope)
                         """),
                 arguments: StatementArguments([tenant] + (key.propertyId.map { [$0.text] } ?? []))
-            ).map(WebhookRoute.init(row:))
+            ).map { try WebhookRoute(row: $0, box: box) }
         }
         routes.store(loaded, version: version)
         scopes.merge(loaded) { _, read in read }

@@ -84,7 +84,7 @@ extension SQLiteStore: DeliveryQueue {
                 events: try Self.fetch(db, table: "events", ids: Set(deliveries.map(\.eventId.text))).map(
                     Event.init(row:)),
                 webhooks: try Self.fetch(db, table: "webhooks", ids: Set(deliveries.map(\.webhookId.text)))
-                    .map(Webhook.init(row:)),
+                    .map { try Webhook(row: $0, box: secretBox) },
                 tenants: try Self.fetch(db, table: "tenants", ids: Set(deliveries.map(\.tenantId.text)))
                     .map(Tenant.init(row:)))
             return Claim(jobs: jobs, wakeAt: wakeAt)

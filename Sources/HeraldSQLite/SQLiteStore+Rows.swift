@@ -71,29 +71,25 @@ extension Property {
 }
 
 extension Webhook {
-    init(row: Row) throws {
+    init(row: Row, box: SecretBox) throws {
         guard let dialect = Dialect(rawValue: row["dialect"]), let mask = try? EventMask(parsing: row["event_mask"])
         else { throw CorruptRow(table: "webhooks", column: "dialect/event_mask") }
-        let secrets = (row.json("secrets")?.arrayValue ?? []).compactMap { item -> SigningSecret? in
-            guard let value = item["secret"]?.stringValue else { return nil }
-            var expiry: Date?
-            if case .int(let millis)? = item["expires_at"] { expiry = Timestamp.date(millis: millis) }
-            return SigningSecret(value: value, expiresAt: expiry)
-        }
+        let id = try row.uuid("id", table: "webhooks")
+        let opened = try SecretColumns(row: row).opened(webhookId: id, box: box)
         self.init(
-            id: try row.uuid("id", table: "webhooks"),
+            id: id,
             tenantId: try row.uuid("tenant_id", table: "webhooks"),
             propertyId: try row.optionalUUID("property_id", table: "webhooks"),
             isGlobal: row["is_global"],
             dialect: dialect,
-            callbackURL: row["callback_url"],
+            callbackURL: opened.callbackURL,
             eventMask: mask,
             requestParams: row.stringMap("request_params"),
-            headers: row.stringMap("headers"),
+            headers: opened.headers,
             isActive: row["is_active"],
             sendData: row["send_data"],
             isProtected: row["protected"],
-            secrets: secrets,
+            secrets: opened.secrets,
             disabledReason: row["disabled_reason"],
             retryPolicy: row.json("retry_policy").flatMap { try? RetryPolicy.parse($0).get() },
             failingSince: row.optionalDate("failing_since"),
@@ -175,15 +171,22 @@ extension DeliveryAttempt {
     }
 }
 
+extension SecretColumns {
+    init(row: Row) {
+        self.init(callbackURL: row["callback_url"], headers: row["headers"], secrets: row["secrets"])
+    }
+}
+
 extension WebhookRoute {
-    init(row: Row) throws {
+    init(row: Row, box: SecretBox) throws {
         guard let mask = try? EventMask(parsing: row["event_mask"]) else {
             throw CorruptRow(table: "webhooks", column: "event_mask")
         }
+        let id = try row.uuid("id", table: "webhooks")
         self.init(
-            id: try row.uuid("id", table: "webhooks"), tenantId: try row.uuid("tenant_id", table: "webhooks"),
+            id: id, tenantId: try row.uuid("tenant_id", table: "webhooks"),
             propertyId: try row.optionalUUID("property_id", table: "webhooks"),
             isGlobal: row["is_global"], isActive: row["is_active"], receivesTestEvents: row["receives_test_events"],
-            eventMask: mask, callbackURL: row["callback_url"])
+            eventMask: mask, callbackURL: try SecretColumns.callbackURL(row["callback_url"], webhookId: id, box: box))
     }
 }

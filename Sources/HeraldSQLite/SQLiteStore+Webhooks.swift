@@ -19,7 +19,7 @@ extension SQLiteStore: WebhookStore {
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """
                 ).execute(
-                    arguments: [webhook.id.text, webhook.tenantId.text] + Self.mutableColumns(webhook)
+                    arguments: [webhook.id.text, webhook.tenantId.text] + mutableColumns(webhook)
                         + [Timestamp.millis(webhook.createdAt), Timestamp.millis(webhook.updatedAt)])
             }
         }
@@ -35,7 +35,7 @@ extension SQLiteStore: WebhookStore {
                         max_in_flight = ?, rate_limit = ?, updated_at = ?
                     WHERE id = ?
                     """,
-                arguments: Self.mutableColumns(webhook) + [Timestamp.millis(webhook.updatedAt), webhook.id.text])
+                arguments: mutableColumns(webhook) + [Timestamp.millis(webhook.updatedAt), webhook.id.text])
             if db.changesCount == 0 { throw StoreError.notFound }
             // The circuit is the dispatcher's to move; an update only closes it, on a revival.
             if webhook.isActive && webhook.circuit == .closed {
@@ -59,14 +59,15 @@ extension SQLiteStore: WebhookStore {
                     """, arguments: [reason, Timestamp.millis(date), id.text])
             let disabled = db.changesCount > 0
             return try Row.fetchOne(db, sql: "SELECT * FROM webhooks WHERE id = ?", arguments: [id.text])
-                .map { (try Webhook(row: $0), disabled) }
+                .map { (try Webhook(row: $0, box: secretBox), disabled) }
         }
     }
 
     public func webhook(id: UUID) async throws -> Webhook? {
         try pointRead { db in
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM webhooks WHERE id = ?"), arguments: [id.text]).map(
-                Webhook.init(row:))
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM webhooks WHERE id = ?"), arguments: [id.text]).map {
+                try Webhook(row: $0, box: secretBox)
+            }
         }
     }
 
@@ -123,16 +124,61 @@ extension SQLiteStore: WebhookStore {
                 db, sql: "SELECT * FROM webhooks \(filter) ORDER BY created_at, id LIMIT ? OFFSET ?",
                 arguments: arguments + [query.page.limit, query.page.offset])
             return Page(
-                items: try rows.map(Webhook.init(row:)), page: query.page.page, limit: query.page.limit, total: total)
+                items: try rows.map { try Webhook(row: $0, box: secretBox) }, page: query.page.page,
+                limit: query.page.limit, total: total)
+        }
+    }
+
+    public func sealingCensus() async throws -> SealingCensus {
+        try await pool.read { db in
+            var census = SealingCensus()
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT CASE WHEN substr(secrets, 1, ?) = ? THEN substr(secrets, ?, ?) END AS key_id, COUNT(*) AS n
+                    FROM webhooks GROUP BY key_id
+                    """,
+                arguments: [
+                    SecretBox.sealedPrefix.count, SecretBox.sealedPrefix, SecretBox.keyIdStart, SecretBox.keyIdLength,
+                ])
+            {
+                let count: Int = row["n"]
+                if let id: String = row["key_id"] { census.sealed[id] = count } else { census.clear = count }
+            }
+            return census
+        }
+    }
+
+    public func resealWebhooks(
+        after: UUID?, limit: Int, _ transform: @Sendable (UUID, SecretColumns) throws -> SecretColumns?
+    ) async throws -> (written: Int, last: UUID?) {
+        try await pool.write { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: "SELECT id, callback_url, headers, secrets FROM webhooks WHERE id > ? ORDER BY id LIMIT ?",
+                arguments: [after?.text ?? "", limit])
+            var written = 0
+            var last: UUID?
+            for row in rows {
+                let id = try row.uuid("id", table: "webhooks")
+                last = id
+                guard let columns = try transform(id, SecretColumns(row: row)) else { continue }
+                try db.execute(
+                    sql: "UPDATE webhooks SET callback_url = ?, headers = ?, secrets = ? WHERE id = ?",
+                    arguments: [columns.callbackURL, columns.headers, columns.secrets, id.text])
+                written += 1
+            }
+            return (written, last)
         }
     }
 
     /// The columns an update may change, in the order both statements list them.
-    static func mutableColumns(_ webhook: Webhook) -> StatementArguments {
-        [
-            webhook.propertyId?.text, webhook.isGlobal, webhook.dialect.rawValue, webhook.callbackURL,
-            webhook.eventMask.raw, webhook.requestParams.map(encodeMap), webhook.headers.map(encodeMap),
-            webhook.isActive, webhook.sendData, webhook.isProtected, encodeSecrets(webhook.secrets),
+    func mutableColumns(_ webhook: Webhook) -> StatementArguments {
+        let sealed = SecretColumns(webhook, box: secretBox)
+        return [
+            webhook.propertyId?.text, webhook.isGlobal, webhook.dialect.rawValue, sealed.callbackURL,
+            webhook.eventMask.raw, webhook.requestParams.map(Self.encodeMap), sealed.headers,
+            webhook.isActive, webhook.sendData, webhook.isProtected, sealed.secrets,
             webhook.disabledReason, webhook.retryPolicy?.json.encodedString(),
             webhook.failingSince.map(Timestamp.millis), webhook.octo?.json.encodedString(), webhook.receivesTestEvents,
             webhook.limits.maxInFlight, webhook.limits.rateLimit,
@@ -141,16 +187,5 @@ extension SQLiteStore: WebhookStore {
 
     static func encodeMap(_ map: [String: String]) -> String {
         JSONValue.object(map.mapValues { .string($0) }).encodedString()
-    }
-
-    static func encodeSecrets(_ secrets: [SigningSecret]) -> String {
-        JSONValue.array(
-            secrets.map { secret in
-                .object([
-                    "secret": .string(secret.value),
-                    "expires_at": secret.expiresAt.map { .int(Timestamp.millis($0)) } ?? .null,
-                ])
-            }
-        ).encodedString()
     }
 }

@@ -15,6 +15,8 @@ public struct SQLiteStore: HeraldStore, Sendable {
     let claimWindow = ClaimWindow()
     /// Concurrent ingests, committed together.
     let ingests: GroupCommit<IngestRequest, [IngestResult]>
+    /// Seals the secrets of webhooks as they are written and opens them as they are read.
+    public let secretBox: SecretBox
 
     /// How commits reach the disk.
     public enum Synchronous: String, Sendable, CaseIterable {
@@ -26,7 +28,7 @@ public struct SQLiteStore: HeraldStore, Sendable {
     }
 
     /// Opens (creating if needed) the database at `path`. Call ``migrate(from:)`` before use.
-    public init(path: String, synchronous: Synchronous = .full) throws {
+    public init(path: String, synchronous: Synchronous = .full, secretBox: SecretBox = .clear) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
@@ -39,10 +41,11 @@ public struct SQLiteStore: HeraldStore, Sendable {
         self.pool = pool
         self.work = work
         self.routes = routes
+        self.secretBox = secretBox
         ingests = GroupCommit(
             maxCost: Self.maxEventsPerCommit, capacity: Self.maxIngestsWaiting, cost: { $0.events.count }
         ) {
-            await Self.commit($0, pool: pool, routes: routes, work: work)
+            await Self.commit($0, pool: pool, routes: routes, work: work, box: secretBox)
         }
     }
 

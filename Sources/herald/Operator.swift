@@ -56,8 +56,7 @@ struct OperatorOptions: ParsableArguments {
         let logger = options.bootstrapLogging(defaultLevel: .warning)
         try options.requireExistingDatabase()
         do {
-            if options.isPostgres { return try await options.withPostgres(logger: logger) { try await body($0) } }
-            return try await body(try options.openStore(logger: logger))
+            return try await options.withStore(logger: logger, body)
         } catch let errors as ValidationErrors {
             throw StartUp.fail(
                 errors.details.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value.joined(separator: "; "))" }

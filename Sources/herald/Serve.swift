@@ -46,12 +46,14 @@ struct Serve: AsyncParsableCommand {
             // Migrations and the first key with a short-lived client; the served store's client
             // runs among the application's services.
             try await store.withPostgres(logger: logger) {
+                try await Secrets.checkAtStart($0, logger: logger)
                 try await announceAdminKey(in: $0, seed: adminKey, logger: logger)
             }
-            let database = PostgresStore(client: try PostgresStore.client(url: store.location), logger: logger)
+            let database = try store.servedPostgres(logger: logger)
             try await buildApplication(store: database, configuration: configuration, logger: logger).runService()
         } else {
             let database = try store.openStore(logger: logger)
+            try await Secrets.checkAtStart(database, logger: logger)
             try await announceAdminKey(in: database, seed: adminKey, logger: logger)
             try await buildApplication(store: database, configuration: configuration, logger: logger).runService()
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HeraldCore
 import HeraldPostgres
 import HeraldSQLite
 import HeraldServer
@@ -13,6 +14,8 @@ struct StoreOptions {
     /// The log level given; nil when none was (each command has its own default).
     let level: Logger.Level?
     let json: Bool
+    /// The keys webhooks' secrets are sealed and opened with.
+    let secretBox: SecretBox
 
     init(_ settings: SettingsReader) throws {
         location = try settings.text(HeraldSettings.database) ?? "herald.sqlite"
@@ -26,6 +29,23 @@ struct StoreOptions {
             SQLiteStore.Synchronous(rawValue: try settings.text(HeraldSettings.sqliteSynchronous) ?? "") ?? .full
         level = (try settings.givenText(HeraldSettings.logLevel)).flatMap(Logger.Level.init(rawValue:))
         json = try settings.text(HeraldSettings.logFormat) == "json"
+        secretBox = try Self.secretBox(
+            current: try settings.text(HeraldSettings.encryptionKey),
+            previous: try settings.text(HeraldSettings.previousEncryptionKeys))
+    }
+
+    static func secretBox(current: String?, previous: String?) throws -> SecretBox {
+        func key(_ text: String, _ variable: String) throws -> SecretBox.Key {
+            do {
+                return try SecretBox.Key(base64: text)
+            } catch {
+                throw StartUp.fail("\(variable) \(error)")
+            }
+        }
+        let previous = try (previous ?? "").split(separator: ",").map {
+            try key(String($0), "a key of HERALD_PREVIOUS_ENCRYPTION_KEYS")
+        }
+        return SecretBox(current: try current.map { try key($0, "HERALD_ENCRYPTION_KEY") }, previous: previous)
     }
 
     /// The scheme of a `scheme://...` location (lower-cased); nil for a plain path.
@@ -71,11 +91,17 @@ struct StoreOptions {
         return try await withThrowingTaskGroup(of: Void.self, returning: T.self) { group in
             group.addTask { await client.run() }
             defer { group.cancelAll() }
-            let store = PostgresStore(client: client, logger: logger)
+            let store = PostgresStore(client: client, logger: logger, secretBox: secretBox)
             let applied = try await store.migrate(from: try migrationsDirectory(backend: "postgres"))
             for name in applied { logger.info("applied migration", metadata: ["migration": "\(name)"]) }
             return try await body(store)
         }
+    }
+
+    /// Opens the configured store (applying pending migrations) and runs `body` on it.
+    func withStore<T: Sendable>(logger: Logger, _ body: (any HeraldStore) async throws -> T) async throws -> T {
+        if isPostgres { return try await withPostgres(logger: logger) { try await body($0) } }
+        return try await body(try openStore(logger: logger))
     }
 
     /// Refuses a SQLite path with no database there, for commands that work on an existing one: a
@@ -86,8 +112,13 @@ struct StoreOptions {
             "no database at \(databasePath); give --database (or HERALD_DATABASE_URL), or make it with herald migrate")
     }
 
+    /// The PostgreSQL store a server runs on: its client's pool runs among the server's services.
+    func servedPostgres(logger: Logger) throws -> PostgresStore {
+        PostgresStore(client: try PostgresStore.client(url: location), logger: logger, secretBox: secretBox)
+    }
+
     func openStore(logger: Logger) throws -> SQLiteStore {
-        let store = try SQLiteStore(path: databasePath, synchronous: synchronous)
+        let store = try SQLiteStore(path: databasePath, synchronous: synchronous, secretBox: secretBox)
         let applied = try store.migrate(from: try migrationsDirectory(backend: "sqlite"))
         for name in applied { logger.info("applied migration", metadata: ["migration": "\(name)"]) }
         return store

@@ -122,4 +122,77 @@ import Testing
         let never = try await Self.herald(["purge", "--retention-days", "0", "--database", path])
         #expect(never.status == 1)
     }
+
+    /// A database with one webhook in clear, made by the current code as an older Herald would have.
+    func databaseWithAWebhookInClear(_ directory: URL) async throws -> (path: String, webhook: Webhook) {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let path = directory.appendingPathComponent("herald.sqlite").path
+        let store = try SQLiteStore(path: path)
+        try store.migrate(from: TestHerald.migrations)
+        let now = Timestamp.now()
+        let tenant = Tenant(name: "Acme", createdAt: now)
+        try await store.insertTenant(tenant)
+        let webhook = Webhook(
+            tenantId: tenant.id, propertyId: nil, isGlobal: true, callbackURL: "https://u:hunter2@8.8.8.8/h",
+            eventMask: try EventMask(parsing: "*"), headers: ["X-Token": "header-token"],
+            secrets: [SigningSecret(value: KeyMaterial.newSigningSecret())], createdAt: now, updatedAt: now)
+        try await store.insertWebhook(webhook)
+        return (path, webhook)
+    }
+
+    /// The operator's path to sealing: a key, `herald secrets rotate-key`, and a server that will
+    /// not start without the key that sealed the database.
+    @Test func rotateKeySealsAClearDatabaseAndServeRefusesToStartWithoutItsKey() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("herald-seal-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (path, webhook) = try await databaseWithAWebhookInClear(directory)
+        let key = SecretBox.Key.generate()
+
+        let refused = try await Self.herald(["secrets", "rotate-key", "--database", path])
+        #expect(refused.status == 1)
+        #expect(refused.errors.contains("HERALD_ENCRYPTION_KEY is not set"))
+        let weak = try await Self.herald(
+            ["secrets", "rotate-key", "--database", path], environment: ["HERALD_ENCRYPTION_KEY": "c2hvcnQ="])
+        #expect(weak.status == 1)
+        #expect(
+            weak.errors
+                == "herald: HERALD_ENCRYPTION_KEY decodes to 5 bytes, not 32; use 32 random bytes in base64, e.g. `openssl rand -base64 32`\n"
+        )
+
+        let rotated = try await Self.herald(
+            ["secrets", "rotate-key", "--database", path], environment: ["HERALD_ENCRYPTION_KEY": key])
+        #expect(rotated.status == 0, "\(rotated.errors)")
+        let id = try SecretBox.Key(base64: key).id
+        #expect(rotated.output.hasPrefix("re-sealed 1 webhooks; all 1 are now sealed with key \(id)"))
+        let raw = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect(raw.range(of: Data("header-token".utf8)) == nil)
+        #expect(raw.range(of: Data(webhook.secrets[0].value.utf8)) == nil)
+        let sealed = try SQLiteStore(path: path, secretBox: SecretBox(current: try SecretBox.Key(base64: key)))
+        #expect(try await sealed.webhook(id: webhook.id) == webhook)
+
+        let keyless = try await Self.herald(["serve", "--port", "0", "--database", path])
+        #expect(keyless.status == 1)
+        #expect(keyless.errors.contains("1 with key \(id)"))
+        #expect(keyless.errors.contains("set HERALD_ENCRYPTION_KEY or HERALD_PREVIOUS_ENCRYPTION_KEYS"))
+    }
+
+    @Test func serveWarnsWhenSecretsAreStoredInClear() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("herald-clear-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (path, _) = try await databaseWithAWebhookInClear(directory)
+        let keyless = try HeraldProcess(database: path, adminKey: nil)
+        try await keyless.waitUntilReady()
+        let log = try String(contentsOf: keyless.log, encoding: .utf8)
+        keyless.stop()
+        #expect(log.contains("HERALD_ENCRYPTION_KEY is not set"))
+
+        let key = SecretBox.Key.generate()
+        let keyed = try HeraldProcess(
+            database: path, adminKey: nil, environment: ["HERALD_ENCRYPTION_KEY": key])
+        try await keyed.waitUntilReady()
+        let keyedLog = try String(contentsOf: keyed.log, encoding: .utf8)
+        keyed.stop()
+        #expect(!keyedLog.contains("HERALD_ENCRYPTION_KEY is not set"))
+        #expect(keyedLog.contains("run `herald secrets rotate-key`"))
+    }
 }

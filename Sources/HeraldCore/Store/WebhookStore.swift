@@ -15,6 +15,38 @@ public protocol WebhookStore: Sendable {
     func listWebhooks(_ query: WebhookQuery) async throws -> Page<Webhook>
     /// How many webhooks `tenantId` has, of either dialect (its quota counts them).
     func webhookCount(tenantId: UUID) async throws -> Int
+
+    /// The keys this store seals secrets with and opens them by (``SecretColumns``).
+    var secretBox: SecretBox { get }
+    /// How many webhooks are sealed with each key, and how many are in clear.
+    func sealingCensus() async throws -> SealingCensus
+    /// Reads the secret columns of up to `limit` webhooks after `after` in id order and writes back
+    /// what `transform` returns for each (nil leaves a row as it is), in one transaction, so that a
+    /// concurrent change to a webhook is neither lost nor overwritten. Returns how many rows it wrote
+    /// and the last id it read (nil when there was none).
+    func resealWebhooks(
+        after: UUID?, limit: Int, _ transform: @Sendable (UUID, SecretColumns) throws -> SecretColumns?
+    ) async throws -> (written: Int, last: UUID?)
+}
+
+extension WebhookStore {
+    /// Re-seals every webhook's secrets with the store's current key (or writes them in clear when
+    /// it has none), a batch at a time: `herald secrets rotate-key`. Rows already sealed with the
+    /// current key are left alone, so a run that stopped half-way can be started again. Returns how
+    /// many webhooks it re-sealed.
+    public func resealAllWebhooks(batch: Int = 500) async throws -> Int {
+        let box = secretBox
+        var after: UUID?
+        var total = 0
+        while true {
+            let (written, last) = try await resealWebhooks(after: after, limit: batch) { id, columns in
+                try columns.resealed(webhookId: id, box: box)
+            }
+            total += written
+            guard let last else { return total }
+            after = last
+        }
+    }
 }
 
 /// Which webhooks a list shows: the caller's reach first, then the `filter[...]` parameters.

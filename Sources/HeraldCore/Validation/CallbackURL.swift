@@ -58,6 +58,14 @@ public enum CallbackURL {
         return components.string ?? text
     }
 
+    /// Whether the URL carries what may be a credential: a user, a password or a query string
+    /// (`?token=`). A store seals such a URL when it has a key (``SecretColumns``).
+    public static func carriesCredentials(_ text: String) -> Bool {
+        guard let components = URLComponents(string: text) else { return true }
+        return components.percentEncodedUser != nil || components.percentEncodedPassword != nil
+            || components.percentEncodedQuery != nil
+    }
+
     /// What ``masked(_:)`` puts in place of a secret.
     public static let mask = "****"
 

@@ -19,6 +19,17 @@ public enum HeraldSettings {
         ["sqliteSynchronous"], .choice(["full", "normal"]), default: "full",
         help: "full: every commit is on disk before Herald answers, so a 202 survives a power cut. "
             + "normal: faster, survives a crash of Herald but a power cut may lose the last events answered 202.")
+    public static let encryptionKey = Setting(
+        ["encryptionKey"], .text, default: nil,
+        help: "32 random bytes in base64 (e.g. `openssl rand -base64 32`). Webhooks' signing secrets, custom headers "
+            + "and URLs carrying credentials are sealed with it (AES-256-GCM) in the database; without it they are "
+            + "stored in clear and Herald warns at start.",
+        isSecret: true)
+    public static let previousEncryptionKeys = Setting(
+        ["previousEncryptionKeys"], .text, default: nil,
+        help: "Former HERALD_ENCRYPTION_KEY values, comma-separated: they open what they sealed (never seal) until "
+            + "`herald secrets rotate-key` has re-sealed every webhook with the current key.",
+        isSecret: true)
     public static let config = Setting(
         ["config"], .text, default: nil,
         help: "A JSON file of settings by key (e.g. {\"port\": 8080}); flags and variables take precedence.")
@@ -102,7 +113,9 @@ public enum HeraldSettings {
             + "OTEL_EXPORTER_OTLP_ENDPOINT) tracing is off. Other OTEL_* variables (sampler, batch delay) apply.")
 
     /// What every command that opens the database reads.
-    public static let store: [Setting] = [database, migrations, sqliteSynchronous, logLevel, logFormat, config]
+    public static let store: [Setting] = [
+        database, migrations, sqliteSynchronous, logLevel, logFormat, encryptionKey, previousEncryptionKeys, config,
+    ]
 
     /// What `herald serve` reads.
     public static let serve: [Setting] =

@@ -98,6 +98,26 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
         try await withDatabase { _, first, second in try await body(first, second) }
     }
 
+    /// Runs `body` on one fresh, migrated database, with a way to open stores on it that seal
+    /// secrets with the box given (as processes configured with different keys would).
+    func withSealingStores<T: Sendable>(
+        _ body: (_ open: @Sendable (SecretBox) throws -> any HeraldStore) async throws -> T
+    ) async throws -> T {
+        switch self {
+        case .sqlite:
+            try await withDatabase { path, _, _ in
+                try await body { box in try SQLiteStore(path: path, secretBox: box) }
+            }
+        case .postgres:
+            try await withDatabase { _, first, _ in
+                let client = (first as! PostgresStore).client
+                var logger = Logger(label: "herald-test-postgres")
+                logger.logLevel = .warning
+                return try await body { [logger] box in PostgresStore(client: client, logger: logger, secretBox: box) }
+            }
+        }
+    }
+
     /// ``withTwoStores(_:)``, also giving the database's location as `herald --database` takes it.
     func withDatabase<T: Sendable>(
         _ body: (String, any HeraldStore, any HeraldStore) async throws -> T
