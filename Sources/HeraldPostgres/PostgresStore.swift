@@ -40,19 +40,64 @@ public struct PostgresStore: HeraldStore, Sendable {
         [client, PostgresWakeListener(client: client, logger: logger, work: work)]
     }
 
+    /// What a `postgres://user:password@host:port/database?sslmode=…` URL says.
+    struct Location {
+        var host: String
+        var port: Int
+        var user: String
+        var password: String?
+        var database: String?
+        var tls: PostgresTLS
+
+        init(url: String) throws {
+            guard let components = URLComponents(string: url),
+                components.scheme == "postgres" || components.scheme == "postgresql", let host = components.host,
+                let user = components.user
+            else { throw PostgresURLError(url: url) }
+            let database = String(components.path.drop(while: { $0 == "/" }))
+            self.host = host
+            port = components.port ?? 5432
+            self.user = user.removingPercentEncoding ?? user
+            password = components.password?.removingPercentEncoding
+            self.database = database.isEmpty ? nil : database
+            tls = try PostgresTLS(url: components, host: host)
+        }
+    }
+
     /// A client for `postgres://user:password@host:port/database`.
     public static func client(url: String, maxConnections: Int = 20) throws -> PostgresClient {
-        guard let components = URLComponents(string: url),
-            components.scheme == "postgres" || components.scheme == "postgresql", let host = components.host,
-            let user = components.user
-        else { throw PostgresURLError(url: url) }
-        let database = String(components.path.drop(while: { $0 == "/" }))
+        let location = try Location(url: url)
         var configuration = PostgresClient.Configuration(
-            host: host, port: components.port ?? 5432, username: user.removingPercentEncoding ?? user,
-            password: components.password?.removingPercentEncoding, database: database.isEmpty ? nil : database,
-            tls: try PostgresTLS(url: components, host: host).configuration)
+            host: location.host, port: location.port, username: location.user, password: location.password,
+            database: location.database, tls: location.tls.configuration)
         configuration.options.maximumConnections = maxConnections
         return PostgresClient(configuration: configuration)
+    }
+
+    /// One connection made from `url`, not pooled: it fails at once, naming the cause, where the
+    /// pool keeps retrying a connection it cannot make (a refused TLS handshake, a wrong password,
+    /// a host that does not answer within 10 s). The caller closes it.
+    public static func connect(url: String, logger: Logger) async throws -> PostgresConnection {
+        let location = try Location(url: url)
+        let configuration = PostgresConnection.Configuration(
+            host: location.host, port: location.port, username: location.user, password: location.password,
+            database: location.database, tls: try location.tls.connectionConfiguration())
+        return try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
+    }
+
+    /// Connects once with `url` and closes; throws ``PostgresConnectError`` saying why it could not.
+    public static func checkConnection(url: String, logger: Logger) async throws {
+        let location = try Location(url: url)
+        do {
+            try await connect(url: url, logger: logger).close()
+        } catch let error as PSQLError {
+            var reason = "\(error.code)"
+            if let message = error.serverInfo?[.message] { reason += ": \(message)" }
+            if let underlying = error.underlying { reason += ": \(underlying)" }
+            throw PostgresConnectError(host: location.host, port: location.port, reason: reason)
+        } catch {
+            throw PostgresConnectError(host: location.host, port: location.port, reason: "\(error)")
+        }
     }
 
     /// Runs `body` in a transaction; an error from inside comes out as itself, not wrapped in
@@ -130,6 +175,14 @@ public struct PostgresStore: HeraldStore, Sendable {
 }
 
 extension PostgresClient: StoreCompanion {}
+
+/// Why Herald could not connect to PostgreSQL, without the URL's password.
+public struct PostgresConnectError: Error, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+    public var reason: String
+    public var description: String { "cannot connect to PostgreSQL at \(host):\(port): \(reason)" }
+}
 
 public struct PostgresURLError: Error, CustomStringConvertible {
     public var url: String

@@ -48,25 +48,36 @@ public struct PostgresTLS: Sendable, Equatable {
         return CIDR("127.0.0.0/8")!.contains(address) || CIDR("::1/128")!.contains(address)
     }
 
-    /// What PostgresNIO connects with.
-    public var configuration: PostgresClient.Configuration.TLS {
+    /// The TLS settings of the mode: nil for `disable`.
+    var tls: (settings: TLSConfiguration, required: Bool)? {
         var tls = TLSConfiguration.makeClientConfiguration()
         if let rootCertificate { tls.trustRoots = .file(rootCertificate) }
         switch mode {
         case .disable:
-            return .disable
+            return nil
         case .prefer:
             tls.certificateVerification = .none
-            return .prefer(tls)
+            return (tls, false)
         case .require:
             tls.certificateVerification = rootCertificate == nil ? .none : .noHostnameVerification
-            return .require(tls)
         case .verifyCA:
             tls.certificateVerification = .noHostnameVerification
-            return .require(tls)
         case .verifyFull:
             tls.certificateVerification = .fullVerification
-            return .require(tls)
         }
+        return (tls, true)
+    }
+
+    /// What PostgresNIO's pool connects with.
+    public var configuration: PostgresClient.Configuration.TLS {
+        guard let tls else { return .disable }
+        return tls.required ? .require(tls.settings) : .prefer(tls.settings)
+    }
+
+    /// What a single PostgresNIO connection connects with.
+    public func connectionConfiguration() throws -> PostgresConnection.Configuration.TLS {
+        guard let tls else { return .disable }
+        let context = try NIOSSLContext(configuration: tls.settings)
+        return tls.required ? .require(context) : .prefer(context)
     }
 }

@@ -87,6 +87,11 @@ struct StoreOptions {
     /// Connects to PostgreSQL with a client of its own that runs until `body` returns, and applies
     /// pending migrations first.
     func withPostgres<T: Sendable>(logger: Logger, _ body: (PostgresStore) async throws -> T) async throws -> T {
+        do {
+            try await PostgresStore.checkConnection(url: location, logger: logger)
+        } catch let error as PostgresConnectError {
+            throw StartUp.fail(error.description)
+        }
         let client = try PostgresStore.client(url: location)
         return try await withThrowingTaskGroup(of: Void.self, returning: T.self) { group in
             group.addTask { await client.run() }
