@@ -126,6 +126,11 @@ public final class Dispatcher<Queue: DeliveryQueue>: Service, Sendable {
                     } catch {
                         logger.error("claiming deliveries failed", metadata: ["error": "\(error)"])
                     }
+                    for webhook in claim.unreadable {
+                        logger.error(
+                            "a webhook's secrets do not open with this process's keys; its deliveries wait for their lease to end",
+                            metadata: ["webhook": "\(webhook.id.text)", "error": "\(webhook.reason)"])
+                    }
                 }
                 for job in claim.jobs {
                     let tenant = job.tenant.id

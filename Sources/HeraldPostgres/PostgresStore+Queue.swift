@@ -106,14 +106,16 @@ extension PostgresStore: DeliveryQueue {
             return (deliveries, again ? request.now : [later, plan.wakeAt].compactMap { $0 }.min())
         }
         guard !deliveries.isEmpty else { return Claim(jobs: [], wakeAt: wakeAt) }
+        let (webhooks, unreadable) = try UnreadableWebhook.partition(
+            try await byId("webhooks", Array(Set(deliveries.map(\.webhookId)))) { row in
+                Result { try Webhook(postgres: row, box: secretBox) }
+            })
         let jobs = DispatchJob.assemble(
             deliveries,
             events: try await byId("events", Array(Set(deliveries.map(\.eventId))), Event.init(postgres:)),
-            webhooks: try await byId("webhooks", Array(Set(deliveries.map(\.webhookId)))) {
-                try Webhook(postgres: $0, box: secretBox)
-            },
+            webhooks: webhooks,
             tenants: try await byId("tenants", Array(Set(deliveries.map(\.tenantId))), Tenant.init(postgres:)))
-        return Claim(jobs: jobs, wakeAt: wakeAt)
+        return Claim(jobs: jobs, wakeAt: wakeAt, unreadable: unreadable)
     }
 
     /// Up to `limit` endpoints with pending deliveries, in id order after `after` (empty: from the start).

@@ -69,7 +69,7 @@ extension Webhook {
         self.init(
             id: id, tenantId: try row.value("tenant_id"), propertyId: try row.value("property_id"),
             isGlobal: try row.value("is_global"), dialect: dialect, callbackURL: opened.callbackURL,
-            eventMask: mask, requestParams: try row.stringMap("request_params"), headers: opened.headers,
+            eventMask: mask, requestParams: opened.requestParams, headers: opened.headers,
             isActive: try row.value("is_active"), sendData: try row.value("send_data"),
             isProtected: try row.value("protected"), secrets: opened.secrets,
             disabledReason: try row.value("disabled_reason"),
@@ -86,8 +86,8 @@ extension Webhook {
 extension SecretColumns {
     init(postgres row: PostgresRandomAccessRow) throws {
         self.init(
-            callbackURL: try row.value("callback_url"), headers: try row.value("headers"),
-            secrets: try row.value("secrets"))
+            callbackURL: try row.value("callback_url"), requestParams: try row.value("request_params"),
+            headers: try row.value("headers"), secrets: try row.value("secrets"))
     }
 }
 

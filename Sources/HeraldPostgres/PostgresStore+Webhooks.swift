@@ -25,7 +25,7 @@ extension PostgresStore: WebhookStore {
                 headers, is_active, send_data, protected, secrets, disabled_reason, retry_policy, failing_since, octo,
                 receives_test_events, max_in_flight, rate_limit, created_at, updated_at)
             VALUES (\(webhook.id), \(webhook.tenantId), \(webhook.propertyId), \(webhook.isGlobal), \(c.dialect),
-                \(c.sealed.callbackURL), \(c.mask), \(c.requestParams), \(c.sealed.headers), \(webhook.isActive),
+                \(c.sealed.callbackURL), \(c.mask), \(c.sealed.requestParams), \(c.sealed.headers), \(webhook.isActive),
                 \(webhook.sendData), \(webhook.isProtected), \(c.sealed.secrets), \(webhook.disabledReason), \(c.retryPolicy),
                 \(c.failingSince), \(c.octo), \(webhook.receivesTestEvents), \(webhook.limits.maxInFlight),
                 \(webhook.limits.rateLimit), \(Timestamp.millis(webhook.createdAt)),
@@ -38,7 +38,7 @@ extension PostgresStore: WebhookStore {
         let rows = try await client.query(
             """
             UPDATE webhooks SET property_id = \(webhook.propertyId), is_global = \(webhook.isGlobal), dialect = \(c.dialect),
-                callback_url = \(c.sealed.callbackURL), event_mask = \(c.mask), request_params = \(c.requestParams),
+                callback_url = \(c.sealed.callbackURL), event_mask = \(c.mask), request_params = \(c.sealed.requestParams),
                 headers = \(c.sealed.headers), is_active = \(webhook.isActive), send_data = \(webhook.sendData),
                 protected = \(webhook.isProtected), secrets = \(c.sealed.secrets), disabled_reason = \(webhook.disabledReason),
                 retry_policy = \(c.retryPolicy), failing_since = \(c.failingSince), octo = \(c.octo),
@@ -121,16 +121,10 @@ extension PostgresStore: WebhookStore {
     }
 
     public func sealingCensus() async throws -> SealingCensus {
-        let prefix = SecretBox.sealedPrefix
         var census = SealingCensus()
-        for (id, count) in try await client.query(
-            """
-            SELECT CASE WHEN substr(secrets, 1, \(prefix.count)::int) = \(prefix)
-                THEN substr(secrets, \(SecretBox.keyIdStart)::int, \(SecretBox.keyIdLength)::int) END AS key_id,
-                COUNT(*) AS n
-            FROM webhooks GROUP BY key_id
-            """, logger: logger
-        ).all({ (try $0.value("key_id", as: String?.self), try $0.value("n", as: Int64.self)) }) {
+        for (id, count) in try await client.query(PostgresQuery(unsafeSQL: SealingCensus.query), logger: logger).all({
+            (try $0.value("key_id", as: String?.self), try $0.value("n", as: Int64.self))
+        }) {
             if let id { census.sealed[id] = Int(count) } else { census.clear = Int(count) }
         }
         return census
@@ -141,20 +135,25 @@ extension PostgresStore: WebhookStore {
     ) async throws -> (written: Int, last: UUID?) {
         let logger = self.logger
         return try await transaction { connection in
-            // Locked until the commit: a concurrent update waits rather than being overwritten.
+            // The URL is the same once opened: matching need not hear of it (migration 0008), and
+            // no tenant row is locked, so nothing waits on what a settle holds.
+            try await connection.query("SET LOCAL herald.resealing = 'on'", logger: logger)
+            // Rows another transaction holds are skipped, never waited for: a later pass takes them.
+            let range = after.map { "WHERE id > '\($0.text)'" } ?? ""
             let rows = try await connection.query(
-                """
-                SELECT id, callback_url, headers, secrets FROM webhooks
-                WHERE \(after == nil) OR id > \(after ?? UUID()) ORDER BY id LIMIT \(limit) FOR UPDATE
-                """, logger: logger
+                PostgresQuery(
+                    unsafeSQL: """
+                        SELECT id, callback_url, request_params, headers, secrets FROM webhooks \(range)
+                        ORDER BY id LIMIT \(max(1, limit)) FOR UPDATE SKIP LOCKED
+                        """), logger: logger
             ).all { (try $0.value("id", as: UUID.self), try SecretColumns(postgres: $0)) }
             var written = 0
             for (id, columns) in rows {
                 guard let sealed = try transform(id, columns) else { continue }
                 try await connection.query(
                     """
-                    UPDATE webhooks SET callback_url = \(sealed.callbackURL), headers = \(sealed.headers),
-                        secrets = \(sealed.secrets)
+                    UPDATE webhooks SET callback_url = \(sealed.callbackURL), request_params = \(sealed.requestParams),
+                        headers = \(sealed.headers), secrets = \(sealed.secrets)
                     WHERE id = \(id)
                     """, logger: logger)
                 written += 1
@@ -167,8 +166,7 @@ extension PostgresStore: WebhookStore {
     struct Columns {
         var dialect: String
         var mask: String
-        var requestParams: String?
-        /// The URL, the headers and the signing secrets, sealed.
+        /// The URL, the request params, the headers and the signing secrets, sealed.
         var sealed: SecretColumns
         var retryPolicy: String?
         var failingSince: Int64?
@@ -177,9 +175,6 @@ extension PostgresStore: WebhookStore {
         init(_ webhook: Webhook, box: SecretBox) {
             dialect = webhook.dialect.rawValue
             mask = webhook.eventMask.raw
-            requestParams = webhook.requestParams.map {
-                JSONValue.object($0.mapValues(JSONValue.string)).encodedString()
-            }
             sealed = SecretColumns(webhook, box: box)
             retryPolicy = webhook.retryPolicy?.json.encodedString()
             failingSince = webhook.failingSince.map(Timestamp.millis)

@@ -79,15 +79,18 @@ extension SQLiteStore: DeliveryQueue {
                 ? request.now : [later, plan.wakeAt].compactMap { $0 }.min()
             guard !ids.isEmpty else { return Claim(jobs: [], wakeAt: wakeAt) }
             let deliveries = try Self.fetch(db, table: "deliveries", ids: ids).map(Delivery.init(row:))
+            let (webhooks, unreadable) = try UnreadableWebhook.partition(
+                try Self.fetch(db, table: "webhooks", ids: Set(deliveries.map(\.webhookId.text))).map { row in
+                    Result { try Webhook(row: row, box: secretBox) }
+                })
             let jobs = DispatchJob.assemble(
                 deliveries,
                 events: try Self.fetch(db, table: "events", ids: Set(deliveries.map(\.eventId.text))).map(
                     Event.init(row:)),
-                webhooks: try Self.fetch(db, table: "webhooks", ids: Set(deliveries.map(\.webhookId.text)))
-                    .map { try Webhook(row: $0, box: secretBox) },
+                webhooks: webhooks,
                 tenants: try Self.fetch(db, table: "tenants", ids: Set(deliveries.map(\.tenantId.text)))
                     .map(Tenant.init(row:)))
-            return Claim(jobs: jobs, wakeAt: wakeAt)
+            return Claim(jobs: jobs, wakeAt: wakeAt, unreadable: unreadable)
         }
     }
 

@@ -84,7 +84,7 @@ extension Webhook {
             dialect: dialect,
             callbackURL: opened.callbackURL,
             eventMask: mask,
-            requestParams: row.stringMap("request_params"),
+            requestParams: opened.requestParams,
             headers: opened.headers,
             isActive: row["is_active"],
             sendData: row["send_data"],
@@ -173,7 +173,9 @@ extension DeliveryAttempt {
 
 extension SecretColumns {
     init(row: Row) {
-        self.init(callbackURL: row["callback_url"], headers: row["headers"], secrets: row["secrets"])
+        self.init(
+            callbackURL: row["callback_url"], requestParams: row["request_params"], headers: row["headers"],
+            secrets: row["secrets"])
     }
 }
 

@@ -132,16 +132,7 @@ extension SQLiteStore: WebhookStore {
     public func sealingCensus() async throws -> SealingCensus {
         try await pool.read { db in
             var census = SealingCensus()
-            for row in try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT CASE WHEN substr(secrets, 1, ?) = ? THEN substr(secrets, ?, ?) END AS key_id, COUNT(*) AS n
-                    FROM webhooks GROUP BY key_id
-                    """,
-                arguments: [
-                    SecretBox.sealedPrefix.count, SecretBox.sealedPrefix, SecretBox.keyIdStart, SecretBox.keyIdLength,
-                ])
-            {
+            for row in try Row.fetchAll(db, sql: SealingCensus.query) {
                 let count: Int = row["n"]
                 if let id: String = row["key_id"] { census.sealed[id] = count } else { census.clear = count }
             }
@@ -152,10 +143,16 @@ extension SQLiteStore: WebhookStore {
     public func resealWebhooks(
         after: UUID?, limit: Int, _ transform: @Sendable (UUID, SecretColumns) throws -> SecretColumns?
     ) async throws -> (written: Int, last: UUID?) {
-        try await pool.write { db in
+        let result: (written: Int, last: UUID?) = try await pool.write { db in
+            // What a row held before is zeroed where it lay, not left in a free cell or page.
+            try db.execute(sql: "PRAGMA secure_delete = ON")
+            defer { try? db.execute(sql: "PRAGMA secure_delete = OFF") }
             let rows = try Row.fetchAll(
                 db,
-                sql: "SELECT id, callback_url, headers, secrets FROM webhooks WHERE id > ? ORDER BY id LIMIT ?",
+                sql: """
+                    SELECT id, callback_url, request_params, headers, secrets FROM webhooks WHERE id > ? ORDER BY id
+                    LIMIT ?
+                    """,
                 arguments: [after?.text ?? "", limit])
             var written = 0
             var last: UUID?
@@ -164,12 +161,17 @@ extension SQLiteStore: WebhookStore {
                 last = id
                 guard let columns = try transform(id, SecretColumns(row: row)) else { continue }
                 try db.execute(
-                    sql: "UPDATE webhooks SET callback_url = ?, headers = ?, secrets = ? WHERE id = ?",
-                    arguments: [columns.callbackURL, columns.headers, columns.secrets, id.text])
+                    sql:
+                        "UPDATE webhooks SET callback_url = ?, request_params = ?, headers = ?, secrets = ? WHERE id = ?",
+                    arguments: [columns.callbackURL, columns.requestParams, columns.headers, columns.secrets, id.text])
                 written += 1
             }
             return (written, last)
         }
+        // The last batch: the pages copied into the database file, the log emptied, so that no
+        // earlier image of a row stays in the write-ahead log (as far as readers let it).
+        if result.last == nil { _ = try? await pool.writeWithoutTransaction { try $0.checkpoint(.truncate) } }
+        return result
     }
 
     /// The columns an update may change, in the order both statements list them.
@@ -177,15 +179,11 @@ extension SQLiteStore: WebhookStore {
         let sealed = SecretColumns(webhook, box: secretBox)
         return [
             webhook.propertyId?.text, webhook.isGlobal, webhook.dialect.rawValue, sealed.callbackURL,
-            webhook.eventMask.raw, webhook.requestParams.map(Self.encodeMap), sealed.headers,
+            webhook.eventMask.raw, sealed.requestParams, sealed.headers,
             webhook.isActive, webhook.sendData, webhook.isProtected, sealed.secrets,
             webhook.disabledReason, webhook.retryPolicy?.json.encodedString(),
             webhook.failingSince.map(Timestamp.millis), webhook.octo?.json.encodedString(), webhook.receivesTestEvents,
             webhook.limits.maxInFlight, webhook.limits.rateLimit,
         ]
-    }
-
-    static func encodeMap(_ map: [String: String]) -> String {
-        JSONValue.object(map.mapValues { .string($0) }).encodedString()
     }
 }

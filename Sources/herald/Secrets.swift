@@ -49,12 +49,18 @@ struct Secrets: AsyncParsableCommand {
             let box = store.secretBox
             let (written, census) = try await store.withStore(logger: logger) { database in
                 try await Secrets.refuseUnopenable(database)
-                return (try await database.resealAllWebhooks(), try await database.sealingCensus())
+                return try await database.resealAllWebhooks()
             }
             let target = box.current.map { "sealed with key \($0.id)" } ?? "in clear"
-            print(
-                "re-sealed \(written) webhooks; all \(census.sealed.values.reduce(census.clear, +)) are now \(target)")
-            if box.current != nil, census.stale(for: box) == 0, !box.keyIds.subtracting([box.current!.id]).isEmpty {
+            let stale = census.stale(for: box)
+            guard stale == 0 else {
+                // A process still sealing with another key (or none) wrote them meanwhile.
+                throw StartUp.fail(
+                    "re-sealed \(written) webhooks, but \(stale) are still not \(target): a running Herald seals "
+                        + "with another key; give every process HERALD_ENCRYPTION_KEY and run this again")
+            }
+            print("re-sealed \(written) webhooks; every webhook is now \(target)")
+            if let current = box.current, !box.keyIds.subtracting([current.id]).isEmpty {
                 print("HERALD_PREVIOUS_ENCRYPTION_KEYS is no longer needed by this database")
             }
         }
@@ -77,6 +83,13 @@ struct Secrets: AsyncParsableCommand {
         try await refuseUnopenable(store)
         let box = store.secretBox
         guard box.current != nil else {
+            // Previous keys without a current one: a move back to clear, under way.
+            if !box.keyIds.isEmpty {
+                logger.warning(
+                    "no HERALD_ENCRYPTION_KEY: webhooks are written in clear; HERALD_PREVIOUS_ENCRYPTION_KEYS only opens what it sealed"
+                )
+                return
+            }
             logger.warning(
                 "HERALD_ENCRYPTION_KEY is not set: webhooks' signing secrets, headers and credentials are stored in clear; set it (openssl rand -base64 32) and run `herald secrets rotate-key`"
             )

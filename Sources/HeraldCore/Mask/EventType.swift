@@ -15,7 +15,7 @@ public struct EventType: Sendable {
         if group == "herald" {
             return [
                 "webhook_id": "227d4b09-7eef-4c7e-bc72-44c0c40b5299",
-                "callback_url": "https://user:****@hooks.example.com/h",
+                "callback_url": "https://hooks.example.com",
                 "reason": "410 Gone", "at": "2026-11-26T10:00:00.000000Z",
             ]
         }
@@ -122,7 +122,7 @@ public enum OperationalEvents {
             tenantId: webhook.tenantId, propertyId: webhook.propertyId, name: name,
             payload: [
                 "webhook_id": .string(webhook.id.text),
-                "callback_url": .string(CallbackURL.masked(webhook.callbackURL)),
+                "callback_url": .string(CallbackURL.origin(webhook.callbackURL)),
                 "reason": .string(reason), "at": .string(Timestamp.iso(date)),
             ],
             occurredAt: date, createdAt: date)

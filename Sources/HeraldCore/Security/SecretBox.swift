@@ -15,27 +15,36 @@ import Foundation
 public struct SecretBox: Sendable {
     /// One AES-256 key and its id.
     public struct Key: Sendable {
-        /// 16 hex digits of an HMAC of a fixed label under the key.
+        /// 16 hex digits of a value derived from the key (HKDF, its own label): it names the key
+        /// without revealing anything of the key that seals.
         public let id: String
         let key: Material
 
         /// A key from 32 bytes in base64 (standard or URL-safe alphabet, padding optional).
         public init(base64 text: String) throws(KeyProblem) {
-            var normalized = text.trimmingCharacters(in: .whitespaces)
+            var normalized = text.trimmingCharacters(in: .whitespacesAndNewlines)
                 .replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
             normalized += String(repeating: "=", count: (4 - normalized.count % 4) % 4)
             guard let bytes = Data(base64Encoded: normalized) else { throw .notBase64 }
             guard bytes.count == 32 else { throw .length(bytes.count) }
-            // Random bytes have about 30 distinct values in 32; a key of a few repeated bytes was typed, not drawn.
-            guard Set(bytes).count >= 16 else { throw .lowVariety }
+            // Random bytes have about 30 distinct values in 32, and are all printable one time in 10^14:
+            // a key of a few repeated bytes, or a passphrase in base64, was typed, not drawn.
+            guard Set(bytes).count >= 16, !bytes.allSatisfy({ (0x20...0x7E).contains($0) }) else {
+                throw .lowVariety
+            }
             self.init(SymmetricKey(data: bytes))
         }
 
+        /// Two keys derived from the operator's, one for sealing and one for the id, so the id is
+        /// computed with no key that encrypts.
         init(_ key: SymmetricKey) {
-            self.key = Material(key)
-            let code = HMAC<SHA256>.authenticationCode(for: Data("herald sealing key id".utf8), using: key)
+            func derive(_ label: String, _ count: Int) -> SymmetricKey {
+                HKDF<SHA256>.deriveKey(
+                    inputKeyMaterial: key, info: Data(label.utf8), outputByteCount: count)
+            }
+            self.key = Material(derive("herald sealing v1", 32))
             var digits: [UInt8] = []
-            Hex.append(Data(code).prefix(8), to: &digits)
+            derive("herald key id v1", 8).withUnsafeBytes { Hex.append($0, to: &digits) }
             id = String(decoding: digits, as: UTF8.self)
         }
 
@@ -63,7 +72,7 @@ public struct SecretBox: Sendable {
             return switch self {
             case .notBase64: "is not base64; \(make)"
             case .length(let count): "decodes to \(count) bytes, not 32; \(make)"
-            case .lowVariety: "has too few distinct bytes to be random; \(make)"
+            case .lowVariety: "is not random (too few distinct bytes, or a passphrase); \(make)"
             }
         }
     }
@@ -163,9 +172,25 @@ public struct SealingCensus: Sendable, Equatable {
         sealed.filter { !box.keyIds.contains($0.key) }
     }
 
-    /// Webhooks that `herald secrets rotate-key` would re-seal (clear ones only with a key to seal with).
+    /// Webhooks that `herald secrets rotate-key` would re-seal with `box`: those with a value
+    /// sealed with another key, or in clear when `box` has a key (at most: a webhook may count
+    /// under two keys).
     public func stale(for box: SecretBox) -> Int {
-        guard let current = box.current else { return 0 }
-        return sealed.filter { $0.key != current.id }.values.reduce(0, +) + clear
+        sealed.filter { $0.key != box.current?.id }.values.reduce(0, +) + (box.current == nil ? 0 : clear)
     }
+
+    /// The statement both stores count with: webhooks by the key id of each of their secret
+    /// columns' values (NULL for a value in clear; absent values not counted). The prefix and
+    /// positions are constants of this type, never input.
+    public static let query: String = {
+        let prefix = SecretBox.sealedPrefix
+        let values = SecretColumns.names.map { "SELECT id, \($0) AS v FROM webhooks WHERE \($0) IS NOT NULL" }
+        return """
+            SELECT key_id, COUNT(DISTINCT id) AS n FROM (
+                SELECT id, CASE WHEN substr(v, 1, \(prefix.count)) = '\(prefix)'
+                    THEN substr(v, \(SecretBox.keyIdStart), \(SecretBox.keyIdLength)) END AS key_id
+                FROM (\(values.joined(separator: " UNION ALL "))) AS stored) AS keyed
+            GROUP BY key_id
+            """
+    }()
 }

@@ -53,10 +53,15 @@ public struct Claim: Sendable {
     /// The earliest time more may be claimed without a wake-up: a delivery or a lease coming due,
     /// a circuit's probe, a rate-limit slot. nil: nothing is scheduled.
     public var wakeAt: Date?
+    /// Webhooks of claimed deliveries whose secrets did not open (a key this process lacks): their
+    /// deliveries stay leased until the lease ends and are claimed again then, while every other
+    /// webhook's go out.
+    public var unreadable: [UnreadableWebhook]
 
-    public init(jobs: [DispatchJob], wakeAt: Date?) {
+    public init(jobs: [DispatchJob], wakeAt: Date?, unreadable: [UnreadableWebhook] = []) {
         self.jobs = jobs
         self.wakeAt = wakeAt
+        self.unreadable = unreadable
     }
 }
 

@@ -31,21 +31,29 @@ public protocol WebhookStore: Sendable {
 
 extension WebhookStore {
     /// Re-seals every webhook's secrets with the store's current key (or writes them in clear when
-    /// it has none), a batch at a time: `herald secrets rotate-key`. Rows already sealed with the
-    /// current key are left alone, so a run that stopped half-way can be started again. Returns how
-    /// many webhooks it re-sealed.
-    public func resealAllWebhooks(batch: Int = 500) async throws -> Int {
+    /// it has none), a batch a transaction: `herald secrets rotate-key`. Rows already sealed with
+    /// the current key are left alone, so a run that stopped can run again. A row another
+    /// transaction holds is skipped rather than waited for, and taken by a later pass (at most
+    /// `passes`). Returns how many webhooks it re-sealed, and the census afterwards.
+    public func resealAllWebhooks(batch: Int = 500, passes: Int = 5) async throws -> (
+        written: Int, census: SealingCensus
+    ) {
         let box = secretBox
-        var after: UUID?
         var total = 0
-        while true {
-            let (written, last) = try await resealWebhooks(after: after, limit: batch) { id, columns in
-                try columns.resealed(webhookId: id, box: box)
+        for _ in 0..<passes {
+            var after: UUID?
+            while true {
+                let (written, last) = try await resealWebhooks(after: after, limit: batch) { id, columns in
+                    try columns.resealed(webhookId: id, box: box)
+                }
+                total += written
+                guard let last else { break }
+                after = last
             }
-            total += written
-            guard let last else { return total }
-            after = last
+            let census = try await sealingCensus()
+            if census.stale(for: box) == 0 { return (total, census) }
         }
+        return (total, try await sealingCensus())
     }
 }
 

@@ -58,12 +58,13 @@ public enum CallbackURL {
         return components.string ?? text
     }
 
-    /// Whether the URL carries what may be a credential: a user, a password or a query string
-    /// (`?token=`). A store seals such a URL when it has a key (``SecretColumns``).
-    public static func carriesCredentials(_ text: String) -> Bool {
-        guard let components = URLComponents(string: text) else { return true }
-        return components.percentEncodedUser != nil || components.percentEncodedPassword != nil
-            || components.percentEncodedQuery != nil
+    /// The URL's scheme, host and port, and nothing that may hold a credential (user, path,
+    /// query): what events about a webhook name it by, since they are stored in clear.
+    public static func origin(_ text: String) -> String {
+        guard let components = URLComponents(string: text), let scheme = components.scheme,
+            let host = components.percentEncodedHost
+        else { return "" }
+        return "\(scheme)://\(host)" + (components.port.map { ":\($0)" } ?? "")
     }
 
     /// What ``masked(_:)`` puts in place of a secret.

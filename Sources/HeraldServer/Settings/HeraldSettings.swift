@@ -21,8 +21,8 @@ public enum HeraldSettings {
             + "normal: faster, survives a crash of Herald but a power cut may lose the last events answered 202.")
     public static let encryptionKey = Setting(
         ["encryptionKey"], .text, default: nil,
-        help: "32 random bytes in base64 (e.g. `openssl rand -base64 32`). Webhooks' signing secrets, custom headers "
-            + "and URLs carrying credentials are sealed with it (AES-256-GCM) in the database; without it they are "
+        help: "32 random bytes in base64 (e.g. `openssl rand -base64 32`). Webhooks' signing secrets, headers, "
+            + "request params and callback URLs are sealed with it (AES-256-GCM) in the database; without it they are "
             + "stored in clear and Herald warns at start.",
         isSecret: true)
     public static let previousEncryptionKeys = Setting(

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import HeraldCore
 import HeraldPostgres
 import HeraldSQLite
@@ -98,22 +99,51 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
         try await withDatabase { _, first, second in try await body(first, second) }
     }
 
-    /// Runs `body` on one fresh, migrated database, with a way to open stores on it that seal
-    /// secrets with the box given (as processes configured with different keys would).
-    func withSealingStores<T: Sendable>(
-        _ body: (_ open: @Sendable (SecretBox) throws -> any HeraldStore) async throws -> T
-    ) async throws -> T {
+    /// Opens stores on one database that seal with the box given (as processes configured with
+    /// different keys would), and reads the database's webhook columns as they are stored.
+    struct SealingDatabase: Sendable {
+        let open: @Sendable (SecretBox) throws -> any HeraldStore
+        /// Every value of the secret columns of every webhook, read with plain SQL.
+        let stored: @Sendable () async throws -> [String]
+    }
+
+    /// Runs `body` on one fresh, migrated database (``SealingDatabase``).
+    func withSealingDatabase<T: Sendable>(_ body: (SealingDatabase) async throws -> T) async throws -> T {
+        let columns = SecretColumns.names.joined(separator: ", ")
         switch self {
         case .sqlite:
-            try await withDatabase { path, _, _ in
-                try await body { box in try SQLiteStore(path: path, secretBox: box) }
+            return try await withDatabase { path, _, _ in
+                try await body(
+                    SealingDatabase(
+                        open: { box in try SQLiteStore(path: path, secretBox: box) },
+                        stored: {
+                            try DatabaseQueue(path: path).read { db in
+                                try Row.fetchAll(db, sql: "SELECT \(columns) FROM webhooks").flatMap { row in
+                                    SecretColumns.names.compactMap { row[$0] as String? }
+                                }
+                            }
+                        }))
             }
         case .postgres:
-            try await withDatabase { _, first, _ in
+            return try await withDatabase { _, first, _ in
                 let client = (first as! PostgresStore).client
                 var logger = Logger(label: "herald-test-postgres")
                 logger.logLevel = .warning
-                return try await body { [logger] box in PostgresStore(client: client, logger: logger, secretBox: box) }
+                return try await body(
+                    SealingDatabase(
+                        open: { [logger] box in PostgresStore(client: client, logger: logger, secretBox: box) },
+                        stored: { [logger] in
+                            var values: [String] = []
+                            for try await row in try await client.query(
+                                PostgresQuery(unsafeSQL: "SELECT \(columns) FROM webhooks"), logger: logger)
+                            {
+                                let random = row.makeRandomAccess()
+                                for name in SecretColumns.names {
+                                    if let value = try random[name].decode(String?.self) { values.append(value) }
+                                }
+                            }
+                            return values
+                        }))
             }
         }
     }
