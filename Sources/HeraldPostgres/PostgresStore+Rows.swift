@@ -101,7 +101,7 @@ extension WebhookRoute {
             id: id, tenantId: try row.value("tenant_id"), propertyId: try row.value("property_id"),
             isGlobal: try row.value("is_global"), isActive: try row.value("is_active"),
             receivesTestEvents: try row.value("receives_test_events"), eventMask: mask,
-            callbackURL: try SecretColumns.callbackURL(try row.value("callback_url"), webhookId: id, box: box))
+            callbackURL: SecretColumns.routeURL(try row.value("callback_url"), webhookId: id, box: box))
     }
 }
 

@@ -139,12 +139,13 @@ extension PostgresStore: WebhookStore {
             // no tenant row is locked, so nothing waits on what a settle holds.
             try await connection.query("SET LOCAL herald.resealing = 'on'", logger: logger)
             // Rows another transaction holds are skipped, never waited for: a later pass takes them.
+            // NO KEY: an ingest inserting deliveries that refer to a row (its key share) never waits.
             let range = after.map { "WHERE id > '\($0.text)'" } ?? ""
             let rows = try await connection.query(
                 PostgresQuery(
                     unsafeSQL: """
                         SELECT id, callback_url, request_params, headers, secrets FROM webhooks \(range)
-                        ORDER BY id LIMIT \(max(1, limit)) FOR UPDATE SKIP LOCKED
+                        ORDER BY id LIMIT \(max(1, limit)) FOR NO KEY UPDATE SKIP LOCKED
                         """), logger: logger
             ).all { (try $0.value("id", as: UUID.self), try SecretColumns(postgres: $0)) }
             var written = 0

@@ -86,17 +86,30 @@ public struct PostgresStore: HeraldStore, Sendable {
     }
 
     /// Connects once with `url` and closes; throws ``PostgresConnectError`` saying why it could not.
-    public static func checkConnection(url: String, logger: Logger) async throws {
+    /// A server that is starting or has no connection to spare is asked again for up to `patience`;
+    /// what waiting cannot mend (TLS, the password, a database that does not exist) fails at once.
+    public static func checkConnection(url: String, logger: Logger, patience: Duration = .seconds(10)) async throws {
         let location = try Location(url: url)
-        do {
-            try await connect(url: url, logger: logger).close()
-        } catch let error as PSQLError {
-            var reason = "\(error.code)"
-            if let message = error.serverInfo?[.message] { reason += ": \(message)" }
-            if let underlying = error.underlying { reason += ": \(underlying)" }
-            throw PostgresConnectError(host: location.host, port: location.port, reason: reason)
-        } catch {
-            throw PostgresConnectError(host: location.host, port: location.port, reason: "\(error)")
+        let deadline = ContinuousClock.now + patience
+        var pause = Duration.milliseconds(100)
+        while true {
+            do {
+                try await connect(url: url, logger: logger).close()
+                return
+            } catch let error as PSQLError {
+                // 53300: too many connections; 57P03: the server is starting up or shutting down.
+                if ["53300", "57P03"].contains(error.serverInfo?[.sqlState]), ContinuousClock.now + pause < deadline {
+                    try await Task.sleep(for: pause)
+                    pause = min(pause * 2, .seconds(1))
+                    continue
+                }
+                var reason = "\(error.code)"
+                if let message = error.serverInfo?[.message] { reason += ": \(message)" }
+                if let underlying = error.underlying { reason += ": \(underlying)" }
+                throw PostgresConnectError(host: location.host, port: location.port, reason: reason)
+            } catch {
+                throw PostgresConnectError(host: location.host, port: location.port, reason: "\(error)")
+            }
         }
     }
 

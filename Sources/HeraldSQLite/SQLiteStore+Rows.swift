@@ -189,6 +189,6 @@ extension WebhookRoute {
             id: id, tenantId: try row.uuid("tenant_id", table: "webhooks"),
             propertyId: try row.optionalUUID("property_id", table: "webhooks"),
             isGlobal: row["is_global"], isActive: row["is_active"], receivesTestEvents: row["receives_test_events"],
-            eventMask: mask, callbackURL: try SecretColumns.callbackURL(row["callback_url"], webhookId: id, box: box))
+            eventMask: mask, callbackURL: SecretColumns.routeURL(row["callback_url"], webhookId: id, box: box))
     }
 }

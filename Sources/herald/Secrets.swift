@@ -14,7 +14,7 @@ struct Secrets: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "rotate-key",
             abstract:
-                "Re-seal every webhook's signing secrets, headers and credentialed URL with HERALD_ENCRYPTION_KEY.",
+                "Re-seal every webhook's signing secrets, headers, request params and URL with HERALD_ENCRYPTION_KEY.",
             discussion: """
                 Reads each webhook with the keys it was given (HERALD_ENCRYPTION_KEY and \
                 HERALD_PREVIOUS_ENCRYPTION_KEYS) and writes its secrets back sealed with HERALD_ENCRYPTION_KEY, a \
@@ -54,10 +54,13 @@ struct Secrets: AsyncParsableCommand {
             let target = box.current.map { "sealed with key \($0.id)" } ?? "in clear"
             let stale = census.stale(for: box)
             guard stale == 0 else {
-                // A process still sealing with another key (or none) wrote them meanwhile.
+                // A process writing with another key (or none) wrote them meanwhile, or they were
+                // held by transactions through every pass.
+                let setting = box.current == nil ? "no HERALD_ENCRYPTION_KEY" : "this HERALD_ENCRYPTION_KEY"
                 throw StartUp.fail(
-                    "re-sealed \(written) webhooks, but \(stale) are still not \(target): a running Herald seals "
-                        + "with another key; give every process HERALD_ENCRYPTION_KEY and run this again")
+                    "re-sealed \(written) webhooks, but up to \(stale) are still not \(target): either a running "
+                        + "Herald writes them otherwise (give every process \(setting)) or they were busy; run this again"
+                )
             }
             print("re-sealed \(written) webhooks; every webhook is now \(target)")
             if let current = box.current, !box.keyIds.subtracting([current.id]).isEmpty {
@@ -91,7 +94,7 @@ struct Secrets: AsyncParsableCommand {
                 return
             }
             logger.warning(
-                "HERALD_ENCRYPTION_KEY is not set: webhooks' signing secrets, headers and credentials are stored in clear; set it (openssl rand -base64 32) and run `herald secrets rotate-key`"
+                "HERALD_ENCRYPTION_KEY is not set: webhooks' signing secrets, headers, request params and URLs are stored in clear; set it (openssl rand -base64 32) and run `herald secrets rotate-key`"
             )
             return
         }

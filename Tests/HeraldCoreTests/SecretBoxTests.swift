@@ -111,6 +111,11 @@ import Testing
         #expect(throws: UnreadableWebhook(id: hook.id, reason: .unknownKey(first.id))) {
             try columns.resealed(webhookId: hook.id, box: SecretBox(current: second))
         }
+        // A value that opens but does not parse is damaged, not absent.
+        columns.headers = SecretBox(current: second).seal("not json", context: SecretColumns.Place(hook.id).headers)
+        #expect(throws: UnreadableWebhook(id: hook.id, reason: .damaged)) {
+            try columns.opened(webhookId: hook.id, box: SecretBox(current: second))
+        }
         // Headers moved from another webhook's row do not open here.
         let other = try webhook(url: "https://hooks.example.com/h")
         columns.headers = SecretColumns(other, box: SecretBox(current: second)).headers

@@ -69,13 +69,15 @@ public struct SecretColumns: Sendable, Equatable {
 
     func open(webhookId: UUID, box: SecretBox) throws(SecretBox.OpenError) -> Opened {
         let place = Place(webhookId)
+        // A value that opens but does not parse is damaged too: read as absent, a rewrite would erase it.
         func map(_ stored: String?, _ context: String) throws(SecretBox.OpenError) -> [String: String]? {
             guard let stored else { return nil }
             let text = try box.open(stored, context: context)
-            return (try? JSONValue.decode(text))?.objectValue?.compactMapValues(\.stringValue)
+            guard let map = (try? JSONValue.decode(text))?.objectValue else { throw .damaged }
+            return map.compactMapValues(\.stringValue)
         }
         let secretsText = try box.open(secrets, context: place.secrets)
-        let secretItems = ((try? JSONValue.decode(secretsText))?.arrayValue ?? [])
+        guard let secretItems = (try? JSONValue.decode(secretsText))?.arrayValue else { throw .damaged }
         return Opened(
             callbackURL: try box.open(callbackURL, context: place.callbackURL),
             requestParams: try map(requestParams, place.requestParams),
@@ -88,15 +90,12 @@ public struct SecretColumns: Sendable, Equatable {
             })
     }
 
-    /// A stored callback URL opened: what a read that needs only the URL (the route cache) calls.
-    public static func callbackURL(_ stored: String, webhookId: UUID, box: SecretBox) throws(UnreadableWebhook)
-        -> String
-    {
-        do {
-            return try box.open(stored, context: Place(webhookId).callbackURL)
-        } catch {
-            throw UnreadableWebhook(id: webhookId, reason: error)
-        }
+    /// A stored callback URL opened, for matching (the route cache), which only compares it. A
+    /// URL that does not open stands for an endpoint of its own, so that one webhook this process
+    /// cannot read fails none of its tenant's events: its deliveries are made, and wait in the
+    /// claim (``Claim/unreadable``) until a process with its key sends them.
+    public static func routeURL(_ stored: String, webhookId: UUID, box: SecretBox) -> String {
+        (try? box.open(stored, context: Place(webhookId).callbackURL)) ?? "unreadable://\(webhookId.text)"
     }
 
     /// The columns as `box` would write them now, or nil when they already are: what

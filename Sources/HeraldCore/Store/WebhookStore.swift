@@ -40,7 +40,9 @@ extension WebhookStore {
     ) {
         let box = secretBox
         var total = 0
-        for _ in 0..<passes {
+        for pass in 0..<passes {
+            // Rows held by another transaction were skipped: give it time to end.
+            if pass > 0 { try await Task.sleep(for: .milliseconds(100 << pass)) }
             var after: UUID?
             while true {
                 let (written, last) = try await resealWebhooks(after: after, limit: batch) { id, columns in
