@@ -93,7 +93,7 @@ extension SQLiteStore: EventStore {
         var loaded: [RouteCache.Key: [WebhookRoute]] = [:]
         for key in missing {
             let scope = key.propertyId == nil ? "is_global = 1" : "property_id = ?"
-            loaded[key] = try Row.fetchAll(
+            loaded[key] = try Row.decodeAll(
                 db.cachedStatement(
                     sql: """
                         SELECT id, tenant_id, property_id, is_global, is_active, receives_test_events, event_mask,
@@ -101,7 +101,7 @@ extension SQLiteStore: EventStore {
                         FROM webhooks WHERE tenant_id = ? AND is_active = 1 AND \(scope)
                         """),
                 arguments: StatementArguments([tenant] + (key.propertyId.map { [$0.text] } ?? []))
-            ).map { try WebhookRoute(row: $0, box: box) }
+            ) { try WebhookRoute(row: $0, box: box) }
         }
         routes.store(loaded, version: version)
         scopes.merge(loaded) { _, read in read }

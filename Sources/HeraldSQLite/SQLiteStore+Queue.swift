@@ -17,13 +17,13 @@ extension SQLiteStore: DeliveryQueue {
                     db.cachedStatement(sql: Self.endpointWindow), arguments: ["after": "", "window": remainder])
             }
             let window = claimWindow.finish(start: start, read: read, fromBeginning: fromBeginning)
-            let backlog = try Row.fetchAll(
+            let backlog = try Row.decodeAll(
                 db.cachedStatement(sql: Self.backlog),
                 arguments: [
                     "now": now, "cap": EndpointLimits.maxInFlightRange.upperBound,
                     "hooks": Self.jsonArray(window),
-                ]
-            ).map(EndpointBacklog.init(row:))
+                ],
+                EndpointBacklog.init(row:))
             // Judged at the stored resolution, so a time written back compares equal to it.
             let plan = FairClaim.plan(
                 backlog, load: request.load, limit: request.limit, now: Timestamp.date(millis: now))
@@ -78,18 +78,17 @@ extension SQLiteStore: DeliveryQueue {
                 claimWindow.claimAgain(tookWork: !ids.isEmpty)
                 ? request.now : [later, plan.wakeAt].compactMap { $0 }.min()
             guard !ids.isEmpty else { return Claim(jobs: [], wakeAt: wakeAt) }
-            let deliveries = try Self.fetch(db, table: "deliveries", ids: ids).map(Delivery.init(row:))
+            let deliveries = try Self.fetch(db, table: "deliveries", ids: ids, Delivery.init(row:))
             let (webhooks, unreadable) = try UnreadableWebhook.partition(
-                try Self.fetch(db, table: "webhooks", ids: Set(deliveries.map(\.webhookId.text))).map { row in
+                try Self.fetch(db, table: "webhooks", ids: Set(deliveries.map(\.webhookId.text))) { row in
                     Result { try Webhook(row: row, box: secretBox) }
                 })
             let jobs = DispatchJob.assemble(
                 deliveries,
-                events: try Self.fetch(db, table: "events", ids: Set(deliveries.map(\.eventId.text))).map(
-                    Event.init(row:)),
+                events: try Self.fetch(db, table: "events", ids: Set(deliveries.map(\.eventId.text)), Event.init(row:)),
                 webhooks: webhooks,
-                tenants: try Self.fetch(db, table: "tenants", ids: Set(deliveries.map(\.tenantId.text)))
-                    .map(Tenant.init(row:)))
+                tenants: try Self.fetch(
+                    db, table: "tenants", ids: Set(deliveries.map(\.tenantId.text)), Tenant.init(row:)))
             return Claim(jobs: jobs, wakeAt: wakeAt, unreadable: unreadable)
         }
     }
@@ -202,11 +201,10 @@ extension SQLiteStore: DeliveryQueue {
                     ).execute(arguments: [reason, Timestamp.millis(endedAt), webhookId])
                 }
                 guard endpoint.movesCircuit,
-                    let row = try Row.fetchOne(
+                    let current = try Row.decodeOne(
                         db.cachedStatement(sql: "SELECT \(Self.circuitColumns) FROM webhooks WHERE id = ?"),
-                        arguments: [webhookId])
+                        arguments: [webhookId], Circuit.init(row:))
                 else { continue }
-                let current = Circuit(row: row)
                 let (circuit, moves) = endpoint.circuit(from: current)
                 transitions += moves
                 guard circuit != current else { continue }
@@ -339,10 +337,12 @@ extension SQLiteStore: DeliveryQueue {
 
     /// Rows of `table` by id, through one prepared statement per table (the ids go as one JSON
     /// array, so the statement's text does not change with their number).
-    static func fetch(_ db: Database, table: String, ids: some Collection<String>) throws -> [Row] {
-        try Row.fetchAll(
+    static func fetch<T>(_ db: Database, table: String, ids: some Collection<String>, _ make: (Row) throws -> T)
+        throws -> [T]
+    {
+        try Row.decodeAll(
             db.cachedStatement(sql: "SELECT * FROM \(table) WHERE id IN (SELECT value FROM json_each(?))"),
-            arguments: [jsonArray(Array(ids))])
+            arguments: [jsonArray(Array(ids))], make)
     }
 
     static func jsonArray(_ strings: [String]) -> String {

@@ -68,8 +68,8 @@ extension SQLiteStore: TenantStore {
 
     public func apiKey(hash: String) async throws -> APIKey? {
         try pointRead { db in
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM api_keys WHERE hash = ?"), arguments: [hash]).map(
-                APIKey.init(row:))
+            try Row.decodeOne(
+                db.cachedStatement(sql: "SELECT * FROM api_keys WHERE hash = ?"), arguments: [hash], APIKey.init(row:))
         }
     }
 
@@ -130,8 +130,9 @@ extension SQLiteStore: TenantStore {
 
     public func property(id: UUID) async throws -> Property? {
         try pointRead { db in
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM properties WHERE id = ?"), arguments: [id.text])
-                .map(Property.init(row:))
+            try Row.decodeOne(
+                db.cachedStatement(sql: "SELECT * FROM properties WHERE id = ?"), arguments: [id.text],
+                Property.init(row:))
         }
     }
 

@@ -65,7 +65,7 @@ extension SQLiteStore: WebhookStore {
 
     public func webhook(id: UUID) async throws -> Webhook? {
         try pointRead { db in
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM webhooks WHERE id = ?"), arguments: [id.text]).map {
+            try Row.decodeOne(db.cachedStatement(sql: "SELECT * FROM webhooks WHERE id = ?"), arguments: [id.text]) {
                 try Webhook(row: $0, box: secretBox)
             }
         }
