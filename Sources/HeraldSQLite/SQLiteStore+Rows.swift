@@ -13,7 +13,7 @@ extension Row {
     /// Each row of `statement` made into a value as it is stepped. GRDB's copied rows (what
     /// `fetchAll` and `fetchOne` return) find a column by name by lower-casing every column's
     /// name at every lookup: a claim's backlog and webhooks spent more time there than in SQLite.
-    /// A cursor's row finds it in a dictionary made once per statement. `make` must not keep the row.
+    /// A cursor's row finds it in a dictionary made once per cursor. `make` must not keep the row.
     static func decodeAll<T>(
         _ statement: Statement, arguments: StatementArguments = StatementArguments(), _ make: (Row) throws -> T
     ) throws -> [T] {
@@ -28,7 +28,8 @@ extension Row {
         _ statement: Statement, arguments: StatementArguments = StatementArguments(), _ make: (Row) throws -> T
     ) throws -> T? {
         let cursor = try Row.fetchCursor(statement, arguments: arguments)
-        return try cursor.next().map(make)
+        // The cursor resets the statement when it goes: it must outlive the read of its row.
+        return try withExtendedLifetime(cursor) { try cursor.next().map(make) }
     }
 
     func uuid(_ column: String, table: String) throws -> UUID {
