@@ -71,8 +71,9 @@ struct Secrets: AsyncParsableCommand {
 
     /// Ends the command when the database holds webhooks sealed with a key the store was not given:
     /// a server would fail on each of them, a rotation could not re-seal them.
-    static func refuseUnopenable(_ store: some WebhookStore) async throws {
-        let unopenable = try await store.sealingCensus().unopenable(by: store.secretBox)
+    static func refuseUnopenable(_ store: some WebhookStore, census: SealingCensus? = nil) async throws {
+        let census = if let census { census } else { try await store.sealingCensus() }
+        let unopenable = census.unopenable(by: store.secretBox)
         guard !unopenable.isEmpty else { return }
         let list = unopenable.sorted { $0.key < $1.key }.map { "\($0.value) with key \($0.key)" }
         throw StartUp.fail(
@@ -83,7 +84,9 @@ struct Secrets: AsyncParsableCommand {
     /// What `herald serve` checks before it serves: every webhook opens, and the log says when
     /// secrets are stored in clear or wait to be re-sealed.
     static func checkAtStart(_ store: some WebhookStore, logger: Logger) async throws {
-        try await refuseUnopenable(store)
+        // One count of the webhooks table answers both questions.
+        let census = try await store.sealingCensus()
+        try await refuseUnopenable(store, census: census)
         let box = store.secretBox
         guard box.current != nil else {
             // Previous keys without a current one: a move back to clear, under way.
@@ -98,7 +101,7 @@ struct Secrets: AsyncParsableCommand {
             )
             return
         }
-        let stale = try await store.sealingCensus().stale(for: box)
+        let stale = census.stale(for: box)
         if stale > 0 {
             logger.warning(
                 "webhooks hold secrets in clear or sealed with a previous key; run `herald secrets rotate-key`",

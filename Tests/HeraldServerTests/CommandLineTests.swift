@@ -97,14 +97,9 @@ import Testing
     @Test func purgeDeletesOldEventsOnTheConfiguredDatabase() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "herald-purge-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appendingPathComponent("herald.sqlite").path
-        let store = try SQLiteStore(path: path)
-        try store.migrate(from: TestHerald.migrations)
+        let (path, store, tenant) = try await databaseWithATenant(directory)
         let now = Timestamp.now()
-        let tenant = Tenant(name: "Acme", createdAt: now)
-        try await store.insertTenant(tenant)
         for age in [3.0, 3.0, 3.0, 0.5] {
             let date = now.addingTimeInterval(-age * 86_400)
             _ = try await store.ingest(
@@ -123,15 +118,21 @@ import Testing
         #expect(never.status == 1)
     }
 
-    /// A database with one webhook in clear, made by the current code as an older Herald would have.
-    func databaseWithAWebhookInClear(_ directory: URL) async throws -> (path: String, webhook: Webhook) {
+    /// A migrated SQLite file in `directory` (made here) holding one tenant.
+    func databaseWithATenant(_ directory: URL) async throws -> (path: String, store: SQLiteStore, tenant: Tenant) {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let path = directory.appendingPathComponent("herald.sqlite").path
         let store = try SQLiteStore(path: path)
         try store.migrate(from: TestHerald.migrations)
-        let now = Timestamp.now()
-        let tenant = Tenant(name: "Acme", createdAt: now)
+        let tenant = Tenant(name: "Acme", createdAt: Timestamp.now())
         try await store.insertTenant(tenant)
+        return (path, store, tenant)
+    }
+
+    /// A database with one webhook in clear, made by the current code as an older Herald would have.
+    func databaseWithAWebhookInClear(_ directory: URL) async throws -> (path: String, webhook: Webhook) {
+        let (path, store, tenant) = try await databaseWithATenant(directory)
+        let now = Timestamp.now()
         let webhook = Webhook(
             tenantId: tenant.id, propertyId: nil, isGlobal: true, callbackURL: "https://u:hunter2@8.8.8.8/h",
             eventMask: try EventMask(parsing: "*"), headers: ["X-Token": "header-token"],
