@@ -32,7 +32,7 @@ print(v)' "$5"
 # tenant with a property, a tenant admin key, a webhook whose saved-webhook test calls Herald
 # itself, a pending delivery, an OCTO webhook; and one more of each for the deletes.
 export FUZZ_TENANT FUZZ_DOOMED_TENANT FUZZ_PROPERTY FUZZ_DOOMED_PROPERTY FUZZ_WEBHOOK FUZZ_DOOMED_WEBHOOK \
-    FUZZ_DELIVERY FUZZ_DOOMED_KEY FUZZ_OCTO_WEBHOOK FUZZ_DOOMED_OCTO_WEBHOOK FUZZ_CALLBACK
+    FUZZ_DELIVERY FUZZ_DOOMED_KEY FUZZ_OCTO_WEBHOOK FUZZ_DOOMED_OCTO_WEBHOOK FUZZ_CALLBACK FUZZ_DOOMED_PORTAL_LINK
 FUZZ_CALLBACK=http://127.0.0.1:$port/health
 FUZZ_TENANT=$(call POST /tenants "$key" '{"tenant":{"name":"Fuzz"}}' /data/id)
 FUZZ_DOOMED_TENANT=$(call POST /tenants "$key" '{"tenant":{"name":"Doomed"}}' /data/id)
@@ -42,6 +42,7 @@ FUZZ_DOOMED_PROPERTY=$(property Doomed)
 api_key() { call POST /api_keys "$key" "{\"api_key\":{\"role\":\"admin\",\"tenant_id\":\"$FUZZ_TENANT\"}}" "$1"; }
 tenant_key=$(api_key /data/attributes/key)
 FUZZ_DOOMED_KEY=$(api_key /data/id)
+FUZZ_DOOMED_PORTAL_LINK=$(call POST /portal_links "$key" "{\"portal_link\":{\"tenant_id\":\"$FUZZ_TENANT\"}}" /data/id)
 webhook() {
     call POST /webhooks "$tenant_key" "{\"webhook\":{\"property_id\":\"$FUZZ_PROPERTY\",\"event_mask\":\"*\",\"is_active\":true,\"callback_url\":\"http://127.0.0.1:$port/health\"}}" /data/id
 }

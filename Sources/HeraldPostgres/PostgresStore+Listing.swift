@@ -57,6 +57,9 @@ extension PostgresStore {
         if let webhookId = query.webhookId {
             statement.conditions.append("webhook_id = \(try statement.bind(webhookId))")
         }
+        if let eventName = query.eventName {
+            statement.conditions.append("event_name = \(try statement.bind(eventName))")
+        }
         if let since = query.since {
             statement.conditions.append("created_at >= \(try statement.bind(Timestamp.millis(since)))")
         }

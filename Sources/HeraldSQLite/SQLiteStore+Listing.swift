@@ -72,6 +72,7 @@ extension SQLiteStore {
             if let status = query.status { add("status = ?", [status.rawValue]) }
             if let eventId = query.eventId { add("event_id = ?", [eventId.text]) }
             if let webhookId = query.webhookId { add("webhook_id = ?", [webhookId.text]) }
+            if let eventName = query.eventName { add("event_name = ?", [eventName]) }
             if let since = query.since { add("created_at >= ?", [Timestamp.millis(since)]) }
             if let until = query.until { add("created_at < ?", [Timestamp.millis(until)]) }
             let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")

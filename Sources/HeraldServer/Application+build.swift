@@ -2,6 +2,7 @@ import Foundation
 import HeraldCore
 import HeraldDelivery
 import Hummingbird
+import HummingbirdAuth
 import HummingbirdCore
 import Logging
 import Metrics
@@ -103,7 +104,9 @@ func buildRouter<Store: HeraldStore>(
     let router = Router(context: HeraldRequestContext.self, options: .autoGenerateHeadEndpoints)
     // A span a request, continuing the caller's traceparent (only when tracing is on).
     // The query is recorded but for `url` (OCTO's delete by URL names a callback, credentials and all).
-    if configuration.tracing != nil { router.add(middleware: TracingMiddleware(redactingQueryParameters: ["url"])) }
+    if configuration.tracing != nil {
+        router.add(middleware: TracingMiddleware(redactingQueryParameters: ["url", "token"]))
+    }
     router.add(middleware: RequestIdMiddleware())
     // HTTP requests by route (the pattern, so labels stay bounded), method and status.
     router.add(middleware: MetricsMiddleware())
@@ -197,6 +200,9 @@ func addAPIRoutes<Store: HeraldStore>(
     api.addRoutes(EventController(store: store, clock: clock, limits: limits).endpoints, atPath: "events")
     api.addRoutes(DeliveryController(store: store, clock: clock).endpoints, atPath: "deliveries")
     api.addRoutes(EventTypeController().endpoints, atPath: "event_types")
+    api.addRoutes(
+        PortalLinkController(store: store, clock: clock, limits: limits, publicURL: configuration.portalBaseURL)
+            .endpoints, atPath: "portal_links")
 
     let octo = router.group("octo")
         .add(middleware: AuthMiddleware(store: store, clock: clock, budgets: budgets))
@@ -207,4 +213,43 @@ func addAPIRoutes<Store: HeraldStore>(
             quota: WebhookQuota(limit: configuration.webhookQuota)
         ).endpoints,
         atPath: "webhooks")
+
+    addPortalRoutes(to: router, store: store, runtime: runtime, configuration: configuration, budgets: budgets)
+}
+
+/// `/portal`: the consumer portal's pages, with sessions kept in the store (every process on the
+/// database knows them) and cookies that are HttpOnly, SameSite=Strict, and Secure over https.
+func addPortalRoutes<Store: HeraldStore>(
+    to router: Router<HeraldRequestContext>, store: Store, runtime: DeliveryRuntime,
+    configuration: HeraldConfiguration, budgets: RequestBudgets
+) {
+    let clock = runtime.clock
+    let secure = configuration.portalBaseURL.lowercased().hasPrefix("https://")
+    let renderer = PortalRenderer()
+    let sessions = SessionMiddleware<PortalRequestContext>(
+        storage: StorePersistDriver(store: store, clock: clock),
+        configuration: SessionMiddlewareConfiguration(
+            sessionCookieParameters: SessionCookieParameters(
+                // __Host-: the browser keeps it to this host, over TLS, for every path.
+                name: secure ? "__Host-herald_portal" : "herald_portal", path: "/", secure: secure, sameSite: .strict),
+            keyPrefix: "portal.", defaultSessionExpiration: configuration.portalIdleTimeout))
+    let portal = router.group("portal", context: PortalRequestContext.self)
+        .add(middleware: PortalPageMiddleware(renderer: renderer))
+        .add(middleware: sessions)
+    let webhooks = WebhookController(
+        store: store, clock: clock, limits: configuration.limits, courier: runtime.courier,
+        quota: WebhookQuota(limit: configuration.webhookQuota), secretGracePeriod: configuration.secretGracePeriod)
+    let controller = PortalController(
+        store: store, clock: clock, webhooks: webhooks, deliveries: DeliveryController(store: store, clock: clock),
+        budgets: budgets, renderer: renderer, limits: configuration.limits,
+        idleTimeout: configuration.portalIdleTimeout, secureCookies: secure)
+    let origin =
+        URL(string: configuration.portalBaseURL).map { url in
+            "\(url.scheme ?? "http")://\(url.host ?? "")" + (url.port.map { ":\($0)" } ?? "")
+        } ?? ""
+    controller.addRoutes(
+        to: portal,
+        auth: PortalAuthMiddleware(
+            store: store, clock: clock, budgets: budgets, limits: configuration.limits,
+            idleTimeout: configuration.portalIdleTimeout, maxLifetime: 12 * 3600, publicOrigin: origin))
 }

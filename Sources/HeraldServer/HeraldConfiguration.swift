@@ -40,6 +40,18 @@ public struct HeraldConfiguration: Sendable {
     public var webhookQuota = 10_000
     /// Whether `/metrics` names the busiest tenants (it needs no key: off unless it is private).
     public var metricsPerTenant = false
+    /// Where partners reach Herald (portal links start with it); nil: `http://host:port`.
+    public var publicURL: String?
+    /// How long a portal session lasts without a request.
+    public var portalIdleTimeout: Duration = .seconds(30 * 60)
+
+    /// The address portal links start with.
+    public var portalBaseURL: String {
+        if let publicURL { return publicURL }
+        let shown = host.contains(":") ? "[\(host)]" : (host == "0.0.0.0" ? "127.0.0.1" : host)
+        return "http://\(shown):\(port)"
+    }
+
     /// How long events are kept, purged by the dispatching processes; nil keeps them forever.
     public var retention: Retention? = Retention(age: 30 * 86_400)
 

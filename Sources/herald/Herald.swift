@@ -7,7 +7,8 @@ struct Herald: AsyncParsableCommand {
         abstract: "A multi-tenant webhook hub: Channex-style and OCTO webhooks, signed, retried, logged.",
         version: Herald.version,
         subcommands: [
-            Serve.self, Migrate.self, Tenants.self, Keys.self, Webhooks.self, Deliveries.self, Secrets.self, Purge.self,
+            Serve.self, Migrate.self, Tenants.self, Keys.self, PortalLinksCommand.self, Webhooks.self, Deliveries.self,
+            Secrets.self, Purge.self,
             Sink.self,
             Bench.self,
         ]

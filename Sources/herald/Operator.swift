@@ -370,3 +370,91 @@ struct Deliveries: AsyncParsableCommand {
         }
     }
 }
+
+// MARK: - herald portal-links
+
+struct PortalLinksCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "portal-links", abstract: "Make, list and revoke one-time links into the consumer portal.",
+        subcommands: [Create.self, List.self, Revoke.self])
+
+    static let columns: [OperatorTable.Column] = [
+        .init("id"), .init("tenant", "tenant_id"), .init("role"), .init("properties", "property_ids"),
+        .init("expires", "expires_at"), .init("used", "used_at"), .init("revoked", "revoked_at"),
+    ]
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Make a portal link for a tenant; its URL is printed once and opens once.",
+            discussion: OperatorOptions.discussion)
+        @Option(help: "The tenant whose webhooks the portal shows.") var tenant: String
+        @Option(name: .customLong("property"), help: "Limit the portal to this property (repeatable).")
+        var properties: [String] = []
+        @Option(
+            help:
+                "admin (every webhook of the tenant) or user (webhooks of properties); default: admin for a whole tenant, user for properties."
+        )
+        var role: String?
+        @Option(help: "Seconds the link stays openable, 60 to \(Int(PortalLink.maxLifetime)).")
+        var expiresIn = Int(PortalLink.defaultLifetime)
+        @Option(help: ArgumentHelp(HeraldSettings.publicURL.help)) var publicUrl: String?
+        @OptionGroup var common: OperatorOptions
+
+        func run() async throws {
+            var linkRole: Role?
+            if let role {
+                guard let parsed = Role(rawValue: role), parsed != .publisher else {
+                    throw ValidationError("--role must be one of admin, user")
+                }
+                linkRole = parsed
+            }
+            let tenantId = try uuidOption(tenant, "--tenant")!
+            let scope = try properties.isEmpty ? nil : properties.map { try uuidOption($0, "--property")! }
+            let base =
+                publicUrl ?? ProcessInfo.processInfo.environment[HeraldSettings.publicURL.variable]
+                ?? "http://127.0.0.1:8080"
+            let (link, token) = try await common.withStore { store in
+                try await PortalLink.issue(
+                    tenantId: tenantId, role: linkRole, propertyIds: scope, lifetime: TimeInterval(expiresIn),
+                    createdBy: nil, now: Timestamp.now(), in: store)
+            }
+            common.show(
+                ChannexEnvelope.single(
+                    ChannexEnvelope.portalLink(link, url: PortalLinks.url(publicURL: base, token: token))),
+                [.init("id"), .init("tenant", "tenant_id"), .init("expires", "expires_at"), .init("url")])
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List portal links (never their tokens).", discussion: OperatorOptions.discussion)
+        @Option(help: "Only this tenant's links.") var tenant: String?
+        @OptionGroup var common: OperatorOptions
+
+        func run() async throws {
+            let tenantId = try uuidOption(tenant, "--tenant")
+            let page = try await common.withStore {
+                try await $0.listPortalLinks(tenantId: tenantId, page: common.pageRequest)
+            }
+            common.show(ChannexEnvelope.list(page) { ChannexEnvelope.portalLink($0) }, PortalLinksCommand.columns)
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Revoke a portal link: it no longer opens, and the session it opened ends.",
+            discussion: OperatorOptions.discussion)
+        @Argument(help: "The link's id (from `herald portal-links list`).") var id: String
+        @OptionGroup var common: OperatorOptions
+
+        func run() async throws {
+            let id = try uuidOption(id, "id")!
+            let link = try await common.withStore { store -> PortalLink in
+                guard try await store.portalLink(id: id) != nil else { throw StartUp.fail("no portal link \(id.text)") }
+                try await store.revokePortalLink(id: id, at: Timestamp.now())
+                return try await store.portalLink(id: id)!
+            }
+            common.show(ChannexEnvelope.single(ChannexEnvelope.portalLink(link)), PortalLinksCommand.columns)
+        }
+    }
+}

@@ -137,6 +137,22 @@ public enum ChannexEnvelope {
         return resource(type: "api_key", id: key.id, attributes: attributes)
     }
 
+    /// A portal link; `url` (with its one-time token) only in the answer that made it.
+    public static func portalLink(_ link: PortalLink, url: String? = nil) -> JSONValue {
+        var attributes: [String: JSONValue] = [
+            "id": .string(link.id.text),
+            "tenant_id": .string(link.tenantId.text),
+            "role": .string(link.role.rawValue),
+            "property_ids": link.propertyIds.map { .array($0.map { .string($0.text) }) } ?? .null,
+            "created_at": .string(Timestamp.iso(link.createdAt)),
+            "expires_at": .string(Timestamp.iso(link.expiresAt)),
+            "used_at": link.usedAt.map { .string(Timestamp.iso($0)) } ?? .null,
+            "revoked_at": link.revokedAt.map { .string(Timestamp.iso($0)) } ?? .null,
+        ]
+        if let url { attributes["url"] = .string(url) }
+        return resource(type: "portal_link", id: link.id, attributes: attributes)
+    }
+
     public static func event(_ result: IngestResult) -> JSONValue {
         let event = result.event
         return resource(

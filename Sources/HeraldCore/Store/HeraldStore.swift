@@ -1,5 +1,5 @@
 /// Everything Herald keeps, as one store a backend implements.
-public protocol HeraldStore: TenantStore, WebhookStore, EventStore, DeliveryQueue, DeliveryLog {
+public protocol HeraldStore: TenantStore, WebhookStore, EventStore, DeliveryQueue, DeliveryLog, PortalStore {
     /// Whether the database answers (for `/ready`).
     func ping() async throws
     /// What must run while the store is in use (a connection pool, a LISTEN loop): the

@@ -56,6 +56,8 @@ public struct DeliveryQuery: Sendable {
     public var status: Delivery.Status?
     public var eventId: UUID?
     public var webhookId: UUID?
+    /// The delivered event name (`event_name`).
+    public var eventName: String?
     /// Made at or after.
     public var since: Date?
     /// Made before.
@@ -64,8 +66,8 @@ public struct DeliveryQuery: Sendable {
 
     public init(
         tenantId: UUID?, propertyScope: Set<UUID>? = nil, includeGlobal: Bool = true, status: Delivery.Status? = nil,
-        eventId: UUID? = nil, webhookId: UUID? = nil, since: Date? = nil, until: Date? = nil,
-        page: PageRequest = PageRequest()
+        eventId: UUID? = nil, webhookId: UUID? = nil, eventName: String? = nil, since: Date? = nil,
+        until: Date? = nil, page: PageRequest = PageRequest()
     ) {
         self.tenantId = tenantId
         self.propertyScope = propertyScope
@@ -73,6 +75,7 @@ public struct DeliveryQuery: Sendable {
         self.status = status
         self.eventId = eventId
         self.webhookId = webhookId
+        self.eventName = eventName
         self.since = since
         self.until = until
         self.page = page

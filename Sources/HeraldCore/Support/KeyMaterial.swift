@@ -63,6 +63,11 @@ public enum KeyMaterial {
         "whsec_" + Data(randomBytes(32)).base64EncodedString()
     }
 
+    /// A random token for a portal form or cookie: 32 random bytes, base64url.
+    public static func newPortalToken() -> String {
+        base64URL(randomBytes(32))
+    }
+
     static func base64URL(_ bytes: [UInt8]) -> String {
         Data(bytes).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-")

@@ -49,15 +49,21 @@ struct DeliveryController<Store: WebhookStore & DeliveryLog> {
 
     @Sendable func retry(_ request: Request, context: HeraldRequestContext) async throws -> JSONResponse {
         let (delivery, webhook) = try await visibleDeliveryAndWebhook(context)
+        let requeued = try await retry(delivery, of: webhook, by: try context.requirePrincipal())
+        return JSONResponse(status: .accepted, body: ChannexEnvelope.single(ChannexEnvelope.delivery(requeued)))
+    }
+
+    /// Sends `delivery` again, now: the API's retry and the portal's redeliver.
+    func retry(_ delivery: Delivery, of webhook: Webhook, by principal: Principal) async throws -> Delivery {
         // Sending again acts for the webhook: a protected one's deliveries need an admin key.
-        guard try context.requirePrincipal().canModify(webhook) else {
+        guard principal.canModify(webhook) else {
             throw ChannexError.forbidden("deliveries of protected webhooks can only be retried with an admin key")
         }
         guard let requeued = try await store.requeue(deliveryId: delivery.id, now: clock.timestamp()) else {
             throw ChannexError.validation(
                 "status", "is in_flight: it is being sent now; retry it once it settles")
         }
-        return JSONResponse(status: .accepted, body: ChannexEnvelope.single(ChannexEnvelope.delivery(requeued)))
+        return requeued
     }
 
     /// The delivery named in the path, if the caller may see its webhook.
@@ -71,8 +77,15 @@ struct DeliveryController<Store: WebhookStore & DeliveryLog> {
     ) {
         let principal = try context.requirePrincipal()
         try principal.requireWebhookManager()
-        guard let id = context.parameters.get("id"), Self.isDeliveryId(id),
-            let delivery = try await store.delivery(id: id),
+        return try await visibleDeliveryAndWebhook(id: context.parameters.get("id") ?? "", by: principal)
+    }
+
+    /// Delivery `id` and its webhook, if `principal` may see the webhook; anything else is 404.
+    func visibleDeliveryAndWebhook(id: String, by principal: Principal) async throws -> (
+        delivery: Delivery, webhook: Webhook
+    ) {
+        try principal.requireWebhookManager()
+        guard Self.isDeliveryId(id), let delivery = try await store.delivery(id: id),
             let webhook = try await store.webhook(id: delivery.webhookId),
             principal.canSee(webhook)
         else { throw ChannexError.notFound }

@@ -67,8 +67,16 @@ struct WebhookController<Store: TenantStore & WebhookStore & DeliveryLog> {
         let principal = try context.requirePrincipal()
         try principal.requireWebhookManager()
         var request = request
-        let model = try WebhookWriteModel.parse(
-            try await request.wrappedObject("webhook", limits: limits), mode: .create)
+        let webhook = try await create(try await request.wrappedObject("webhook", limits: limits), by: principal)
+        let body = ChannexEnvelope.webhook(webhook, signingSecret: webhook.currentSecret?.value)
+        return JSONResponse(status: .created, body: ChannexEnvelope.single(body))
+    }
+
+    /// Stores a new webhook from a write body (`{"webhook": {...}}`'s object), under every rule
+    /// the API holds it to: the API and the portal both create through here.
+    func create(_ object: [String: JSONValue], by principal: Principal) async throws -> Webhook {
+        try principal.requireWebhookManager()
+        let model = try WebhookWriteModel.parse(object, mode: .create)
         let tenantId = try await tenant(for: model, principal: principal)
         guard let webhook = model.newWebhook(tenantId: tenantId, now: clock.timestamp()) else {
             throw ChannexError.validation("webhook", "can't be blank")
@@ -79,16 +87,22 @@ struct WebhookController<Store: TenantStore & WebhookStore & DeliveryLog> {
             throw ChannexError.validation("webhook", problem)
         }
         try await store.insertWebhook(webhook)
-        let body = ChannexEnvelope.webhook(webhook, signingSecret: webhook.currentSecret?.value)
-        return JSONResponse(status: .created, body: ChannexEnvelope.single(body))
+        return webhook
     }
 
     @Sendable func update(_ request: Request, context: HeraldRequestContext) async throws -> JSONResponse {
         let principal = try context.requirePrincipal()
         let current = try await modifiableWebhook(context)
         var request = request
-        let model = try WebhookWriteModel.parse(
-            try await request.wrappedObject("webhook", limits: limits), mode: .update, current: current)
+        let updated = try await update(
+            current, with: try await request.wrappedObject("webhook", limits: limits), by: principal)
+        return JSONResponse(body: ChannexEnvelope.single(ChannexEnvelope.webhook(updated)))
+    }
+
+    /// Changes `current` (one `principal` may modify) as a write body says: the API's PUT and the
+    /// portal's edit and toggle.
+    func update(_ current: Webhook, with object: [String: JSONValue], by principal: Principal) async throws -> Webhook {
+        let model = try WebhookWriteModel.parse(object, mode: .update, current: current)
         if case .given(let requested?) = model.tenantId, requested != current.tenantId {
             throw ChannexError.validation("tenant_id", "cannot be changed")
         }
@@ -96,7 +110,7 @@ struct WebhookController<Store: TenantStore & WebhookStore & DeliveryLog> {
         try await check(updated, by: principal)
         if updated.callbackURL != current.callbackURL { try await checkTarget(updated.callbackURL) }
         try await store.updateWebhook(updated)
-        return JSONResponse(body: ChannexEnvelope.single(ChannexEnvelope.webhook(updated)))
+        return updated
     }
 
     @Sendable func delete(_ request: Request, context: HeraldRequestContext) async throws -> JSONResponse {
@@ -113,7 +127,14 @@ struct WebhookController<Store: TenantStore & WebhookStore & DeliveryLog> {
     }
 
     @Sendable func rotateSecret(_ request: Request, context: HeraldRequestContext) async throws -> JSONResponse {
-        var webhook = try await modifiableWebhook(context)
+        let webhook = try await rotateSecret(of: try await modifiableWebhook(context))
+        return JSONResponse(
+            body: ChannexEnvelope.single(ChannexEnvelope.webhookSecret(webhook, now: clock.timestamp())))
+    }
+
+    /// Gives `webhook` a new signing secret; the ones it had keep signing for the grace period.
+    func rotateSecret(of webhook: Webhook) async throws -> Webhook {
+        var webhook = webhook
         let now = clock.timestamp()
         let expiry = now.addingTimeInterval(secretGracePeriod)
         let retired = webhook.signingSecrets(at: now).map { secret in
@@ -123,7 +144,7 @@ struct WebhookController<Store: TenantStore & WebhookStore & DeliveryLog> {
             [SigningSecret(value: KeyMaterial.newSigningSecret())] + retired.prefix(Self.maxPreviousSecrets)
         webhook.updatedAt = now
         try await store.updateWebhook(webhook)
-        return JSONResponse(body: ChannexEnvelope.single(ChannexEnvelope.webhookSecret(webhook, now: now)))
+        return webhook
     }
 
     /// Sends one signed test message for an unsaved webhook and answers what the endpoint said.
@@ -174,10 +195,14 @@ struct WebhookController<Store: TenantStore & WebhookStore & DeliveryLog> {
             }
             try request.refuseUnknown(in: object, FieldNames([]))
         }
+        return JSONResponse(body: .object(try await sendTest(toSaved: webhook, tenant: tenant)))
+    }
+
+    /// One test message to a saved webhook, as its deliveries go, whether it is active or not.
+    func sendTest(toSaved webhook: Webhook, tenant: Tenant) async throws -> [String: JSONValue] {
         var saved = webhook
         saved.isActive = true
-        return JSONResponse(
-            body: .object(try await sendTest(to: saved, tenant: tenant, propertyId: webhook.propertyId ?? UUID())))
+        return try await sendTest(to: saved, tenant: tenant, propertyId: webhook.propertyId ?? UUID())
     }
 
     /// One attempt of a test event for `webhook`'s mask: what the endpoint answered.
@@ -233,6 +258,13 @@ struct WebhookController<Store: TenantStore & WebhookStore & DeliveryLog> {
         }
         let object = top["recover"]?.objectValue ?? top
         if top["recover"] != nil { try request.refuseUnknown(in: top, FieldNames(["recover"])) }
+        let count = try await recover(webhook, range: object)
+        return JSONResponse(body: ["meta": ["message": "Success", "requeued": .int(Int64(count))]])
+    }
+
+    /// Requeues `webhook`'s failed deliveries made in the range `object` gives (`since`, and
+    /// `until`, default now): the API's recover and the portal's. Returns how many.
+    func recover(_ webhook: Webhook, range object: [String: JSONValue]) async throws -> Int {
         var reader = FieldReader(object)
         reader.refuseUnknown(FieldNames(["since", "until"]))
         let now = clock.timestamp()
@@ -254,8 +286,7 @@ struct WebhookController<Store: TenantStore & WebhookStore & DeliveryLog> {
         }
         if let since, since > until { reader.fail("since", "must be before until") }
         try reader.errors.check()
-        let count = try await store.recover(webhookId: webhook.id, since: since!, until: until, now: now)
-        return JSONResponse(body: ["meta": ["message": "Success", "requeued": .int(Int64(count))]])
+        return try await store.recover(webhookId: webhook.id, since: since!, until: until, now: now)
     }
 
     // MARK: - Access
@@ -264,7 +295,12 @@ struct WebhookController<Store: TenantStore & WebhookStore & DeliveryLog> {
     func visibleWebhook(_ context: HeraldRequestContext) async throws -> Webhook {
         let principal = try context.requirePrincipal()
         try principal.requireWebhookManager()
-        let id = try context.uuidParameter("id")
+        return try await visibleWebhook(id: try context.uuidParameter("id"), by: principal)
+    }
+
+    /// The webhook `id`, if `principal` may see it; anything else is 404.
+    func visibleWebhook(id: UUID, by principal: Principal) async throws -> Webhook {
+        try principal.requireWebhookManager()
         guard let webhook = try await store.webhook(id: id), principal.canSee(webhook) else {
             throw ChannexError.notFound
         }
@@ -274,15 +310,28 @@ struct WebhookController<Store: TenantStore & WebhookStore & DeliveryLog> {
     /// The webhook named in the path, if the caller may act for it (read its secrets, send as
     /// it, resend its deliveries): those who may change it. Either dialect.
     func actionableWebhook(_ context: HeraldRequestContext, _ refusal: String) async throws -> Webhook {
-        let webhook = try await visibleWebhook(context)
-        guard try context.requirePrincipal().canModify(webhook) else { throw ChannexError.forbidden(refusal) }
+        let principal = try context.requirePrincipal()
+        try principal.requireWebhookManager()
+        return try await actionableWebhook(id: try context.uuidParameter("id"), by: principal, refusal)
+    }
+
+    /// The webhook `id`, if `principal` may act for it.
+    func actionableWebhook(id: UUID, by principal: Principal, _ refusal: String) async throws -> Webhook {
+        let webhook = try await visibleWebhook(id: id, by: principal)
+        guard principal.canModify(webhook) else { throw ChannexError.forbidden(refusal) }
         return webhook
     }
 
     /// The webhook named in the path, if the caller may change it.
     func modifiableWebhook(_ context: HeraldRequestContext) async throws -> Webhook {
-        let webhook = try await visibleWebhook(context)
         let principal = try context.requirePrincipal()
+        try principal.requireWebhookManager()
+        return try await modifiableWebhook(id: try context.uuidParameter("id"), by: principal)
+    }
+
+    /// The webhook `id`, if `principal` may change it.
+    func modifiableWebhook(id: UUID, by principal: Principal) async throws -> Webhook {
+        let webhook = try await visibleWebhook(id: id, by: principal)
         guard webhook.dialect == .channex else {
             throw ChannexError.forbidden("OCTO webhooks are managed through /octo/webhooks")
         }

@@ -76,6 +76,13 @@ public enum HeraldSettings {
     public static let webhookQuota = Setting(
         ["webhookQuota"], .int(1...10_000_000), default: "10000",
         help: "The most webhooks a tenant may have, both dialects together.")
+    public static let publicURL = Setting(
+        ["publicUrl"], .text, default: nil,
+        help: "The address partners reach Herald at, e.g. https://hooks.example.com: portal links start with it, "
+            + "and with https the portal's cookies are Secure (default: http://host:port).")
+    public static let portalIdleMinutes = Setting(
+        ["portalIdleMinutes"], .int(1...1440), default: "30",
+        help: "Minutes a portal session lasts without a request (at most 12 hours from sign-in in any case).")
     public static let adminKey = Setting(
         ["adminKey"], .text, default: nil,
         help:
@@ -121,7 +128,8 @@ public enum HeraldSettings {
     public static let serve: [Setting] =
         store + [
             host, port, role, maxBodyBytes, maxEventBytes, rateLimit, publisherRateLimit, tenantRateLimit,
-            failedAuthRateLimit, trustedProxies, webhookQuota, headerTimeout, adminPort, adminHost, adminKey,
+            failedAuthRateLimit, trustedProxies, webhookQuota, headerTimeout, adminPort, adminHost, publicURL,
+            portalIdleMinutes, adminKey,
             deliveryConcurrency, connectTimeout, requestTimeout, leaseSeconds, disableAfterHours, secretGraceHours,
             retentionDays, allowTargets, metricsPerTenant, otlpEndpoint,
         ]

@@ -178,6 +178,17 @@ public struct SettingsReader: Sendable {
         configuration.adminPort = try optionalInt(HeraldSettings.adminPort)
         configuration.adminHost = try text(HeraldSettings.adminHost) ?? "127.0.0.1"
         configuration.metricsPerTenant = try text(HeraldSettings.metricsPerTenant) == "on"
+        if let url = try text(HeraldSettings.publicURL) {
+            guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme), parsed.host != nil,
+                parsed.query == nil
+            else {
+                throw SettingError(
+                    "\(HeraldSettings.publicURL.flag) (\(HeraldSettings.publicURL.variable)) takes an http(s) URL "
+                        + "without a query, e.g. https://hooks.example.com, not \(url)")
+            }
+            configuration.publicURL = url
+        }
+        configuration.portalIdleTimeout = .seconds(60 * (try int(HeraldSettings.portalIdleMinutes)))
         let retentionDays = try double(HeraldSettings.retentionDays)
         configuration.retention = retentionDays > 0 ? Retention(age: retentionDays * 86_400) : nil
         configuration.limits.maxBytes = try int(HeraldSettings.maxBodyBytes)
