@@ -23,7 +23,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 
 def free_port():
@@ -137,6 +137,7 @@ def main():
 
         # A webhook, made in the form; a mistake first, shown beside its field.
         driver.get(base + "/portal/webhooks/new")
+        Select(driver.find_element(By.ID, "property_id")).select_by_visible_text("Seaside Lisbon")
         driver.find_element(By.ID, "callback_url").send_keys("ftp://example.com/hook")
         driver.find_element(By.CSS_SELECTOR, "input[value='booking_new']").click()
         click("save")

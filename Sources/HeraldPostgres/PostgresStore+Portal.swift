@@ -49,17 +49,19 @@ extension PostgresStore: PortalStore {
         if rows.isEmpty { throw StoreError.notFound }
     }
 
-    public func putPortalSession(key: String, value: String, expiresAt: Date?, onlyNew: Bool) async throws -> Bool {
+    public func putPortalSession(key: String, value: String, expiresAt: Date?, _ write: PortalSessionWrite)
+        async throws -> Bool
+    {
         let rows: [Int]
-        if onlyNew {
-            guard let expiresAt else { return false }
+        switch (write, expiresAt) {
+        case (.create, let expiresAt?):
             rows = try await client.query(
                 """
                 INSERT INTO portal_sessions (key, value, expires_at) VALUES (\(key), \(value), \(Timestamp.millis(expiresAt)))
                 ON CONFLICT DO NOTHING RETURNING 1 AS written
                 """, logger: logger
             ).all { _ in 1 }
-        } else if let expiresAt {
+        case (.replace, let expiresAt?):
             rows = try await client.query(
                 """
                 INSERT INTO portal_sessions (key, value, expires_at) VALUES (\(key), \(value), \(Timestamp.millis(expiresAt)))
@@ -67,10 +69,19 @@ extension PostgresStore: PortalStore {
                 RETURNING 1 AS written
                 """, logger: logger
             ).all { _ in 1 }
-        } else {
+        case (.update, let expiresAt?):
+            rows = try await client.query(
+                """
+                UPDATE portal_sessions SET value = \(value), expires_at = \(Timestamp.millis(expiresAt))
+                WHERE key = \(key) RETURNING 1 AS written
+                """, logger: logger
+            ).all { _ in 1 }
+        case (.update, nil):
             rows = try await client.query(
                 "UPDATE portal_sessions SET value = \(value) WHERE key = \(key) RETURNING 1 AS written", logger: logger
             ).all { _ in 1 }
+        case (.create, nil), (.replace, nil):
+            return false
         }
         return rows.count == 1
     }
@@ -87,19 +98,18 @@ extension PostgresStore: PortalStore {
         try await client.query("DELETE FROM portal_sessions WHERE key = \(key)", logger: logger)
     }
 
-    public func purgePortalSessions(before date: Date, limit: Int) async throws -> Int {
-        let millis = Timestamp.millis(date)
+    public func purgePortal(sessionsBefore: Date, linksBefore: Date, limit: Int) async throws -> Int {
         let sessions = try await client.query(
             """
             DELETE FROM portal_sessions WHERE key IN (
-                SELECT key FROM portal_sessions WHERE expires_at < \(millis) ORDER BY expires_at LIMIT \(limit))
+                SELECT key FROM portal_sessions WHERE expires_at < \(Timestamp.millis(sessionsBefore)) ORDER BY expires_at LIMIT \(limit))
             RETURNING 1 AS gone
             """, logger: logger
         ).all { _ in 1 }
         let links = try await client.query(
             """
             DELETE FROM portal_links WHERE id IN (
-                SELECT id FROM portal_links WHERE expires_at < \(millis) ORDER BY expires_at LIMIT \(limit))
+                SELECT id FROM portal_links WHERE expires_at < \(Timestamp.millis(linksBefore)) ORDER BY expires_at LIMIT \(limit))
             RETURNING 1 AS gone
             """, logger: logger
         ).all { _ in 1 }
@@ -133,7 +143,7 @@ extension PortalLink {
         }
         self.init(
             id: try row.value("id"), tenantId: try row.value("tenant_id"), role: role,
-            propertyIds: try row.json("property_ids")?.arrayValue?.compactMap { $0.stringValue.flatMap(UUID.init) },
+            propertyIds: try row.uuidList("property_ids", table: "portal_links"),
             tokenHash: try row.value("token_hash"), createdBy: try row.value("created_by"),
             createdAt: try row.date("created_at"), expiresAt: try row.date("expires_at"),
             usedAt: try row.optionalDate("used_at"), revokedAt: try row.optionalDate("revoked_at"))

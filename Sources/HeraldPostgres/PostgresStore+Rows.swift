@@ -17,6 +17,19 @@ extension PostgresRandomAccessRow {
         try value(column, as: String?.self).flatMap { try? JSONValue.decode($0) }
     }
 
+    /// A stored list of ids (a key's or link's property scope): nil when the column is; a value
+    /// that does not read as one is an error, never "no scope".
+    func uuidList(_ column: String, table: String) throws -> [UUID]? {
+        guard let text = try value(column, as: String?.self) else { return nil }
+        guard let items = (try? JSONValue.decode(text))?.arrayValue else {
+            throw CorruptRow(table: table, column: column)
+        }
+        return try items.map { item in
+            guard let id = item.stringValue.flatMap(UUID.init) else { throw CorruptRow(table: table, column: column) }
+            return id
+        }
+    }
+
     func stringMap(_ column: String) throws -> [String: String]? {
         try json(column)?.objectValue?.compactMapValues(\.stringValue)
     }
@@ -44,7 +57,7 @@ extension APIKey {
         }
         self.init(
             id: try row.value("id"), tenantId: try row.value("tenant_id"), role: role,
-            propertyIds: try row.json("property_ids")?.arrayValue?.compactMap { $0.stringValue.flatMap(UUID.init) },
+            propertyIds: try row.uuidList("property_ids", table: "api_keys"),
             title: try row.value("title"), prefix: try row.value("prefix"), hash: try row.value("hash"),
             createdAt: try row.date("created_at"), lastUsedAt: try row.optionalDate("last_used_at"),
             revokedAt: try row.optionalDate("revoked_at"))

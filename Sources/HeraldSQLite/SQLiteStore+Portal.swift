@@ -67,23 +67,30 @@ extension SQLiteStore: PortalStore {
         }
     }
 
-    public func putPortalSession(key: String, value: String, expiresAt: Date?, onlyNew: Bool) async throws -> Bool {
+    public func putPortalSession(key: String, value: String, expiresAt: Date?, _ write: PortalSessionWrite)
+        async throws -> Bool
+    {
         try await pool.write { db in
-            if onlyNew {
-                guard let expiresAt else { return false }
+            switch (write, expiresAt) {
+            case (.create, let expiresAt?):
                 try db.execute(
                     sql: "INSERT INTO portal_sessions (key, value, expires_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                     arguments: [key, value, Timestamp.millis(expiresAt)])
-            } else if let expiresAt {
+            case (.replace, let expiresAt?):
                 try db.execute(
                     sql: """
                         INSERT INTO portal_sessions (key, value, expires_at) VALUES (?, ?, ?)
                         ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at
                         """,
                     arguments: [key, value, Timestamp.millis(expiresAt)])
-            } else {
+            case (.update, let expiresAt?):
                 try db.execute(
-                    sql: "UPDATE portal_sessions SET value = ? WHERE key = ?", arguments: [value, key])
+                    sql: "UPDATE portal_sessions SET value = ?, expires_at = ? WHERE key = ?",
+                    arguments: [value, Timestamp.millis(expiresAt), key])
+            case (.update, nil):
+                try db.execute(sql: "UPDATE portal_sessions SET value = ? WHERE key = ?", arguments: [value, key])
+            case (.create, nil), (.replace, nil):
+                return false
             }
             return db.changesCount == 1
         }
@@ -104,22 +111,21 @@ extension SQLiteStore: PortalStore {
         }
     }
 
-    public func purgePortalSessions(before date: Date, limit: Int) async throws -> Int {
+    public func purgePortal(sessionsBefore: Date, linksBefore: Date, limit: Int) async throws -> Int {
         try await pool.write { db in
-            let millis = Timestamp.millis(date)
             try db.execute(
                 sql: """
                     DELETE FROM portal_sessions WHERE key IN (
                         SELECT key FROM portal_sessions WHERE expires_at < ? ORDER BY expires_at LIMIT ?)
                     """,
-                arguments: [millis, limit])
+                arguments: [Timestamp.millis(sessionsBefore), limit])
             var purged = db.changesCount
             try db.execute(
                 sql: """
                     DELETE FROM portal_links WHERE id IN (
                         SELECT id FROM portal_links WHERE expires_at < ? ORDER BY expires_at LIMIT ?)
                     """,
-                arguments: [millis, limit])
+                arguments: [Timestamp.millis(linksBefore), limit])
             purged += db.changesCount
             return purged
         }
@@ -156,7 +162,7 @@ extension PortalLink {
             id: try row.uuid("id", table: "portal_links"),
             tenantId: try row.uuid("tenant_id", table: "portal_links"),
             role: role,
-            propertyIds: row.json("property_ids")?.arrayValue?.compactMap { $0.stringValue.flatMap(UUID.init) },
+            propertyIds: try row.uuidList("property_ids", table: "portal_links"),
             tokenHash: row["token_hash"],
             createdBy: try row.optionalUUID("created_by", table: "portal_links"),
             createdAt: row.date("created_at"),

@@ -54,6 +54,19 @@ extension Row {
         return try? JSONValue.decode(text)
     }
 
+    /// A stored list of ids (a key's or link's property scope): nil when the column is; a value
+    /// that does not read as one is an error, never "no scope".
+    func uuidList(_ column: String, table: String) throws -> [UUID]? {
+        guard let text: String = self[column] else { return nil }
+        guard let items = (try? JSONValue.decode(text))?.arrayValue else {
+            throw CorruptRow(table: table, column: column)
+        }
+        return try items.map { item in
+            guard let id = item.stringValue.flatMap(UUID.init) else { throw CorruptRow(table: table, column: column) }
+            return id
+        }
+    }
+
     func stringMap(_ column: String) -> [String: String]? {
         json(column)?.objectValue?.compactMapValues(\.stringValue)
     }
@@ -74,7 +87,7 @@ extension APIKey {
             id: try row.uuid("id", table: "api_keys"),
             tenantId: try row.optionalUUID("tenant_id", table: "api_keys"),
             role: role,
-            propertyIds: row.json("property_ids")?.arrayValue?.compactMap { $0.stringValue.flatMap(UUID.init) },
+            propertyIds: try row.uuidList("property_ids", table: "api_keys"),
             title: row["title"],
             prefix: row["prefix"],
             hash: row["hash"],

@@ -110,7 +110,7 @@ func buildRouter<Store: HeraldStore>(
     router.add(middleware: RequestIdMiddleware())
     // HTTP requests by route (the pattern, so labels stay bounded), method and status.
     router.add(middleware: MetricsMiddleware())
-    router.add(middleware: LogRequestsMiddleware(.debug))
+    router.add(middleware: RedactedRequestLog(.debug))
     let allowed = AllowedMethods()
     defer { allowed.load(router.routes) }
     router.add(middleware: ErrorMiddleware(allowed: allowed))
@@ -233,23 +233,22 @@ func addPortalRoutes<Store: HeraldStore>(
                 // __Host-: the browser keeps it to this host, over TLS, for every path.
                 name: secure ? "__Host-herald_portal" : "herald_portal", path: "/", secure: secure, sameSite: .strict),
             keyPrefix: "portal.", defaultSessionExpiration: configuration.portalIdleTimeout))
+    // Errors become pages inside the session middleware, so a refreshed session is still saved.
+    // Errors become pages inside the session middleware, so a refreshed session is still saved.
     let portal = router.group("portal", context: PortalRequestContext.self)
-        .add(middleware: PortalPageMiddleware(renderer: renderer))
         .add(middleware: sessions)
+        .add(middleware: PortalPageMiddleware(renderer: renderer))
     let webhooks = WebhookController(
         store: store, clock: clock, limits: configuration.limits, courier: runtime.courier,
         quota: WebhookQuota(limit: configuration.webhookQuota), secretGracePeriod: configuration.secretGracePeriod)
+    let origin = PortalOrigin(publicURL: configuration.portalBaseURL)
     let controller = PortalController(
         store: store, clock: clock, webhooks: webhooks, deliveries: DeliveryController(store: store, clock: clock),
         budgets: budgets, renderer: renderer, limits: configuration.limits,
-        idleTimeout: configuration.portalIdleTimeout, secureCookies: secure)
-    let origin =
-        URL(string: configuration.portalBaseURL).map { url in
-            "\(url.scheme ?? "http")://\(url.host ?? "")" + (url.port.map { ":\($0)" } ?? "")
-        } ?? ""
+        idleTimeout: configuration.portalIdleTimeout, secureCookies: secure, origin: origin)
     controller.addRoutes(
         to: portal,
         auth: PortalAuthMiddleware(
             store: store, clock: clock, budgets: budgets, limits: configuration.limits,
-            idleTimeout: configuration.portalIdleTimeout, maxLifetime: 12 * 3600, publicOrigin: origin))
+            idleTimeout: configuration.portalIdleTimeout, maxLifetime: 12 * 3600, origin: origin))
 }

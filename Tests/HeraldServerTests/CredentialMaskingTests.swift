@@ -14,6 +14,12 @@ import Testing
         #expect(CallbackURL.masked(url) == shown)
         #expect(CallbackURL.unmasked(shown, current: url) == url)
         #expect(CallbackURL.unmasked("https://other.example.com/", current: url) == "https://other.example.com/")
+        // A new path at the same origin keeps the credentials; at another origin the mask is literal.
+        let moved = shown.replacingOccurrences(of: "hooks.example.com", with: "evil.example")
+        let repathed = URL(string: shown)!.deletingLastPathComponent().appendingPathComponent("v2").absoluteString
+        #expect(!CallbackURL.unmasked(repathed, current: url).contains(CallbackURL.mask))
+        #expect(CallbackURL.unmasked(repathed, current: url).contains("/v2"))
+        #expect(CallbackURL.unmasked(moved, current: url) == moved)
     }
 
     @Test func channexReadModelsMaskThePasswordAndAPutBackKeepsIt() async throws {

@@ -95,9 +95,14 @@ import Testing
             #expect(try await browser.post("/portal/webhooks", fields, csrf: "forged").status == .forbidden)
             #expect(
                 try await browser.post("/portal/webhooks", fields, origin: "https://evil.example").status == .forbidden)
-            // A sign-in form's token must match its cookie.
+            // A sign-in form's token must match its cookie, and come from this site.
             let stranger = PortalBrowser(api.client)
             #expect(try await stranger.post("/portal/sign-in", [("api_key", world.admin)]).status == .forbidden)
+            _ = try await stranger.get("/portal/sign-in")
+            let elsewhere = try await stranger.post(
+                "/portal/sign-in", [("api_key", world.admin)], origin: "https://evil.example")
+            #expect(elsewhere.status == .forbidden)
+            #expect(stranger.cookies["herald_portal"] == nil)
             #expect(try api.snapshot() == before)
             // The real form goes through.
             _ = try await browser.get("/portal/webhooks/new")
@@ -220,6 +225,22 @@ import Testing
             #expect(edited.retryPolicy == RetryPolicy.none)
             #expect(edited.secrets == stored.secrets)
 
+            // Credentials in the URL are shown masked; a new path at the same origin keeps them.
+            let secretURL = try await api.activeWebhook(in: world, url: "https://user:pass@hooks.example.com/v1")
+            let secretPath = "/portal/webhooks/\(secretURL.id.text)"
+            let secretForm = try await browser.get("\(secretPath)/edit")
+            #expect(secretForm.html.contains("value=\"https://user:****@hooks.example.com/v1\""))
+            #expect(!secretForm.html.contains("pass@"))
+            let moved = try await browser.post(
+                secretPath,
+                [
+                    ("callback_url", "https://user:****@hooks.example.com/v2"), ("property_id", world.property.text),
+                    ("events[]", "*"), ("is_active", "true"),
+                ])
+            #expect(moved.status == .seeOther)
+            #expect(
+                try await api.store.webhook(id: secretURL.id)?.callbackURL == "https://user:pass@hooks.example.com/v2")
+
             // Toggle: off and on again.
             _ = try await browser.get(path)
             #expect(try await browser.post("\(path)/toggle").status == .seeOther)
@@ -236,6 +257,26 @@ import Testing
             #expect(try await user.post("/portal/webhooks/\(guarded.id.text)/toggle").status == .forbidden)
             #expect(try await user.post("/portal/webhooks/\(guarded.id.text)/secret").status == .forbidden)
             #expect(try await api.store.webhook(id: guarded.id)?.isActive == true)
+        }
+    }
+
+    @Test func octoWebhooksShowReadOnly() async throws {
+        try await TestHerald().run { api in
+            let world = try await api.octoWorld()
+            let created = try await api.octo(
+                .post, "/octo/webhooks", key: world.admin,
+                body: ["event": "booking_update", "url": "https://hooks.example.com/octo"])
+            let id = try #require(created.json["id"]?.stringValue)
+            let browser = try await api.portal(key: world.admin)
+            let list = try await browser.get("/portal/webhooks")
+            #expect(list.html.contains(id))
+            let page = try await browser.get("/portal/webhooks/\(id)")
+            #expect(page.html.contains("managed through /octo/webhooks"))
+            #expect(!page.html.contains("id=\"send-test\""))
+            for action in ["test", "toggle", "delete", "secret/rotate"] {
+                #expect(try await browser.post("/portal/webhooks/\(id)/\(action)").status == .forbidden)
+            }
+            #expect(try await browser.get("/portal/webhooks/\(id)/edit").status == .forbidden)
         }
     }
 
@@ -341,6 +382,13 @@ import Testing
             _ = try await api.call(.delete, "/api/v1/portal_links/\(id)", key: world.admin)
             #expect(try await revoked.get("/portal/webhooks").location == "/portal/sign-in?notice=ended")
 
+            // A session outlives its link's expiry: purging expired rows keeps the link's record.
+            let short = try await api.portal(key: world.admin, ["expires_in": 60])
+            await clock.advance(by: .seconds(120))
+            _ = try await api.portalLink(key: world.admin)
+            _ = try await api.portal(key: world.admin)
+            #expect(try await short.get("/portal/webhooks").status == .ok)
+
             // An expired link does not open.
             let late = try await api.portalLink(key: world.admin, ["expires_in": 60])
             await clock.advance(by: .seconds(61))
@@ -388,6 +436,21 @@ import Testing
             let page = try await browser.get("/portal/webhooks")
             #expect(page.status == .ok)
             #expect(page.html.contains("Acme"))
+        }
+    }
+
+    @Test func aLinksTokenNeverReachesTheLogs() async throws {
+        var herald = try await TestHerald()
+        let logs = CapturedLogs()
+        herald.logger = logs.logger()
+        herald.delivering = false
+        try await herald.run { api in
+            let world = try await api.world()
+            let url = try await api.portalLink(key: world.admin)
+            let token = String(url[url.range(of: "token=")!.upperBound...])
+            _ = try await PortalBrowser(api.client).open(url)
+            #expect(logs.text.contains("/portal/enter?token=****"))
+            #expect(!logs.text.contains(token))
         }
     }
 

@@ -50,6 +50,9 @@ extension StoreContractTests {
                     tenantId: stranger.id, role: nil, propertyIds: [property.id], lifetime: nil, createdBy: nil,
                     now: now, in: store)
             }
+            // Links are purged a while after they expire, not before.
+            #expect(try await store.purgePortal(sessionsBefore: now, linksBefore: now, limit: 10) == 0)
+            #expect(try await store.portalLink(id: link.id) != nil)
             // A tenant's links go with it.
             try await store.deleteTenant(id: tenant.id)
             #expect(try await store.portalLink(id: link.id) == nil)
@@ -60,25 +63,32 @@ extension StoreContractTests {
     func portalSessionsExpireAndArePurged(backend: Backend) async throws {
         try await backend.withStore { store in
             let later = now.addingTimeInterval(60)
-            #expect(try await store.putPortalSession(key: "k1", value: "v1", expiresAt: later, onlyNew: true))
-            #expect(try await store.putPortalSession(key: "k1", value: "v2", expiresAt: later, onlyNew: true) == false)
+            #expect(try await store.putPortalSession(key: "k1", value: "v1", expiresAt: later, .create))
+            #expect(try await store.putPortalSession(key: "k1", value: "v2", expiresAt: later, .create) == false)
             #expect(try await store.portalSession(key: "k1", now: now)?.value == "v1")
             // Without an expiry the stored one stays.
-            #expect(try await store.putPortalSession(key: "k1", value: "v3", expiresAt: nil, onlyNew: false))
+            #expect(try await store.putPortalSession(key: "k1", value: "v3", expiresAt: nil, .update))
             #expect(try await store.portalSession(key: "k1", now: now)?.expiresAt == later)
             #expect(
-                try await store.putPortalSession(key: "missing", value: "v", expiresAt: nil, onlyNew: false) == false)
+                try await store.putPortalSession(key: "missing", value: "v", expiresAt: nil, .update) == false)
             #expect(try await store.portalSession(key: "missing", now: now) == nil)
             // An expiry moves it.
             let further = now.addingTimeInterval(120)
-            #expect(try await store.putPortalSession(key: "k1", value: "v4", expiresAt: further, onlyNew: false))
+            #expect(try await store.putPortalSession(key: "k1", value: "v4", expiresAt: further, .update))
+            // Update never brings back a deleted session; replace writes it whatever.
+            #expect(try await store.putPortalSession(key: "gone", value: "v", expiresAt: further, .update) == false)
+            #expect(try await store.putPortalSession(key: "k4", value: "v", expiresAt: later, .replace))
+            #expect(try await store.putPortalSession(key: "k4", value: "w", expiresAt: later, .replace))
+            #expect(try await store.portalSession(key: "k4", now: now)?.value == "w")
+            try await store.deletePortalSession(key: "k4")
             #expect(try await store.portalSession(key: "k1", now: later)?.value == "v4")
             #expect(try await store.portalSession(key: "k1", now: further) == nil)
-            #expect(try await store.putPortalSession(key: "k2", value: "v", expiresAt: later, onlyNew: true))
-            #expect(try await store.purgePortalSessions(before: further.addingTimeInterval(1), limit: 1) == 1)
-            #expect(try await store.purgePortalSessions(before: further.addingTimeInterval(1), limit: 10) == 1)
-            #expect(try await store.purgePortalSessions(before: further.addingTimeInterval(1), limit: 10) == 0)
-            #expect(try await store.putPortalSession(key: "k3", value: "v", expiresAt: later, onlyNew: true))
+            #expect(try await store.putPortalSession(key: "k2", value: "v", expiresAt: later, .create))
+            let end = further.addingTimeInterval(1)
+            #expect(try await store.purgePortal(sessionsBefore: end, linksBefore: now, limit: 1) == 1)
+            #expect(try await store.purgePortal(sessionsBefore: end, linksBefore: now, limit: 10) == 1)
+            #expect(try await store.purgePortal(sessionsBefore: end, linksBefore: now, limit: 10) == 0)
+            #expect(try await store.putPortalSession(key: "k3", value: "v", expiresAt: later, .create))
             try await store.deletePortalSession(key: "k3")
             #expect(try await store.portalSession(key: "k3", now: now) == nil)
         }

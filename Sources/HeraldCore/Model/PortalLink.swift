@@ -55,6 +55,15 @@ extension PortalLink {
     /// How long a link stays openable unless its maker says otherwise, and at most.
     public static let defaultLifetime: TimeInterval = 3600
     public static let maxLifetime: TimeInterval = 7 * 86_400
+    /// How long a link's record stays after it expires: its listing says who opened it and when,
+    /// and a session it opened (12 hours at most) ends on its own terms, not with the record.
+    public static let keptAfterExpiry: TimeInterval = 7 * 86_400
+
+    /// Clears away up to 100 expired sessions and long-expired links: each sign-in and each new
+    /// link does, so the tables hold about as many rows as there are live sessions and links.
+    public static func purgeExpired(in store: some PortalStore, now: Date) async throws -> Int {
+        try await store.purgePortal(sessionsBefore: now, linksBefore: now - keptAfterExpiry, limit: 100)
+    }
 
     /// A new link and its token, shown once: what the API and `herald portal link` both make,
     /// under the same rules as an API key of that scope.

@@ -12,18 +12,29 @@ public protocol PortalStore: Sendable {
     /// Revokes the link (``StoreError/notFound`` when there is none); its session ends with it.
     func revokePortalLink(id: UUID, at date: Date) async throws
 
-    /// Writes a session's value under `key` until `expiresAt` (nil keeps the stored expiry). With
-    /// `onlyNew`, an existing key is left alone and the call returns false.
-    func putPortalSession(key: String, value: String, expiresAt: Date?, onlyNew: Bool) async throws -> Bool
+    /// Writes a session's value under `key` until `expiresAt` (nil keeps the stored expiry), as
+    /// `write` says; returns whether a row was written.
+    func putPortalSession(key: String, value: String, expiresAt: Date?, _ write: PortalSessionWrite) async throws
+        -> Bool
     /// The session's value and expiry, if it has not expired at `now`.
     func portalSession(key: String, now: Date) async throws -> (value: String, expiresAt: Date)?
     func deletePortalSession(key: String) async throws
-    /// Deletes up to `limit` sessions that expired before `date`, and links that expired before it;
-    /// returns how many rows went.
-    func purgePortalSessions(before date: Date, limit: Int) async throws -> Int
+    /// Deletes up to `limit` sessions that expired before `sessionsBefore`, and up to `limit`
+    /// links that expired before `linksBefore`; returns how many rows went.
+    func purgePortal(sessionsBefore: Date, linksBefore: Date, limit: Int) async throws -> Int
 
     /// Deliveries made since `since` to each of `webhookIds`, counted by hour and status.
     func deliveryCounts(webhookIds: [UUID], since: Date) async throws -> [DeliveryCount]
+}
+
+/// How a session is written.
+public enum PortalSessionWrite: Sendable {
+    /// Only if the key is new (an expiry is needed).
+    case create
+    /// Whether or not the key exists (an expiry is needed).
+    case replace
+    /// Only if the key exists: a session deleted meanwhile (signed out) stays deleted.
+    case update
 }
 
 /// How many deliveries of one webhook were made in one hour and now have one status.

@@ -71,8 +71,20 @@ public enum CallbackURL {
     public static let mask = "****"
 
     /// The URL an update means: `given`, or `current` when `given` is its masked form sent back.
+    /// A `given` URL that carries `current`'s masked credentials at `current`'s origin (scheme,
+    /// host, port) keeps `current`'s credentials: its path or query changed, not its secret. At
+    /// another origin the mask stays as written, so a credential never follows a URL elsewhere.
     public static func unmasked(_ given: String, current: String) -> String {
-        given != current && given == masked(current) ? current : given
+        if given != current && given == masked(current) { return current }
+        guard var parts = URLComponents(string: given), let stored = URLComponents(string: current),
+            stored.percentEncodedUser != nil, origin(given) == origin(current),
+            let shown = URLComponents(string: masked(current)),
+            parts.percentEncodedUser == shown.percentEncodedUser,
+            parts.percentEncodedPassword == shown.percentEncodedPassword
+        else { return given }
+        parts.percentEncodedUser = stored.percentEncodedUser
+        parts.percentEncodedPassword = stored.percentEncodedPassword
+        return parts.string ?? given
     }
 
     /// The URL as Herald stores and calls it: an internationalised host in its ASCII (punycode)

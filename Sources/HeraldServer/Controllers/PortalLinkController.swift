@@ -43,7 +43,7 @@ struct PortalLinkController<Store: TenantStore & PortalStore> {
         try reader.errors.check()
         let tenantId = try principal.actingTenant(named: tenantField.value ?? nil)
         let now = clock.timestamp()
-        _ = try? await store.purgePortalSessions(before: now, limit: 100)
+        _ = try? await PortalLink.purgeExpired(in: store, now: now)
         let (link, token) = try await PortalLink.issue(
             tenantId: tenantId, role: role, propertyIds: propertyIds.value ?? nil,
             lifetime: (lifetime.value ?? nil).map(TimeInterval.init), createdBy: principal.keyId, now: now, in: store)

@@ -180,11 +180,9 @@ struct WebhookController<Store: TenantStore & WebhookStore & DeliveryLog> {
     /// Sends one signed test message to a saved webhook, as its deliveries go (its secret, headers
     /// and request parameters), whether it is active or not; stores nothing.
     @Sendable func testSaved(_ request: Request, context: HeraldRequestContext) async throws -> JSONResponse {
-        // A test goes signed with the webhook's secret and carries its headers: it acts for it.
-        let webhook = try await actionableWebhook(context, "protected webhooks can only be tested with an admin key")
-        guard webhook.dialect == .channex else {
-            throw ChannexError.forbidden("OCTO webhooks are managed through /octo/webhooks")
-        }
+        let principal = try context.requirePrincipal()
+        try principal.requireWebhookManager()
+        let webhook = try await testableWebhook(id: try context.uuidParameter("id"), by: principal)
         guard let tenant = try await store.tenant(id: webhook.tenantId) else { throw ChannexError.notFound }
         var request = request
         if request.headers[.contentLength].flatMap(Int.init) ?? 0 > 0 {
@@ -319,6 +317,17 @@ struct WebhookController<Store: TenantStore & WebhookStore & DeliveryLog> {
     func actionableWebhook(id: UUID, by principal: Principal, _ refusal: String) async throws -> Webhook {
         let webhook = try await visibleWebhook(id: id, by: principal)
         guard principal.canModify(webhook) else { throw ChannexError.forbidden(refusal) }
+        return webhook
+    }
+
+    /// The webhook `id`, if `principal` may send it a test: a test goes signed with its secret
+    /// and carries its headers, so it acts for it; OCTO webhooks are tested through their dialect.
+    func testableWebhook(id: UUID, by principal: Principal) async throws -> Webhook {
+        let webhook = try await actionableWebhook(
+            id: id, by: principal, "protected webhooks can only be tested with an admin key")
+        guard webhook.dialect == .channex else {
+            throw ChannexError.forbidden("OCTO webhooks are managed through /octo/webhooks")
+        }
         return webhook
     }
 

@@ -18,10 +18,15 @@ struct PortalController<Store: HeraldStore> {
     let idleTimeout: Duration
     /// Whether the cookies go over TLS only.
     let secureCookies: Bool
+    /// Where a form may be posted from.
+    let origin: PortalOrigin
 
     static var pageSize: Int { 25 }
-    /// The cookie that carries a sign-in form's CSRF token before there is a session.
-    static var formCookie: String { "herald_portal_form" }
+    /// The most properties the webhook form offers.
+    static var maxPropertyChoices: Int { 1000 }
+    /// The cookie that carries a sign-in form's CSRF token before there is a session (over TLS,
+    /// `__Host-`: no sibling subdomain can set it).
+    var formCookieName: String { secureCookies ? "__Host-herald_portal_form" : "herald_portal_form" }
 
     func addRoutes(to portal: RouterGroup<PortalRequestContext>, auth: PortalAuthMiddleware<Store>) {
         portal.get("sign-in", use: signInPage)
@@ -90,7 +95,7 @@ struct PortalController<Store: HeraldStore> {
                         : "Publisher keys only post events: sign in with an admin or user key.")
             }
         }
-        return startSession(.apiKey, id: stored.id, context: context)
+        return await startSession(.apiKey, id: stored.id, context: context)
     }
 
     struct EnterView {
@@ -129,8 +134,7 @@ struct PortalController<Store: HeraldStore> {
                     error: "This portal link has expired, was revoked, or was opened already. Ask for a new one."),
                 title: "Open the portal", chrome: nil, status: .forbidden)
         }
-        _ = try? await store.purgePortalSessions(before: now, limit: 100)
-        return startSession(.link, id: link.id, context: context)
+        return await startSession(.link, id: link.id, context: context)
     }
 
     @Sendable func signOut(_ request: Request, context: PortalRequestContext) async throws -> Response {
@@ -139,7 +143,10 @@ struct PortalController<Store: HeraldStore> {
     }
 
     /// A new session (a new id: whatever cookie came before is not reused) and on to the webhooks.
-    func startSession(_ credential: PortalSession.Credential, id: UUID, context: PortalRequestContext) -> Response {
+    func startSession(_ credential: PortalSession.Credential, id: UUID, context: PortalRequestContext) async
+        -> Response
+    {
+        _ = try? await PortalLink.purgeExpired(in: store, now: clock.timestamp())
         context.sessions.createSession(
             PortalSession(credential: credential, credentialId: id, signedInAt: clock.timestamp()),
             expiresIn: idleTimeout)
@@ -161,14 +168,15 @@ struct PortalController<Store: HeraldStore> {
 
     func formCookie(value: String, maxAge: Int) -> String {
         Cookie(
-            name: Self.formCookie, value: value, maxAge: maxAge, path: "/portal", secure: secureCookies,
-            httpOnly: true, sameSite: .strict
+            name: formCookieName, value: value, maxAge: maxAge, path: secureCookies ? "/" : "/portal",
+            secure: secureCookies, httpOnly: true, sameSite: .strict
         ).description
     }
 
     func checkedPreSessionForm(_ request: inout Request) async throws -> PortalForm {
+        try origin.check(request)
         let form = try await PortalForm(&request, limit: limits.maxBytes)
-        guard let cookie = request.cookies[Self.formCookie]?.value, !cookie.isEmpty, let token = form["csrf"],
+        guard let cookie = request.cookies[formCookieName]?.value, !cookie.isEmpty, let token = form["csrf"],
             KeyMaterial.constantTimeEquals(String(cookie), token)
         else { throw ChannexError.forbidden("the form is out of date: reload the page and try again") }
         return form
@@ -327,13 +335,26 @@ struct PortalController<Store: HeraldStore> {
         status: HTTPResponse.Status = .ok
     ) async throws -> Response {
         let principal = try context.requirePrincipal()
-        let properties = try await store.listProperties(
-            PropertyQuery(
-                tenantId: principal.tenantId, ids: principal.propertyScope,
-                page: PageRequest(page: 1, limit: PageRequest.maxLimit)))
-        var choices = properties.items.map {
-            Choice(value: $0.id.text, label: $0.title, selected: form.propertyId == $0.id.text)
+        // The scope's properties, up to a thousand, and the webhook's own whatever its place: a
+        // select without it would post another property.
+        var properties: [Property] = []
+        for number in 1...(Self.maxPropertyChoices / PageRequest.maxLimit) {
+            let found = try await store.listProperties(
+                PropertyQuery(
+                    tenantId: principal.tenantId, ids: principal.propertyScope,
+                    page: PageRequest(page: number, limit: PageRequest.maxLimit)))
+            properties += found.items
+            if found.items.isEmpty || properties.count >= found.total { break }
         }
+        if let current = UUID(uuidString: form.propertyId), !properties.contains(where: { $0.id == current }),
+            let property = try await store.property(id: current),
+            principal.reaches(property: current, of: property.tenantId)
+        {
+            properties.append(property)
+        }
+        var choices =
+            [Choice(value: "", label: "Choose a property", selected: form.propertyId.isEmpty)]
+            + properties.map { Choice(value: $0.id.text, label: $0.title, selected: form.propertyId == $0.id.text) }
         if principal.isAdmin {
             choices.append(
                 Choice(value: "global", label: "Every property (global)", selected: form.propertyId == "global"))
@@ -423,7 +444,7 @@ struct PortalController<Store: HeraldStore> {
     }
 
     @Sendable func test(_ request: Request, context: PortalRequestContext) async throws -> Response {
-        let webhook = try await actionable(context)
+        let webhook = try await webhooks.testableWebhook(id: try id(context), by: try context.requirePrincipal())
         var outcome = Outcome()
         do {
             guard let tenant = try await store.tenant(id: webhook.tenantId) else { throw ChannexError.notFound }

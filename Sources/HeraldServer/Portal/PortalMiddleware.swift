@@ -27,6 +27,12 @@ struct PortalPageMiddleware: RouterMiddleware {
             response = page(for: .validation(error))
         } catch let error as HTTPError {
             response = page(for: ChannexError(status: error.status, code: "error", title: error.status.reasonPhrase))
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            // As the API's error middleware does: logged in full, answered without the details.
+            context.logger.error("portal request failed", metadata: ["error": "\(error)"])
+            response = page(for: .internalError)
         }
         response.headers[.contentSecurityPolicy] = Self.contentSecurityPolicy
         response.headers[Self.frameOptions] = "DENY"
@@ -75,8 +81,8 @@ struct PortalAuthMiddleware<Store: TenantStore & PortalStore>: RouterMiddleware 
     let limits: BodyLimits
     let idleTimeout: Duration
     let maxLifetime: TimeInterval
-    /// Where partners reach Herald (a POST's `Origin` must be it, or the request's own host).
-    let publicOrigin: String
+    /// Where a POST may come from.
+    let origin: PortalOrigin
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
@@ -93,16 +99,17 @@ struct PortalAuthMiddleware<Store: TenantStore & PortalStore>: RouterMiddleware 
         }
         var request = request
         if request.method != .get && request.method != .head {
-            try checkOrigin(request)
+            try origin.check(request)
             let form = try await PortalForm(&request, limit: limits.maxBytes)
             guard let token = form["csrf"], KeyMaterial.constantTimeEquals(token, session.csrf) else {
                 throw ChannexError.forbidden("the form is out of date: reload the page and try again")
             }
         }
         if let wait = budgets.spend(principal) { throw RequestBudgets.tooManyRequests(wait: wait) }
-        // Idle time restarts with each request; written at most once a minute.
+        // Idle time restarts with each request; written at most once a minute (or half the idle time).
+        let slack = min(Duration.seconds(60), idleTimeout / 2)
         context.sessions.withLockedSession { data in
-            if let left = data?.expiresIn, left < idleTimeout - .seconds(60) { data?.expiresIn = idleTimeout }
+            if let left = data?.expiresIn, left < idleTimeout - slack { data?.expiresIn = idleTimeout }
         }
         var context = context
         context.principal = principal
@@ -132,13 +139,37 @@ struct PortalAuthMiddleware<Store: TenantStore & PortalStore>: RouterMiddleware 
         principal.tenantId != nil && principal.role != .publisher
     }
 
+}
+
+/// The origin the portal's forms are posted from: the public URL's, or the request's own host
+/// (a browser sends the Origin of the page the form was on). Compared as browsers write an
+/// Origin: lower case, without a default port.
+struct PortalOrigin: Sendable {
+    let allowed: String
+
+    init(publicURL: String) {
+        allowed =
+            URLComponents(string: publicURL).map { Self.origin(scheme: $0.scheme, host: $0.host, port: $0.port) }
+            ?? ""
+    }
+
     /// A form posted from another origin is refused, beside the CSRF token and the SameSite cookie.
-    func checkOrigin(_ request: Request) throws {
-        guard let origin = request.headers[.origin] else { return }
-        let host = request.head.authority ?? ""
-        guard origin == publicOrigin || origin == "http://\(host)" || origin == "https://\(host)" else {
+    func check(_ request: Request) throws {
+        guard let given = request.headers[.origin]?.lowercased() else { return }
+        var own: [String] = []
+        if let authority = request.head.authority?.lowercased() {
+            own = ["http://\(authority)", "https://\(authority)"]
+        }
+        guard given == allowed || own.contains(given) else {
             throw ChannexError.forbidden("forms are accepted from this site only")
         }
+    }
+
+    static func origin(scheme: String?, host: String?, port: Int?) -> String {
+        let scheme = (scheme ?? "http").lowercased()
+        let defaultPort = scheme == "https" ? 443 : 80
+        let shownPort = port.flatMap { $0 == defaultPort ? nil : ":\($0)" } ?? ""
+        return "\(scheme)://\((host ?? "").lowercased())\(shownPort)"
     }
 }
 

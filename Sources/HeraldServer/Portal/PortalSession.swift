@@ -39,14 +39,20 @@ struct StorePersistDriver<Store: PortalStore>: PersistDriver {
         let expiresAt = clock.timestamp().addingTimeInterval(Self.seconds(expires ?? .seconds(3600)))
         guard
             try await store.putPortalSession(
-                key: Self.hash(key), value: try Self.encode(value), expiresAt: expiresAt, onlyNew: true)
+                key: Self.hash(key), value: try Self.encode(value), expiresAt: expiresAt, .create)
         else { throw PersistError.duplicate }
     }
 
+    /// hummingbird-auth saves a new session and refreshes an old one both through here. Only a
+    /// session signed in this minute may be written anew: an older one is only updated, so a
+    /// request that refreshes it while another signs out cannot bring it back.
     func set<Object: Codable & Sendable>(key: String, value: Object, expires: Duration?) async throws {
-        let expiresAt = expires.map { clock.timestamp().addingTimeInterval(Self.seconds($0)) }
+        let now = clock.timestamp()
+        let expiresAt = expires.map { now.addingTimeInterval(Self.seconds($0)) }
+        let isNew = (value as? PortalSession).map { now.timeIntervalSince($0.signedInAt) < 60 } ?? false
         _ = try await store.putPortalSession(
-            key: Self.hash(key), value: try Self.encode(value), expiresAt: expiresAt, onlyNew: false)
+            key: Self.hash(key), value: try Self.encode(value), expiresAt: expiresAt,
+            isNew && expiresAt != nil ? .replace : .update)
     }
 
     func get<Object: Codable & Sendable>(key: String, as type: Object.Type) async throws -> Object? {
