@@ -410,9 +410,15 @@ struct PortalLinksCommand: AsyncParsableCommand {
             }
             let tenantId = try uuidOption(tenant, "--tenant")!
             let scope = try properties.isEmpty ? nil : properties.map { try uuidOption($0, "--property")! }
-            let base =
-                publicUrl ?? ProcessInfo.processInfo.environment[HeraldSettings.publicURL.variable]
-                ?? "http://127.0.0.1:8080"
+            // As `herald serve` reads it: the flag, HERALD_PUBLIC_URL, or the config file.
+            let settings = try await SettingsReader.load(
+                arguments: common.settings + (publicUrl.map { [HeraldSettings.publicURL.flag, $0] } ?? []),
+                declared: HeraldSettings.store + [HeraldSettings.publicURL])
+            guard let base = try settings.text(HeraldSettings.publicURL) else {
+                throw StartUp.fail(
+                    "a portal link needs the address partners reach Herald at: give --public-url or "
+                        + "\(HeraldSettings.publicURL.variable), e.g. https://hooks.example.com")
+            }
             let (link, token) = try await common.withStore { store in
                 try await PortalLink.issue(
                     tenantId: tenantId, role: linkRole, propertyIds: scope, lifetime: TimeInterval(expiresIn),

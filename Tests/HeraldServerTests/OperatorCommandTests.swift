@@ -56,6 +56,39 @@ import Testing
         }
     }
 
+    @Test(arguments: [Backend.sqlite])
+    func portalLinksAreMadeListedAndRevoked(backend: Backend) async throws {
+        try await backend.withDatabase { database, store, _ in
+            let tenant = try await store.seedTenant(at: Timestamp.now())
+            // A link needs the address partners reach Herald at.
+            let bare = try await Self.herald(["portal-links", "create", "--tenant", tenant.id.text], on: database)
+            #expect(bare.status == 1)
+            #expect(bare.errors.contains("--public-url"))
+            #expect(try await store.listPortalLinks(tenantId: tenant.id, page: PageRequest()).total == 0)
+
+            let made = try Self.data(
+                try await Self.herald(
+                    [
+                        "portal-links", "create", "--tenant", tenant.id.text, "--public-url",
+                        "https://hooks.example.com/", "--expires-in", "600", "--json",
+                    ], on: database))
+            let url = try #require(made["attributes"]?["url"]?.stringValue)
+            #expect(url.hasPrefix("https://hooks.example.com/portal/enter?token=hpl_"))
+            let id = try #require(made["id"]?.stringValue.flatMap { UUID(text: $0) })
+            let stored = try #require(try await store.portalLink(id: id))
+            #expect(stored.role == .admin && stored.expiresAt.timeIntervalSince(stored.createdAt) == 600)
+            let token = String(url[url.range(of: "token=")!.upperBound...])
+            #expect(stored.tokenHash == KeyMaterial.hash(apiKey: token))
+
+            let listed = try await Self.herald(["portal-links", "list", "--tenant", tenant.id.text], on: database)
+            #expect(listed.output.contains(id.text))
+            #expect(!listed.output.contains(token))
+            let revoked = try await Self.herald(["portal-links", "revoke", id.text], on: database)
+            #expect(revoked.status == 0, "\(revoked.errors)")
+            #expect(try await store.portalLink(id: id)?.revokedAt != nil)
+        }
+    }
+
     /// The API's rules hold on the command line, and a refusal stores nothing.
     @Test(arguments: [Backend.sqlite])
     func refusalsNameTheProblemAndChangeNothing(backend: Backend) async throws {

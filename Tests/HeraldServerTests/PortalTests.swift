@@ -1,7 +1,10 @@
 import Foundation
 import HTTPTypes
 import HeraldCore
+import Synchronization
 import Testing
+
+@testable import HeraldServer
 
 /// The consumer portal, through its pages as a browser uses them: one-time links, sessions,
 /// CSRF, and webhooks managed under the API's own rules.
@@ -452,6 +455,31 @@ import Testing
             #expect(logs.text.contains("/portal/enter?token=****"))
             #expect(!logs.text.contains(token))
         }
+    }
+
+    @Test func chartsCountAWebhooksDeliveriesOnceAMinuteAtMost() async throws {
+        let cache = DeliveryCountCache(lifetime: 60, capacity: 3)
+        let loads = Mutex<[[UUID]]>([])
+        let (a, b) = (UUID(), UUID())
+        let now = Date()
+        @Sendable func load(_ ids: [UUID], _ since: Date) -> [DeliveryCount] {
+            loads.withLock { $0.append(ids) }
+            return ids.map { DeliveryCount(webhookId: $0, hour: now, status: .failed, count: 1) }
+        }
+        #expect(try await cache.counts(for: [a, b], now: now, load: load).count == 2)
+        // A day back from the time asked.
+        _ = try await cache.counts(for: [UUID()], now: now) { ids, since in
+            #expect(now.timeIntervalSince(since) == 86_400)
+            return []
+        }
+        #expect(try await cache.counts(for: [a], now: now.addingTimeInterval(59), load: load).count == 1)
+        #expect(loads.withLock { $0 } == [[a, b]])
+        _ = try await cache.counts(for: [a], now: now.addingTimeInterval(60), load: load)
+        #expect(loads.withLock { $0.last } == [a])
+        // Full, it starts again rather than grow.
+        _ = try await cache.counts(for: [UUID()], now: now, load: load)
+        _ = try await cache.counts(for: [b], now: now.addingTimeInterval(1), load: load)
+        #expect(loads.withLock { $0.last } == [b])
     }
 
     @Test func pagesEscapeWhatTheyShow() async throws {

@@ -20,6 +20,7 @@ struct PortalController<Store: HeraldStore> {
     let secureCookies: Bool
     /// Where a form may be posted from.
     let origin: PortalOrigin
+    let counts = DeliveryCountCache()
 
     static var pageSize: Int { 25 }
     /// The most properties the webhook form offers.
@@ -222,8 +223,9 @@ struct PortalController<Store: HeraldStore> {
                 tenantId: principal.tenantId, propertyScope: principal.propertyScope,
                 includeGlobal: principal.isAdmin, page: page))
         let now = clock.timestamp()
-        let counts = try await store.deliveryCounts(
-            webhookIds: found.items.map(\.id), since: now.addingTimeInterval(-Double(DeliveryChart.hours) * 3600))
+        let counts = try await self.counts.counts(for: found.items.map(\.id), now: now) {
+            try await store.deliveryCounts(webhookIds: $0, since: $1)
+        }
         var rows: [WebhookRow] = []
         var titles: [UUID: String] = [:]
         for webhook in found.items {
@@ -526,8 +528,9 @@ struct PortalController<Store: HeraldStore> {
             DeliveryQuery(
                 tenantId: webhook.tenantId, propertyScope: principal.propertyScope, includeGlobal: principal.isAdmin,
                 status: status, webhookId: webhook.id, eventName: eventName, since: since, until: until, page: page))
-        let counts = try await store.deliveryCounts(
-            webhookIds: [webhook.id], since: now.addingTimeInterval(-Double(DeliveryChart.hours) * 3600))
+        let counts = try await self.counts.counts(for: [webhook.id], now: now) {
+            try await store.deliveryCounts(webhookIds: $0, since: $1)
+        }
         var titles: [UUID: String] = [:]
         let canModify = principal.canModify(webhook) && webhook.dialect == .channex
         let statuses =

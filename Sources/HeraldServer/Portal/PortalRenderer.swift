@@ -4,6 +4,7 @@ import HeraldCore
 import Hummingbird
 import Mustache
 import NIOCore
+import Synchronization
 
 /// Renders the portal's pages: a page's template inside the layout.
 struct PortalRenderer: Sendable {
@@ -110,4 +111,43 @@ enum DeliveryChart {
     }
 
     private static func quote(_ value: Double) -> String { "\"\((value * 10).rounded() / 10)\"" }
+}
+
+/// Each webhook's hourly delivery counts of the last 24 hours, kept for a minute: a partner
+/// reloading a page does not make the store count a busy endpoint's day of deliveries each time.
+/// Bounded: emptied when full.
+final class DeliveryCountCache: Sendable {
+    private let entries = Mutex<[UUID: (at: Date, counts: [DeliveryCount])]>([:])
+    let lifetime: TimeInterval
+    let capacity: Int
+
+    init(lifetime: TimeInterval = 60, capacity: Int = 10_000) {
+        self.lifetime = lifetime
+        self.capacity = capacity
+    }
+
+    /// The counts of `ids` since a day before `now`: cached ones, and the rest from `load`.
+    func counts(
+        for ids: [UUID], now: Date, load: ([UUID], Date) async throws -> [DeliveryCount]
+    ) async throws -> [DeliveryCount] {
+        var found: [DeliveryCount] = []
+        var missing: [UUID] = []
+        entries.withLock { table in
+            for id in ids {
+                if let entry = table[id], entry.at <= now, now.timeIntervalSince(entry.at) < lifetime {
+                    found += entry.counts
+                } else {
+                    missing.append(id)
+                }
+            }
+        }
+        guard !missing.isEmpty else { return found }
+        let loaded = try await load(missing, now.addingTimeInterval(-Double(DeliveryChart.hours) * 3600))
+        let byWebhook = Dictionary(grouping: loaded, by: \.webhookId)
+        entries.withLock { table in
+            if table.count + missing.count > capacity { table.removeAll(keepingCapacity: true) }
+            for id in missing { table[id] = (now, byWebhook[id] ?? []) }
+        }
+        return found + loaded
+    }
 }
