@@ -11,6 +11,7 @@ Usage: tools/portal-browser-test.py [path/to/herald] [--screenshots DIR]
 import http.server
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -61,6 +62,7 @@ def main():
         del args[index : index + 2]
     herald = args[0] if args else ".build/debug/herald"
     work = tempfile.mkdtemp(prefix="herald-portal-")
+    keep = shots is not None
     shots = shots or os.path.join(work, "screenshots")
     os.makedirs(shots, exist_ok=True)
 
@@ -159,7 +161,8 @@ def main():
         assert "200" in result and "received" in result, result
         shot("2-test-sent")
         click("reveal-secret")
-        assert driver.find_element(By.ID, "secret").text.startswith("whsec_")
+        secret = wait.until(expected_conditions.presence_of_element_located((By.ID, "secret")))
+        assert secret.text.startswith("whsec_"), secret.text
 
         # A failed delivery: its attempts, then redelivered.
         driver.get(f"{base}/portal/webhooks/{failing}?status=failed")
@@ -186,7 +189,7 @@ def main():
         # The link opened once.
         driver.get(link)
         click("enter")
-        assert "opened already" in driver.page_source
+        wait.until(expected_conditions.text_to_be_present_in_element((By.CSS_SELECTOR, "p.alert"), "opened already"))
 
         # A phone's width: the list still reads.
         driver.set_window_size(390, 844)
@@ -197,7 +200,8 @@ def main():
         shot("6-phone")
         width = driver.execute_script("return document.documentElement.scrollWidth")
         assert width <= 400, f"the page is {width}px wide on a phone"
-        print(f"portal browser test passed; screenshots in {shots}")
+        print("portal browser test passed" + (f"; screenshots in {shots}" if keep else ""))
+        shutil.rmtree(work, ignore_errors=True)
     except Exception:
         if driver:
             # What the browser showed when it failed.

@@ -425,21 +425,27 @@ import Testing
         }
     }
 
-    @Test func aSessionStartedOnOneProcessWorksOnAnother() async throws {
-        var first = try await TestHerald()
+    /// Two Heralds on one database, as two processes: a session opened on one works on the other,
+    /// and signing out on either ends it on both.
+    @Test(arguments: Backend.allCases)
+    func aSessionStartedOnOneProcessWorksOnAnother(backend: Backend) async throws {
+        var first = try await TestHerald(backend)
         first.delivering = false
-        let cookies = try await first.run(keepDatabase: true) { api in
-            let world = try await api.world()
-            return try await api.portal(key: world.admin).cookies
-        }
         let second = try first.reopen()
-        try await second.run { api in
-            let browser = PortalBrowser(api.client)
-            browser.setCookies(cookies)
-            let page = try await browser.get("/portal/webhooks")
-            #expect(page.status == .ok)
-            #expect(page.html.contains("Acme"))
+        try await first.run(keepDatabase: true) { api in
+            let world = try await api.world()
+            let browser = try await api.portal(key: world.admin)
+            try await second.run(keepDatabase: true) { other in
+                let elsewhere = PortalBrowser(other.client)
+                elsewhere.setCookies(browser.cookies)
+                let page = try await elsewhere.get("/portal/webhooks")
+                #expect(page.status == .ok)
+                #expect(page.html.contains("Acme"))
+                #expect(try await elsewhere.post("/portal/sign-out").status == .seeOther)
+                #expect(try await browser.get("/portal/webhooks").location == "/portal/sign-in")
+            }
         }
+        first.removeDatabase()
     }
 
     @Test func aLinksTokenNeverReachesTheLogs() async throws {
