@@ -234,7 +234,6 @@ func addPortalRoutes<Store: HeraldStore>(
                 name: secure ? "__Host-herald_portal" : "herald_portal", path: "/", secure: secure, sameSite: .strict),
             keyPrefix: "portal.", defaultSessionExpiration: configuration.portalIdleTimeout))
     // Errors become pages inside the session middleware, so a refreshed session is still saved.
-    // Errors become pages inside the session middleware, so a refreshed session is still saved.
     let portal = router.group("portal", context: PortalRequestContext.self)
         .add(middleware: sessions)
         .add(middleware: PortalPageMiddleware(renderer: renderer))

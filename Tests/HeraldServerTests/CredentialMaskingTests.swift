@@ -14,12 +14,16 @@ import Testing
         #expect(CallbackURL.masked(url) == shown)
         #expect(CallbackURL.unmasked(shown, current: url) == url)
         #expect(CallbackURL.unmasked("https://other.example.com/", current: url) == "https://other.example.com/")
-        // A new path at the same origin keeps the credentials; at another origin the mask is literal.
+        // The mask in place of credentials means the stored URL only when the whole URL is sent
+        // back: a new path or host with it is refused (the caller writes the credentials again).
         let moved = shown.replacingOccurrences(of: "hooks.example.com", with: "evil.example")
-        let repathed = URL(string: shown)!.deletingLastPathComponent().appendingPathComponent("v2").absoluteString
-        #expect(!CallbackURL.unmasked(repathed, current: url).contains(CallbackURL.mask))
-        #expect(CallbackURL.unmasked(repathed, current: url).contains("/v2"))
-        #expect(CallbackURL.unmasked(moved, current: url) == moved)
+        let repathed = shown.replacingOccurrences(of: "/h", with: "/v2")
+        #expect(CallbackURL.maskedCredentialsProblem(shown, current: url) == nil)
+        #expect(CallbackURL.maskedCredentialsProblem(url, current: url) == nil)
+        for changed in [moved, repathed] where changed.contains(CallbackURL.mask) {
+            #expect(CallbackURL.maskedCredentialsProblem(changed, current: url) != nil)
+            #expect(CallbackURL.unmasked(changed, current: url) == changed)
+        }
     }
 
     @Test func channexReadModelsMaskThePasswordAndAPutBackKeepsIt() async throws {

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import HeraldCore
+import Hummingbird
 import Synchronization
 import Testing
 
@@ -141,8 +142,9 @@ import Testing
             }
             #expect(try await scoped.get("/portal/deliveries/\(theirDelivery)").status == .notFound)
             #expect(try await scoped.post("/portal/deliveries/\(theirDelivery)/redeliver").status == .notFound)
-            // The form offers the scope's properties only, and no global choice.
+            // The form offers the scope's properties only, and no global choice; none is picked for you.
             let form = try await scoped.get("/portal/webhooks/new")
+            #expect(form.html.contains("<option value=\"\" selected>Choose a property</option>"))
             #expect(form.html.contains(world.property.text))
             #expect(!form.html.contains(second.text))
             #expect(!form.html.contains("value=\"global\""))
@@ -228,7 +230,8 @@ import Testing
             #expect(edited.retryPolicy == RetryPolicy.none)
             #expect(edited.secrets == stored.secrets)
 
-            // Credentials in the URL are shown masked; a new path at the same origin keeps them.
+            // Credentials in the URL are shown masked; a new path with the mask is refused (the
+            // stored password would otherwise go wherever the new URL points), new credentials go.
             let secretURL = try await api.activeWebhook(in: world, url: "https://user:pass@hooks.example.com/v1")
             let secretPath = "/portal/webhooks/\(secretURL.id.text)"
             let secretForm = try await browser.get("\(secretPath)/edit")
@@ -240,9 +243,19 @@ import Testing
                     ("callback_url", "https://user:****@hooks.example.com/v2"), ("property_id", world.property.text),
                     ("events[]", "*"), ("is_active", "true"),
                 ])
-            #expect(moved.status == .seeOther)
+            #expect(moved.status == .unprocessableContent)
+            #expect(moved.html.contains("write the credentials again"))
             #expect(
-                try await api.store.webhook(id: secretURL.id)?.callbackURL == "https://user:pass@hooks.example.com/v2")
+                try await api.store.webhook(id: secretURL.id)?.callbackURL == "https://user:pass@hooks.example.com/v1")
+            let rewritten = try await browser.post(
+                secretPath,
+                [
+                    ("callback_url", "https://user:new@hooks.example.com/v2"), ("property_id", world.property.text),
+                    ("events[]", "*"), ("is_active", "true"),
+                ])
+            #expect(rewritten.status == .seeOther)
+            #expect(
+                try await api.store.webhook(id: secretURL.id)?.callbackURL == "https://user:new@hooks.example.com/v2")
 
             // Toggle: off and on again.
             _ = try await browser.get(path)
@@ -341,8 +354,12 @@ import Testing
             let recovered = try await browser.post("\(path)/recover", [("since", "2000-01-01T00:00")])
             #expect(recovered.status == .seeOther)
             #expect(recovered.location?.contains("count=1") == true)
-            // The chart counts what happened, by outcome.
-            #expect(try await browser.get(path).html.contains("<svg"))
+            // The chart counts what happened, by outcome: the one delivery, sent again just now.
+            let chart = try #require(
+                PortalBrowser.Page.first(
+                    #"aria-label="Deliveries in the last 24 hours: ([^"]*)""#, in: try await browser.get(path).html))
+            #expect(chart.hasPrefix("0 succeeded"))
+            #expect(chart.contains("1 failed") || chart.contains("1 waiting"))
         }
         await receiver.stop()
     }
@@ -431,6 +448,7 @@ import Testing
     func aSessionStartedOnOneProcessWorksOnAnother(backend: Backend) async throws {
         var first = try await TestHerald(backend)
         first.delivering = false
+        defer { first.removeDatabase() }
         let second = try first.reopen()
         try await first.run(keepDatabase: true) { api in
             let world = try await api.world()
@@ -445,7 +463,6 @@ import Testing
                 #expect(try await browser.get("/portal/webhooks").location == "/portal/sign-in")
             }
         }
-        first.removeDatabase()
     }
 
     @Test func aLinksTokenNeverReachesTheLogs() async throws {
@@ -460,6 +477,31 @@ import Testing
             _ = try await PortalBrowser(api.client).open(url)
             #expect(logs.text.contains("/portal/enter?token=****"))
             #expect(!logs.text.contains(token))
+        }
+    }
+
+    /// A session is created once; every later write only updates it, so a refresh that races a
+    /// sign-out cannot bring the session back.
+    @Test(arguments: Backend.allCases)
+    func aSignedOutSessionStaysGone(backend: Backend) async throws {
+        try await backend.withStore { store in try await Self.signOutHolds(store) }
+    }
+
+    static func signOutHolds(_ store: some PortalStore) async throws {
+        let driver = StorePersistDriver(store: store, clock: .system)
+        let session = PortalSession(credential: .link, credentialId: UUID(), signedInAt: Date())
+        try await driver.set(key: "portal.a", value: session, expires: .seconds(600))
+        let loaded = try #require(try await driver.get(key: "portal.a", as: PortalSession.self))
+        #expect(loaded.persisted && loaded.csrf == session.csrf)
+        // Stored hashed: the session id is not a key of the table.
+        #expect(try await store.portalSession(key: "portal.a", now: Date()) == nil)
+        try await driver.remove(key: "portal.a")
+        try await driver.set(key: "portal.a", value: loaded, expires: .seconds(600))
+        #expect(try await driver.get(key: "portal.a", as: PortalSession.self) == nil)
+        // A new session under a key that exists is refused, not merged.
+        try await driver.set(key: "portal.b", value: session, expires: .seconds(600))
+        await #expect(throws: PersistError.duplicate) {
+            try await driver.set(key: "portal.b", value: session, expires: .seconds(600))
         }
     }
 

@@ -50,12 +50,16 @@ extension StoreContractTests {
                     tenantId: stranger.id, role: nil, propertyIds: [property.id], lifetime: nil, createdBy: nil,
                     now: now, in: store)
             }
-            // Links are purged a while after they expire, not before.
+            // Links go once they expired before the time given, not before.
             #expect(try await store.purgePortal(sessionsBefore: now, linksBefore: now, limit: 10) == 0)
             #expect(try await store.portalLink(id: link.id) != nil)
+            let past = link.expiresAt.addingTimeInterval(1)
+            #expect(try await store.purgePortal(sessionsBefore: now, linksBefore: past, limit: 10) == 1)
+            #expect(try await store.portalLink(id: link.id) == nil)
+            #expect(try await store.portalLink(id: other.id) != nil)
             // A tenant's links go with it.
             try await store.deleteTenant(id: tenant.id)
-            #expect(try await store.portalLink(id: link.id) == nil)
+            #expect(try await store.portalLink(id: other.id) == nil)
         }
     }
 

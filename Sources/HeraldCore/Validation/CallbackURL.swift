@@ -71,20 +71,20 @@ public enum CallbackURL {
     public static let mask = "****"
 
     /// The URL an update means: `given`, or `current` when `given` is its masked form sent back.
-    /// A `given` URL that carries `current`'s masked credentials at `current`'s origin (scheme,
-    /// host, port) keeps `current`'s credentials: its path or query changed, not its secret. At
-    /// another origin the mask stays as written, so a credential never follows a URL elsewhere.
     public static func unmasked(_ given: String, current: String) -> String {
-        if given != current && given == masked(current) { return current }
-        guard var parts = URLComponents(string: given), let stored = URLComponents(string: current),
-            stored.percentEncodedUser != nil, origin(given) == origin(current),
-            let shown = URLComponents(string: masked(current)),
-            parts.percentEncodedUser == shown.percentEncodedUser,
-            parts.percentEncodedPassword == shown.percentEncodedPassword
-        else { return given }
-        parts.percentEncodedUser = stored.percentEncodedUser
-        parts.percentEncodedPassword = stored.percentEncodedPassword
-        return parts.string ?? given
+        given != current && given == masked(current) ? current : given
+    }
+
+    /// Why an update may not set `given`: it carries the mask in place of credentials but is not
+    /// `current`'s masked form sent back whole. Keeping the stored credentials under a new path
+    /// would let whoever may change a webhook read them (point it at a page that echoes what it
+    /// is sent, and test it); storing the mask itself would break the webhook. The caller writes
+    /// the credentials again instead.
+    public static func maskedCredentialsProblem(_ given: String, current: String) -> String? {
+        guard given != current, given != masked(current), let parts = URLComponents(string: given),
+            parts.percentEncodedUser == mask || parts.percentEncodedPassword == mask
+        else { return nil }
+        return "carries masked credentials (\(mask)): write the credentials again to change the URL"
     }
 
     /// The URL as Herald stores and calls it: an internationalised host in its ASCII (punycode)

@@ -61,7 +61,9 @@ public struct WebhookWriteModel: Sendable {
         where current.map({ CallbackURL.unmasked(url, current: $0.callbackURL) == $0.callbackURL }) == true:
             model.callbackURL = .given(url)
         case .given(let url?):
-            if let problem = CallbackURL.problem(with: url) {
+            if let current, let problem = CallbackURL.maskedCredentialsProblem(url, current: current.callbackURL) {
+                reader.fail("callback_url", problem)
+            } else if let problem = CallbackURL.problem(with: url) {
                 reader.fail("callback_url", problem)
             } else {
                 model.callbackURL = .given(CallbackURL.normalized(url))

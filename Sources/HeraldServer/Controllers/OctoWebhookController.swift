@@ -66,6 +66,11 @@ struct OctoWebhookController<Store: TenantStore & WebhookStore> {
         var webhook = try await octoWebhook(context, tenantId: tenantId)
         let model = try await parse(request, creating: false)
         var settings = webhook.octo ?? OctoSettings(event: webhook.eventMask.raw, capabilities: [])
+        if let given = model.url,
+            let problem = CallbackURL.maskedCredentialsProblem(given, current: webhook.callbackURL)
+        {
+            throw OctoError.badRequest("url \(problem)")
+        }
         if let url = model.url.map({ CallbackURL.unmasked($0, current: webhook.callbackURL) }),
             url != webhook.callbackURL
         {

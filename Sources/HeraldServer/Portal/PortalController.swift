@@ -493,6 +493,7 @@ struct PortalController<Store: HeraldStore> {
         if let until = form["until"], !until.isEmpty { range["until"] = .string(Self.isoText(until)) }
         do {
             let count = try await webhooks.recover(webhook, range: range)
+            counts.forget(webhook.id)
             return Response.redirect(
                 to: "/portal/webhooks/\(webhook.id.text)?done=recovered&count=\(count)", type: .normal)
         } catch let error as ValidationErrors {
@@ -605,6 +606,7 @@ struct PortalController<Store: HeraldStore> {
         let (delivery, webhook) = try await deliveries.visibleDeliveryAndWebhook(id: id, by: principal)
         do {
             _ = try await deliveries.retry(delivery, of: webhook, by: principal)
+            counts.forget(webhook.id)
         } catch let error as ChannexError where error.status == .unprocessableContent {
             return try await deliveryPage(
                 request: request, context: context, alert: Self.sentence(error.details ?? [:]),

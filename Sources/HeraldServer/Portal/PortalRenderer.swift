@@ -126,6 +126,11 @@ final class DeliveryCountCache: Sendable {
         self.capacity = capacity
     }
 
+    /// Drops what is kept of `id`: its partner just changed its deliveries and looks next.
+    func forget(_ id: UUID) {
+        _ = entries.withLock { $0.removeValue(forKey: id) }
+    }
+
     /// The counts of `ids` since a day before `now`: cached ones, and the rest from `load`.
     func counts(
         for ids: [UUID], now: Date, load: ([UUID], Date) async throws -> [DeliveryCount]

@@ -17,6 +17,8 @@ struct PortalSession: Codable, Sendable, Equatable {
     /// The CSRF token of this session's forms.
     var csrf: String
     var signedInAt: Date
+    /// Whether the store holds it: the first write creates it, every later one only updates it.
+    var persisted = false
 
     init(credential: Credential, credentialId: UUID, signedInAt: Date) {
         self.credential = credential
@@ -36,6 +38,11 @@ struct StorePersistDriver<Store: PortalStore>: PersistDriver {
     func shutdown() async throws {}
 
     func create<Object: Codable & Sendable>(key: String, value: Object, expires: Duration?) async throws {
+        var value: any Encodable = value
+        if var session = value as? PortalSession {
+            session.persisted = true
+            value = session
+        }
         let expiresAt = clock.timestamp().addingTimeInterval(Self.seconds(expires ?? .seconds(3600)))
         guard
             try await store.putPortalSession(
@@ -43,16 +50,17 @@ struct StorePersistDriver<Store: PortalStore>: PersistDriver {
         else { throw PersistError.duplicate }
     }
 
-    /// hummingbird-auth saves a new session and refreshes an old one both through here. Only a
-    /// session signed in this minute may be written anew: an older one is only updated, so a
+    /// hummingbird-auth saves a new session and refreshes an old one both through here. A new
+    /// session is created (and marked so); one the store already held is only ever updated, so a
     /// request that refreshes it while another signs out cannot bring it back.
     func set<Object: Codable & Sendable>(key: String, value: Object, expires: Duration?) async throws {
-        let now = clock.timestamp()
-        let expiresAt = expires.map { now.addingTimeInterval(Self.seconds($0)) }
-        let isNew = (value as? PortalSession).map { now.timeIntervalSince($0.signedInAt) < 60 } ?? false
-        _ = try await store.putPortalSession(
-            key: Self.hash(key), value: try Self.encode(value), expiresAt: expiresAt,
-            isNew && expiresAt != nil ? .replace : .update)
+        let expiresAt = expires.map { clock.timestamp().addingTimeInterval(Self.seconds($0)) }
+        guard var session = value as? PortalSession, !session.persisted else {
+            _ = try await store.putPortalSession(
+                key: Self.hash(key), value: try Self.encode(value), expiresAt: expiresAt, .update)
+            return
+        }
+        try await create(key: key, value: session, expires: expires)
     }
 
     func get<Object: Codable & Sendable>(key: String, as type: Object.Type) async throws -> Object? {
