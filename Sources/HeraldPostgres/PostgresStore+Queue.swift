@@ -94,13 +94,18 @@ extension PostgresStore: DeliveryQueue {
                     "UPDATE webhooks SET next_send_at = \(Timestamp.millis(date)) WHERE id = \(webhookId)",
                     logger: logger)
             }
-            let later = try await connection.query(
-                """
-                SELECT LEAST(
-                    (SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 'pending' AND next_attempt_at > \(now)),
-                    (SELECT MIN(lease_until) FROM deliveries WHERE status = 'in_flight' AND lease_until > \(now))) AS due
-                """, logger: logger
-            ).all { try $0.value("due", as: Int64?.self) }.first.flatMap { $0 }.map(Timestamp.date(millis:))
+            // When the next work falls due, for a claim that took none: one that took some is woken
+            // by its sends as they finish, and claims again then.
+            let later =
+                deliveries.isEmpty
+                ? try await connection.query(
+                    """
+                    SELECT LEAST(
+                        (SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 'pending' AND next_attempt_at > \(now)),
+                        (SELECT MIN(lease_until) FROM deliveries WHERE status = 'in_flight' AND lease_until > \(now))) AS due
+                    """, logger: logger
+                ).all { try $0.value("due", as: Int64?.self) }.first.flatMap { $0 }.map(Timestamp.date(millis:))
+                : nil
             // Due work may lie beyond the window: look there at once.
             let again = claimWindow.claimAgain(tookWork: !deliveries.isEmpty)
             return (deliveries, again ? request.now : [later, plan.wakeAt].compactMap { $0 }.min())
@@ -160,9 +165,22 @@ extension PostgresStore: DeliveryQueue {
         return try await transaction { connection in
             // The endpoints first, in id order, as a delete takes them (a webhook, then its
             // deliveries by cascade). Taking the deliveries first and the webhook last, as this did,
-            // deadlocked with a delete of the webhook between the two.
-            try await connection.query(
-                "SELECT 1 FROM webhooks WHERE id = ANY(\(endpoints)) ORDER BY id FOR NO KEY UPDATE", logger: logger)
+            // deadlocked with a delete of the webhook between the two. Their failure state and
+            // circuits are read with the lock (nothing else changes them until this commits), so
+            // an endpoint whose state does not move costs no statement of its own.
+            let states = Dictionary(
+                try await connection.query(
+                    """
+                    SELECT id, failing_since, circuit_failures, circuit_opened_at, circuit_probe_at, circuit_failed_probes
+                    FROM webhooks WHERE id = ANY(\(endpoints)) ORDER BY id FOR NO KEY UPDATE
+                    """, logger: logger
+                ).all { row in
+                    (
+                        try row.value("id", as: UUID.self),
+                        (failing: try row.optionalDate("failing_since") != nil, circuit: try Circuit(postgres: row))
+                    )
+                }
+            ) { first, _ in first }
             // The attempts and the deliveries, one statement each for the whole batch.
             let attempts = rows.map(\.attempt)
             try await connection.query(
@@ -212,9 +230,9 @@ extension PostgresStore: DeliveryQueue {
                 switch failure.failing {
                 case .untouched: break
                 case .cleared:
+                    guard states[webhookId]?.failing == true else { break }
                     try await connection.query(
-                        "UPDATE webhooks SET failing_since = NULL WHERE id = \(webhookId) AND failing_since IS NOT NULL",
-                        logger: logger)
+                        "UPDATE webhooks SET failing_since = NULL WHERE id = \(webhookId)", logger: logger)
                 case .set(let since):
                     try await connection.query(
                         "UPDATE webhooks SET failing_since = \(Timestamp.millis(since)) WHERE id = \(webhookId)",
@@ -234,14 +252,7 @@ extension PostgresStore: DeliveryQueue {
                         WHERE id = \(webhookId)
                         """, logger: logger)
                 }
-                guard endpoint.movesCircuit,
-                    let current = try await connection.query(
-                        """
-                        SELECT circuit_failures, circuit_opened_at, circuit_probe_at, circuit_failed_probes
-                        FROM webhooks WHERE id = \(webhookId) FOR NO KEY UPDATE
-                        """, logger: logger
-                    ).all(Circuit.init(postgres:)).first
-                else { continue }
+                guard endpoint.movesCircuit, let current = states[webhookId]?.circuit else { continue }
                 let (circuit, moves) = endpoint.circuit(from: current)
                 transitions += moves
                 guard circuit != current else { continue }

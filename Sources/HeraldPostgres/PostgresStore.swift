@@ -29,7 +29,7 @@ public struct PostgresStore: HeraldStore, Sendable {
         self.secretBox = secretBox
         let routes = RouteCache()
         self.routes = routes
-        ingests = GroupCommit(maxCost: 2_000, capacity: 8_192, parallel: 8, cost: { $0.events.count }) { requests in
+        ingests = GroupCommit(maxCost: 2_000, capacity: 8_192, parallel: 2, cost: { $0.events.count }) { requests in
             await Self.commit(requests, client: client, routes: routes, box: secretBox, logger: logger)
         }
     }
