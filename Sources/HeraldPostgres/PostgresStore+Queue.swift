@@ -94,20 +94,20 @@ extension PostgresStore: DeliveryQueue {
                     "UPDATE webhooks SET next_send_at = \(Timestamp.millis(date)) WHERE id = \(webhookId)",
                     logger: logger)
             }
-            // When the next work falls due, for a claim that took none: one that took some is woken
-            // by its sends as they finish, and claims again then.
+            // Due work may lie beyond the window: look there at once.
+            let again = claimWindow.claimAgain(tookWork: !deliveries.isEmpty)
+            // When the next work falls due: not asked when the dispatcher claims again at once
+            // anyway (due work beyond the window, or a full batch).
             let later =
-                deliveries.isEmpty
-                ? try await connection.query(
+                again || deliveries.count >= request.limit
+                ? nil
+                : try await connection.query(
                     """
                     SELECT LEAST(
                         (SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 'pending' AND next_attempt_at > \(now)),
                         (SELECT MIN(lease_until) FROM deliveries WHERE status = 'in_flight' AND lease_until > \(now))) AS due
                     """, logger: logger
                 ).all { try $0.value("due", as: Int64?.self) }.first.flatMap { $0 }.map(Timestamp.date(millis:))
-                : nil
-            // Due work may lie beyond the window: look there at once.
-            let again = claimWindow.claimAgain(tookWork: !deliveries.isEmpty)
             return (deliveries, again ? request.now : [later, plan.wakeAt].compactMap { $0 }.min())
         }
         guard !deliveries.isEmpty else { return Claim(jobs: [], wakeAt: wakeAt) }
