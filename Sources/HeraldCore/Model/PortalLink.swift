@@ -42,11 +42,6 @@ public struct PortalLink: Sendable, Hashable {
     public var principal: Principal {
         Principal(keyId: id, tenantId: tenantId, role: role, propertyScope: propertyIds.map(Set.init))
     }
-
-    /// Whether the link may still be opened at `now`.
-    public func isOpenable(at now: Date) -> Bool {
-        usedAt == nil && revokedAt == nil && now < expiresAt
-    }
 }
 
 extension PortalLink {
@@ -60,7 +55,8 @@ extension PortalLink {
     public static let keptAfterExpiry: TimeInterval = 7 * 86_400
 
     /// Clears away up to 100 expired sessions and long-expired links: each sign-in and each new
-    /// link does, so the tables hold about as many rows as there are live sessions and links.
+    /// link (``issue(tenantId:role:propertyIds:lifetime:createdBy:now:in:)``) does, so the tables
+    /// hold about as many rows as there are live sessions and links.
     public static func purgeExpired(in store: some PortalStore, now: Date) async throws -> Int {
         try await store.purgePortal(sessionsBefore: now, linksBefore: now - keptAfterExpiry, limit: 100)
     }
@@ -101,6 +97,7 @@ extension PortalLink {
             tokenHash: KeyMaterial.hash(apiKey: token), createdBy: createdBy, createdAt: now,
             expiresAt: now.addingTimeInterval(lifetime))
         try await store.insertPortalLink(link)
+        _ = try? await purgeExpired(in: store, now: now)
         return (link, token)
     }
 }

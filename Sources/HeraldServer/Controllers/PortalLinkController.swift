@@ -37,16 +37,16 @@ struct PortalLinkController<Store: TenantStore & PortalStore> {
         let lifetime = reader.int("expires_in", in: 60...Int(PortalLink.maxLifetime), nullable: true)
         var role: Role?
         if case .given(let text?) = roleText {
+            // A publisher role is the issuing rule's to refuse.
             role = Role(rawValue: text)
-            if role == nil || role == .publisher { reader.fail("role", "must be one of admin, user") }
+            if role == nil { reader.fail("role", "must be one of admin, user") }
         }
         try reader.errors.check()
         let tenantId = try principal.actingTenant(named: tenantField.value ?? nil)
-        let now = clock.timestamp()
-        _ = try? await PortalLink.purgeExpired(in: store, now: now)
         let (link, token) = try await PortalLink.issue(
             tenantId: tenantId, role: role, propertyIds: propertyIds.value ?? nil,
-            lifetime: (lifetime.value ?? nil).map(TimeInterval.init), createdBy: principal.keyId, now: now, in: store)
+            lifetime: (lifetime.value ?? nil).map(TimeInterval.init), createdBy: principal.keyId,
+            now: clock.timestamp(), in: store)
         return JSONResponse(
             status: .created,
             body: ChannexEnvelope.single(

@@ -183,7 +183,6 @@ struct WebhookController<Store: TenantStore & WebhookStore & DeliveryLog> {
         let principal = try context.requirePrincipal()
         try principal.requireWebhookManager()
         let webhook = try await testableWebhook(id: try context.uuidParameter("id"), by: principal)
-        guard let tenant = try await store.tenant(id: webhook.tenantId) else { throw ChannexError.notFound }
         var request = request
         if request.headers[.contentLength].flatMap(Int.init) ?? 0 > 0 {
             // Nothing to say yet; an empty object (or none) is the only body.
@@ -193,11 +192,12 @@ struct WebhookController<Store: TenantStore & WebhookStore & DeliveryLog> {
             }
             try request.refuseUnknown(in: object, FieldNames([]))
         }
-        return JSONResponse(body: .object(try await sendTest(toSaved: webhook, tenant: tenant)))
+        return JSONResponse(body: .object(try await sendTest(toSaved: webhook)))
     }
 
     /// One test message to a saved webhook, as its deliveries go, whether it is active or not.
-    func sendTest(toSaved webhook: Webhook, tenant: Tenant) async throws -> [String: JSONValue] {
+    func sendTest(toSaved webhook: Webhook) async throws -> [String: JSONValue] {
+        guard let tenant = try await store.tenant(id: webhook.tenantId) else { throw ChannexError.notFound }
         var saved = webhook
         saved.isActive = true
         return try await sendTest(to: saved, tenant: tenant, propertyId: webhook.propertyId ?? UUID())

@@ -34,11 +34,7 @@ struct AuthMiddleware<Store: TenantStore>: RouterMiddleware {
             let wait = budgets.authenticationWait(client: client())
             if wait > 0 { throw RequestBudgets.tooManyRequests(wait: wait) }
         }
-        guard key.count <= 256,
-            let stored = try await StoreLatency.measure(.apiKey, { try await store.apiKey(hash: hash) }),
-            KeyMaterial.constantTimeEquals(stored.hash, hash),
-            stored.revokedAt == nil
-        else {
+        guard let stored = try await Self.storedKey(key, hash: hash, in: store) else {
             budgets.failedAuthentication(client: client())
             throw ChannexError.unauthorized
         }
@@ -51,6 +47,15 @@ struct AuthMiddleware<Store: TenantStore>: RouterMiddleware {
         context.principal = stored.principal
         context.logger[metadataKey: "api_key"] = .string(stored.prefix)
         return try await next(request, context)
+    }
+
+    /// The stored, unrevoked key that `key` (whose hash is `hash`) is; nil for anything else.
+    static func storedKey(_ key: String, hash: String, in store: Store) async throws -> APIKey? {
+        guard key.count <= 256,
+            let stored = try await StoreLatency.measure(.apiKey, { try await store.apiKey(hash: hash) }),
+            KeyMaterial.constantTimeEquals(stored.hash, hash), stored.revokedAt == nil
+        else { return nil }
+        return stored
     }
 
     /// The key a request presents, without the blanks around it. Byte-wise: this runs on every

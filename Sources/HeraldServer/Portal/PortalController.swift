@@ -74,13 +74,10 @@ struct PortalController<Store: HeraldStore> {
     @Sendable func signIn(_ request: Request, context: PortalRequestContext) async throws -> Response {
         var request = request
         let form = try await checkedPreSessionForm(&request)
-        let client = budgets.client(
-            peer: context.clientAddress, forwardedFor: request.headers[RequestBudgets.forwardedFor])
-        let wait = budgets.authenticationWait(client: client)
-        if wait > 0 { throw RequestBudgets.tooManyRequests(wait: wait) }
+        let client = try throttledClient(request, context)
         let key = (form["api_key"] ?? "").trimmingCharacters(in: .whitespaces)
-        guard key.count <= 256, !key.isEmpty,
-            let stored = try await store.apiKey(hash: KeyMaterial.hash(apiKey: key)), stored.revokedAt == nil
+        guard !key.isEmpty,
+            let stored = try await AuthMiddleware.storedKey(key, hash: KeyMaterial.hash(apiKey: key), in: store)
         else {
             budgets.failedAuthentication(client: client)
             return formPage("sign_in", title: "Sign in", status: .unauthorized) {
@@ -118,10 +115,7 @@ struct PortalController<Store: HeraldStore> {
     @Sendable func enter(_ request: Request, context: PortalRequestContext) async throws -> Response {
         var request = request
         let form = try await checkedPreSessionForm(&request)
-        let client = budgets.client(
-            peer: context.clientAddress, forwardedFor: request.headers[RequestBudgets.forwardedFor])
-        let wait = budgets.authenticationWait(client: client)
-        if wait > 0 { throw RequestBudgets.tooManyRequests(wait: wait) }
+        let client = try throttledClient(request, context)
         let token = form["token"] ?? ""
         let now = clock.timestamp()
         guard token.hasPrefix(PortalLink.tokenPrefix), token.count <= 100,
@@ -174,9 +168,18 @@ struct PortalController<Store: HeraldStore> {
         ).description
     }
 
+    /// The client presenting a key or a link, once its failed ones let it try again (429 until then).
+    func throttledClient(_ request: Request, _ context: PortalRequestContext) throws -> IPAddress? {
+        let client = budgets.client(
+            peer: context.clientAddress, forwardedFor: request.headers[RequestBudgets.forwardedFor])
+        let wait = budgets.authenticationWait(client: client)
+        if wait > 0 { throw RequestBudgets.tooManyRequests(wait: wait) }
+        return client
+    }
+
     func checkedPreSessionForm(_ request: inout Request) async throws -> PortalForm {
         try origin.check(request)
-        let form = try await PortalForm(&request, limit: limits.maxBytes)
+        let form = try await PortalForm(&request, limit: limits.writeLimit)
         guard let cookie = request.cookies[formCookieName]?.value, !cookie.isEmpty, let token = form["csrf"],
             KeyMaterial.constantTimeEquals(String(cookie), token)
         else { throw ChannexError.forbidden("the form is out of date: reload the page and try again") }
@@ -277,20 +280,14 @@ struct PortalController<Store: HeraldStore> {
     @Sendable func create(_ request: Request, context: PortalRequestContext) async throws -> Response {
         let principal = try context.requirePrincipal()
         var request = request
-        let form = WebhookForm(try await PortalForm(&request, limit: limits.maxBytes))
-        var errors = form.problems
-        if errors.isEmpty {
-            do {
-                let webhook = try await webhooks.create(form.object, by: principal)
-                return Response.redirect(to: "/portal/webhooks/\(webhook.id.text)?done=created", type: .normal)
-            } catch let error as ValidationErrors {
-                errors = error.details
-            } catch let error as ChannexError where error.status == .unprocessableContent {
-                errors = error.details ?? [:]
-            }
+        let form = WebhookForm(try await PortalForm(&request, limit: limits.writeLimit))
+        switch try await saving(form, { try await webhooks.create(form.object, by: principal) }) {
+        case .success(let webhook):
+            return Response.redirect(to: "/portal/webhooks/\(webhook.id.text)?done=created", type: .normal)
+        case .failure(let problems):
+            return try await formResponse(
+                form, webhookId: nil, errors: problems.details, context: context, status: .unprocessableContent)
         }
-        return try await formResponse(
-            form, webhookId: nil, errors: errors, context: context, status: .unprocessableContent)
     }
 
     @Sendable func editForm(_ request: Request, context: PortalRequestContext) async throws -> Response {
@@ -302,20 +299,14 @@ struct PortalController<Store: HeraldStore> {
         let principal = try context.requirePrincipal()
         let current = try await webhooks.modifiableWebhook(id: try id(context), by: principal)
         var request = request
-        let form = WebhookForm(try await PortalForm(&request, limit: limits.maxBytes))
-        var errors = form.problems
-        if errors.isEmpty {
-            do {
-                _ = try await webhooks.update(current, with: form.object, by: principal)
-                return Response.redirect(to: "/portal/webhooks/\(current.id.text)?done=updated", type: .normal)
-            } catch let error as ValidationErrors {
-                errors = error.details
-            } catch let error as ChannexError where error.status == .unprocessableContent {
-                errors = error.details ?? [:]
-            }
+        let form = WebhookForm(try await PortalForm(&request, limit: limits.writeLimit))
+        switch try await saving(form, { try await webhooks.update(current, with: form.object, by: principal) }) {
+        case .success:
+            return Response.redirect(to: "/portal/webhooks/\(current.id.text)?done=updated", type: .normal)
+        case .failure(let problems):
+            return try await formResponse(
+                form, webhookId: current.id, errors: problems.details, context: context, status: .unprocessableContent)
         }
-        return try await formResponse(
-            form, webhookId: current.id, errors: errors, context: context, status: .unprocessableContent)
     }
 
     @Sendable func toggle(_ request: Request, context: PortalRequestContext) async throws -> Response {
@@ -330,6 +321,24 @@ struct PortalController<Store: HeraldStore> {
         let webhook = try await webhooks.modifiableWebhook(id: try id(context), by: try context.requirePrincipal())
         try await store.deleteWebhook(id: webhook.id)
         return Response.redirect(to: "/portal/webhooks?done=deleted", type: .normal)
+    }
+
+    /// What is wrong with a form, by field, to show beside its fields.
+    struct FormProblems: Error {
+        var details: [String: [String]]
+    }
+
+    /// What `save` made of `form`, or what is wrong with it: the form's own reading first, then
+    /// the API's rules as `save` meets them.
+    func saving<T>(_ form: WebhookForm, _ save: () async throws -> T) async throws -> Result<T, FormProblems> {
+        if !form.problems.isEmpty { return .failure(FormProblems(details: form.problems)) }
+        do {
+            return .success(try await save())
+        } catch let error as ValidationErrors {
+            return .failure(FormProblems(details: error.details))
+        } catch let error as ChannexError where error.status == .unprocessableContent {
+            return .failure(FormProblems(details: error.details ?? [:]))
+        }
     }
 
     func formResponse(
@@ -449,15 +458,14 @@ struct PortalController<Store: HeraldStore> {
         let webhook = try await webhooks.testableWebhook(id: try id(context), by: try context.requirePrincipal())
         var outcome = Outcome()
         do {
-            guard let tenant = try await store.tenant(id: webhook.tenantId) else { throw ChannexError.notFound }
-            let answer = try await webhooks.sendTest(toSaved: webhook, tenant: tenant)
+            let answer = try await webhooks.sendTest(toSaved: webhook)
             let code = Int(answer["status_code"]?.intValue ?? 0)
             outcome.test = TestResult(
                 status: code == 0 ? "no answer" : "\(code)", statusClass: (200..<300).contains(code) ? "ok" : "bad",
                 duration: Int(answer["duration_ms"]?.intValue ?? 0), body: answer["body"]?.stringValue ?? "",
                 error: answer["error"]?.stringValue)
         } catch let error as ChannexError where error.status == .unprocessableContent {
-            outcome.alert = Self.sentence(error.details ?? [:])
+            outcome.alert = PortalMessage.sentence(error.details ?? [:])
             outcome.status = .unprocessableContent
         }
         return try await detail(webhook, request: request, context: context, outcome: outcome)
@@ -485,7 +493,7 @@ struct PortalController<Store: HeraldStore> {
     @Sendable func recover(_ request: Request, context: PortalRequestContext) async throws -> Response {
         let webhook = try await actionable(context)
         var request = request
-        let form = try await PortalForm(&request, limit: limits.maxBytes)
+        let form = try await PortalForm(&request, limit: limits.writeLimit)
         var outcome = Outcome()
         outcome.recover = DateRange(since: form["since"] ?? "", until: form["until"] ?? "")
         var range: [String: JSONValue] = [:]
@@ -609,7 +617,7 @@ struct PortalController<Store: HeraldStore> {
             counts.forget(webhook.id)
         } catch let error as ChannexError where error.status == .unprocessableContent {
             return try await deliveryPage(
-                request: request, context: context, alert: Self.sentence(error.details ?? [:]),
+                request: request, context: context, alert: PortalMessage.sentence(error.details ?? [:]),
                 status: .unprocessableContent)
         }
         return Response.redirect(to: "/portal/deliveries/\(delivery.id)?done=redelivered", type: .normal)
@@ -663,8 +671,8 @@ struct PortalController<Store: HeraldStore> {
 
     func chrome(_ context: PortalRequestContext) async throws -> PortalRenderer.Chrome {
         let principal = try context.requirePrincipal()
-        let tenant = try await principal.tenantId.asyncMap { try await store.tenant(id: $0) } ?? nil
-        var scope = tenant?.name ?? ""
+        var scope = ""
+        if let tenantId = principal.tenantId { scope = try await store.tenant(id: tenantId)?.name ?? "" }
         if let properties = principal.propertyScope {
             scope += properties.count == 1 ? " · 1 property" : " · \(properties.count) properties"
         } else {
@@ -709,7 +717,7 @@ struct PortalController<Store: HeraldStore> {
         let pages = max(1, (page.total + page.limit - 1) / page.limit)
         guard pages > 1 else { return nil }
         func link(_ number: Int) -> String {
-            var items = query.sorted { $0.key < $1.key }.map { URLComponents.item($0.key, $0.value) }
+            var items = query.sorted { $0.key < $1.key }.map { URLQueryItem(name: $0.key, value: $0.value) }
             items.append(URLQueryItem(name: "page", value: "\(number)"))
             var components = URLComponents()
             components.path = path
@@ -743,12 +751,6 @@ struct PortalController<Store: HeraldStore> {
         return hours == 1 ? "1 hour" : "\(Int(hours.rounded())) hours"
     }
 
-    static func sentence(_ details: [String: [String]]) -> String {
-        details.sorted { $0.key < $1.key }.flatMap { field, messages in
-            messages.map { field == "base" ? $0 : "\(field) \($0)" }
-        }.joined(separator: "; ")
-    }
-
     /// A `datetime-local` value (`2026-11-27T08:00`, read as UTC) as ISO 8601.
     static func isoText(_ local: String) -> String {
         if local.count == 16 { return local + ":00Z" }
@@ -760,18 +762,5 @@ struct PortalController<Store: HeraldStore> {
     static func shortTime(_ date: Date) -> String {
         let iso = Timestamp.iso(date)
         return iso.prefix(10) + " " + iso.dropFirst(11).prefix(8) + " UTC"
-    }
-}
-
-extension URLComponents {
-    fileprivate static func item(_ name: String, _ value: String) -> URLQueryItem {
-        URLQueryItem(name: name, value: value)
-    }
-}
-
-extension Optional {
-    fileprivate func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
-        guard let self else { return nil }
-        return try await transform(self)
     }
 }

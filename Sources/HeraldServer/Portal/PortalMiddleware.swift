@@ -3,6 +3,7 @@ import HTTPTypes
 import HeraldCore
 import Hummingbird
 import HummingbirdAuth
+import NIOCore
 
 /// Every portal answer: headers that keep pages out of caches, frames and other origins' reach,
 /// and errors as pages (a 401 as the sign-in page) instead of the API's JSON.
@@ -49,13 +50,7 @@ struct PortalPageMiddleware: RouterMiddleware {
 
     func page(for error: ChannexError) -> Response {
         if error.status == .unauthorized { return Response.redirect(to: "/portal/sign-in", type: .found) }
-        let reasons =
-            error.details.map {
-                $0.sorted { $0.key < $1.key }.flatMap { field, messages in
-                    messages.map { field == "base" ? $0 : "\(field) \($0)" }
-                }
-            } ?? []
-        var text = reasons.joined(separator: "; ")
+        var text = PortalMessage.sentence(error.details ?? [:])
         if error.status == .tooManyRequests {
             text = "Too many requests: try again in \(error.headers[.retryAfter] ?? "a few") seconds."
         } else if error.status == .notFound {
@@ -100,7 +95,7 @@ struct PortalAuthMiddleware<Store: TenantStore & PortalStore>: RouterMiddleware 
         var request = request
         if request.method != .get && request.method != .head {
             try origin.check(request)
-            let form = try await PortalForm(&request, limit: limits.maxBytes)
+            let form = try await PortalForm(&request, limit: limits.writeLimit)
             guard let token = form["csrf"], KeyMaterial.constantTimeEquals(token, session.csrf) else {
                 throw ChannexError.forbidden("the form is out of date: reload the page and try again")
             }
@@ -178,12 +173,12 @@ struct PortalOrigin: Sendable {
 struct PortalForm {
     var values: [String: [String]] = [:]
 
-    init(_ request: inout Request, limit: Int) async throws {
+    init(_ request: inout Request, limit: BodyLimit) async throws {
         let buffer: ByteBuffer
         do {
-            buffer = try await request.collectBody(upTo: limit)
-        } catch {
-            throw ChannexError(status: .contentTooLarge, code: "payload_too_large", title: "Payload Too Large")
+            buffer = try await request.collectBody(upTo: limit.bytes)
+        } catch is NIOTooManyBytesError {
+            throw ChannexError.payloadTooLarge(limit)
         }
         let text = String(buffer: buffer)
         for pair in text.split(separator: "&", omittingEmptySubsequences: true) {

@@ -48,6 +48,13 @@ struct PortalMessage {
     var text: String
     var link = "/portal/webhooks"
     var linkText = "Back to the portal"
+
+    /// An error's messages as one line: `field message; ...` (`base` ones without the field).
+    static func sentence(_ details: [String: [String]]) -> String {
+        details.sorted { $0.key < $1.key }.flatMap { field, messages in
+            messages.map { field == "base" ? $0 : "\(field) \($0)" }
+        }.joined(separator: "; ")
+    }
 }
 
 /// Deliveries per hour by outcome as an inline SVG bar chart (no script, no external assets).

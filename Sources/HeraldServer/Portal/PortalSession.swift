@@ -43,7 +43,7 @@ struct StorePersistDriver<Store: PortalStore>: PersistDriver {
             session.persisted = true
             value = session
         }
-        let expiresAt = clock.timestamp().addingTimeInterval(Self.seconds(expires ?? .seconds(3600)))
+        let expiresAt = clock.timestamp().addingTimeInterval((expires ?? .seconds(3600)).seconds)
         guard
             try await store.putPortalSession(
                 key: Self.hash(key), value: try Self.encode(value), expiresAt: expiresAt, .create)
@@ -54,8 +54,8 @@ struct StorePersistDriver<Store: PortalStore>: PersistDriver {
     /// session is created (and marked so); one the store already held is only ever updated, so a
     /// request that refreshes it while another signs out cannot bring it back.
     func set<Object: Codable & Sendable>(key: String, value: Object, expires: Duration?) async throws {
-        let expiresAt = expires.map { clock.timestamp().addingTimeInterval(Self.seconds($0)) }
-        guard var session = value as? PortalSession, !session.persisted else {
+        let expiresAt = expires.map { clock.timestamp().addingTimeInterval($0.seconds) }
+        guard let session = value as? PortalSession, !session.persisted else {
             _ = try await store.putPortalSession(
                 key: Self.hash(key), value: try Self.encode(value), expiresAt: expiresAt, .update)
             return
@@ -90,9 +90,5 @@ struct StorePersistDriver<Store: PortalStore>: PersistDriver {
 
     static func encode<Object: Encodable>(_ value: Object) throws -> String {
         String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
-    }
-
-    static func seconds(_ duration: Duration) -> TimeInterval {
-        TimeInterval(duration.components.seconds) + TimeInterval(duration.components.attoseconds) / 1e18
     }
 }

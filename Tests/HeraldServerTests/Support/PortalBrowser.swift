@@ -127,15 +127,3 @@ extension TestAPI {
         return browser
     }
 }
-
-extension TestAPI {
-    /// What `probe` finds once it finds something, asked every 20 ms for up to 30 s.
-    func eventually<T: Sendable>(_ what: String, _ probe: @Sendable () async throws -> T?) async throws -> T {
-        let deadline = ContinuousClock.now + .seconds(30)
-        while ContinuousClock.now < deadline {
-            if let found = try await probe() { return found }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        throw TestFailure("waited 30 s for \(what)")
-    }
-}

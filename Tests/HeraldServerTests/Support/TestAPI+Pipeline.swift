@@ -49,13 +49,26 @@ extension TestAPI {
     func waitForDelivery(_ id: String, timeout: Duration = .seconds(30), until done: (JSONValue) -> Bool) async throws
         -> JSONValue
     {
+        try await eventually("delivery \(id) to reach the expected state", timeout: timeout) {
+            // (Not `flatMap`: JSONValue takes `nil` as `.null`, which would count as found.)
+            guard let attributes = try await call(.get, "/api/v1/deliveries/\(id)", key: admin).attributes,
+                done(attributes)
+            else { return nil as JSONValue? }
+            return attributes
+        }
+    }
+
+    /// What `probe` finds once it finds something (something happening elsewhere, such as the
+    /// dispatcher's work), asked every 20 ms until `timeout`.
+    func eventually<T: Sendable>(
+        _ what: String, timeout: Duration = .seconds(30), _ probe: () async throws -> T?
+    ) async throws -> T {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            let reply = try await call(.get, "/api/v1/deliveries/\(id)", key: admin)
-            if let attributes = reply.attributes, done(attributes) { return attributes }
-            try await Task.sleep(for: .milliseconds(50))
+            if let found = try await probe() { return found }
+            try await Task.sleep(for: .milliseconds(20))
         }
-        throw TestFailure("delivery \(id) did not reach the expected state")
+        throw TestFailure("waited \(timeout) for \(what)")
     }
 
     /// Waits until no delivery is pending or in flight: from then on nothing more is sent, so a
