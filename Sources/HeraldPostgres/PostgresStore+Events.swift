@@ -3,8 +3,8 @@ import HeraldCore
 import PostgresNIO
 
 extension PostgresStore: EventStore {
-    public func ingest(_ events: [Event], tenantId: UUID, now: Date) async throws -> [IngestResult] {
-        try await ingests.submit(IngestRequest(events: events, tenantId: tenantId, now: now))
+    public func ingest(_ request: IngestRequest) async throws -> [IngestResult] {
+        try await ingests.submit(request)
     }
 
     /// Concurrent ingests in one transaction. One whose tenant is gone fails alone; when a
@@ -74,9 +74,8 @@ extension PostgresStore: EventStore {
     {
         try await transaction(client: client, logger: logger) { connection in
             let facts = try await facts(
-                Ingest.reads(for: request.events, tenantId: request.tenantId), routes: routes, box: box, connection,
-                logger: logger)
-            let plan = try Ingest.plan(request.events, facts: facts, now: request.now)
+                Ingest.reads(for: request), routes: routes, box: box, connection, logger: logger)
+            let plan = try Ingest.plan(request.events, facts: facts, now: request.now, keyId: request.keyId)
             try await write([(plan, request.tenantId)], connection, logger: logger)
             // Sent with the commit: wakes the workers of every process, this one included.
             if plan.makesWork { try await notifyWorkers(connection, logger: logger) }
@@ -94,9 +93,16 @@ extension PostgresStore: EventStore {
         _ reads: Ingest.Reads, routes: RouteCache, box: SecretBox, _ connection: PostgresConnection, logger: Logger
     ) async throws -> Ingest.Facts {
         let tenantId = reads.tenantId
-        let tenant = try await connection.all(Prepared.TenantFacts(id: tenantId), logger: logger).first
-        var facts = Ingest.Facts(demoMode: tenant?.0)
-        guard let version = tenant?.1 else { return facts }
+        // With the tenant, in the same statement: which of the events' properties are the
+        // tenant's, and which of the posting keys are live.
+        let tenant = try await connection.all(
+            Prepared.TenantFacts(id: tenantId, propertyIds: reads.propertyIds.compactMap { $0 }, keyIds: reads.keyIds),
+            logger: logger
+        ).first
+        var facts = Ingest.Facts(
+            demoMode: tenant?.demoMode, properties: Set(tenant?.properties ?? []), liveKeys: Set(tenant?.liveKeys ?? [])
+        )
+        guard let version = tenant?.webhooksVersion else { return facts }
         if !reads.idempotencyKeys.isEmpty {
             let earlier = try await connection.query(
                 """

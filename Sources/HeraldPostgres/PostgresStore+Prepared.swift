@@ -37,19 +37,32 @@ enum Prepared {
     }
 
     /// What ingest reads of a tenant.
+    /// A tenant's ingest facts: its demo flag and webhooks version, which of `propertyIds` are
+    /// its, and which of `keyIds` are its live keys.
     struct TenantFacts: PostgresPreparedStatement {
-        static let sql = "SELECT demo_mode, webhooks_version FROM tenants WHERE id = $1"
+        static let sql = """
+            SELECT demo_mode, webhooks_version,
+                ARRAY(SELECT id FROM properties WHERE tenant_id = $1 AND id = ANY($2::uuid[])),
+                ARRAY(SELECT id FROM api_keys WHERE tenant_id = $1 AND id = ANY($3::uuid[]) AND revoked_at IS NULL)
+            FROM tenants WHERE id = $1
+            """
         var id: UUID
+        var propertyIds: [UUID]
+        var keyIds: [UUID]
 
         func makeBindings() -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 1)
+            var bindings = PostgresBindings(capacity: 3)
             bindings.append(id)
+            bindings.append(propertyIds)
+            bindings.append(keyIds)
             return bindings
         }
 
-        func decodeRow(_ row: PostgresRow) throws -> (demoMode: Bool, webhooksVersion: Int64) {
-            let (demoMode, version) = try row.decode((Bool, Int64).self)
-            return (demoMode, version)
+        func decodeRow(_ row: PostgresRow) throws -> (
+            demoMode: Bool, webhooksVersion: Int64, properties: [UUID], liveKeys: [UUID]
+        ) {
+            let (demoMode, version, properties, keys) = try row.decode((Bool, Int64, [UUID], [UUID]).self)
+            return (demoMode, version, properties, keys)
         }
     }
 

@@ -3,8 +3,8 @@ import GRDB
 import HeraldCore
 
 extension SQLiteStore: EventStore {
-    public func ingest(_ events: [Event], tenantId: UUID, now: Date) async throws -> [IngestResult] {
-        try await ingests.submit(IngestRequest(events: events, tenantId: tenantId, now: now))
+    public func ingest(_ request: IngestRequest) async throws -> [IngestResult] {
+        try await ingests.submit(request)
     }
 
     /// Concurrent ingests in one transaction, each in a savepoint of its own: one that fails
@@ -24,10 +24,8 @@ extension SQLiteStore: EventStore {
                         try db.inSavepoint {
                             plan = try Ingest.plan(
                                 request.events,
-                                facts: try Self.facts(
-                                    Ingest.reads(for: request.events, tenantId: request.tenantId), routes: routes,
-                                    box: box, db),
-                                now: request.now, budget: budget)
+                                facts: try Self.facts(Ingest.reads(for: request), routes: routes, box: box, db),
+                                now: request.now, keyId: request.keyId, budget: budget)
                             if let plan { try Self.write(plan, tenantId: request.tenantId, db) }
                             return .commit
                         }
@@ -65,6 +63,21 @@ extension SQLiteStore: EventStore {
             arguments: [tenant])
         var facts = Ingest.Facts(demoMode: row?["demo_mode"])
         guard let row else { return facts }
+        for propertyId in reads.propertyIds.compactMap({ $0 })
+        where try Bool.fetchOne(
+            db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM properties WHERE id = ? AND tenant_id = ?)"),
+            arguments: [propertyId.text, tenant]) == true
+        {
+            facts.properties.insert(propertyId)
+        }
+        for keyId in reads.keyIds
+        where try Bool.fetchOne(
+            db.cachedStatement(
+                sql: "SELECT EXISTS (SELECT 1 FROM api_keys WHERE id = ? AND tenant_id = ? AND revoked_at IS NULL)"),
+            arguments: [keyId.text, tenant]) == true
+        {
+            facts.liveKeys.insert(keyId)
+        }
         for key in reads.idempotencyKeys {
             guard
                 let row = try Row.fetchOne(

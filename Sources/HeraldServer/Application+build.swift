@@ -197,7 +197,14 @@ func addAPIRoutes<Store: HeraldStore>(
             store: store, clock: clock, limits: limits, courier: runtime.courier,
             quota: WebhookQuota(limit: configuration.webhookQuota), secretGracePeriod: configuration.secretGracePeriod
         ).endpoints, atPath: "webhooks")
-    api.addRoutes(EventController(store: store, clock: clock, limits: limits).endpoints, atPath: "events")
+    let events = EventController(store: store, clock: clock, limits: limits)
+    api.addRoutes(events.reading, atPath: "events")
+    // Publishing, the hot path, authenticates from a cache of keys: the store checks the key
+    // again in the events' own transaction.
+    router.group("api/v1/events")
+        .add(middleware: AuthMiddleware(store: store, clock: clock, budgets: budgets, cache: KeyCache()))
+        .add(middleware: rateLimiter)
+        .addRoutes(events.publishing)
     api.addRoutes(DeliveryController(store: store, clock: clock).endpoints, atPath: "deliveries")
     api.addRoutes(EventTypeController().endpoints, atPath: "event_types")
     api.addRoutes(

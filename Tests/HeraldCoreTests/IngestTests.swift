@@ -26,7 +26,38 @@ import Testing
 
     func facts(demo: Bool = false, webhooks: [Webhook] = []) -> Ingest.Facts {
         let routes = webhooks.map(WebhookRoute.init)
-        return Ingest.Facts(demoMode: demo, webhooks: [property: routes, nil: routes.filter(\.isGlobal)])
+        return Ingest.Facts(
+            demoMode: demo, webhooks: [property: routes, nil: routes.filter(\.isGlobal)], properties: [property])
+    }
+
+    /// A revoked (or another tenant's) posting key stores nothing; so does an event naming a
+    /// property the tenant does not have, and the refusal names each such event.
+    @Test func aDeadKeyOrAnUnknownPropertyStoresNothing() throws {
+        let key = UUID()
+        let reads = Ingest.reads(for: IngestRequest(events: [event()], tenantId: tenant, now: now, keyId: key))
+        #expect(reads.keyIds == [key])
+        var live = facts(webhooks: [try webhook()])
+        live.liveKeys = [key]
+        #expect(try Ingest.plan([event()], facts: live, now: now, keyId: key).deliveries.count == 1)
+        #expect(throws: StoreError.revokedKey) {
+            try Ingest.plan([event()], facts: facts(webhooks: [try webhook()]), now: now, keyId: key)
+        }
+        let stranger = UUID()
+        #expect(throws: StoreError.unknownProperties([1, 3])) {
+            try Ingest.plan(
+                [event(), event(property: stranger), event(property: .some(nil)), event(property: stranger)],
+                facts: live, now: now, keyId: key)
+        }
+        // In a group, the request with the dead key fails alone.
+        let plans = Ingest.plan(
+            group: [
+                IngestRequest(events: [event()], tenantId: tenant, now: now, keyId: UUID()),
+                IngestRequest(events: [event()], tenantId: tenant, now: now, keyId: key),
+            ], facts: [tenant: live])
+        #expect(plans.map { (try? $0.get()) != nil } == [false, true])
+        #expect(
+            Ingest.reads(forGroup: [IngestRequest(events: [event()], tenantId: tenant, now: now, keyId: key)])
+                .map(\.keyIds) == [[key]])
     }
 
     @Test func readsNameEachKeyEntityAndPropertyOnce() {

@@ -147,4 +147,47 @@ import Testing
             #expect(try await api.call(.get, "/api/v1/webhooks", key: key).status == .unauthorized)
         }
     }
+
+    /// Publishing authenticates from a cache of keys, so the events' own transaction checks the
+    /// key and the property again: a key revoked, or a property deleted, by another process is
+    /// refused on the next publish, and nothing of it is stored.
+    @Test(arguments: Backend.allCases)
+    func aKeyRevokedOrAPropertyDeletedElsewhereStopsPublishingAtOnce(backend: Backend) async throws {
+        var first = try await TestHerald(backend)
+        first.delivering = false
+        defer { first.removeDatabase() }
+        // Two more Heralds on the same database (a test Herald runs once).
+        let second = try first.reopen()
+        let third = try first.reopen()
+        try await first.run(keepDatabase: true) { api in
+            let world = try await api.world()
+            let doomed = try await api.property(in: world.tenant, "Doomed")
+            #expect(try await api.publish(world, "booking_new").status == .accepted)
+            #expect(try await api.publish(world, "booking_new", property: doomed).status == .accepted)
+            let events = { try await api.call(.get, "/api/v1/events", key: world.admin).items.count }
+            #expect(try await events() == 2)
+            try await second.run(keepDatabase: true) { other in
+                let deleted = try await other.call(.delete, "/api/v1/properties/\(doomed.text)", key: world.admin)
+                #expect(deleted.status == .ok)
+            }
+            let gone = try await api.publish(world, "booking_new", property: doomed)
+            #expect(gone.status == .unprocessableContent)
+            #expect(gone.details?["property_id"] == ["not found"])
+            #expect(try await events() == 2)
+            try await third.run(keepDatabase: true) { other in
+                let keys = try await other.call(.get, "/api/v1/api_keys", key: world.admin).items
+                let publisher = try #require(
+                    keys.first { $0["attributes"]?["role"] == "publisher" }?["id"]?.stringValue)
+                #expect(try await other.call(.delete, "/api/v1/api_keys/\(publisher)", key: world.admin).status == .ok)
+            }
+            #expect(try await api.publish(world, "booking_new").status == .unauthorized)
+            let batch = try await api.call(
+                .post, "/api/v1/events/batch", key: world.publisher,
+                body: [
+                    "events": [["name": "booking_new", "property_id": .string(world.property.text), "payload": [:]]]
+                ])
+            #expect(batch.status == .unauthorized)
+            #expect(try await events() == 2)
+        }
+    }
 }

@@ -17,8 +17,11 @@ public enum Ingest {
         /// OCTO entities whose last state the diffs are computed against.
         public var entities: [EntityKey]
         /// Properties whose active webhooks (with the tenant's global ones) are candidates; nil
-        /// stands for events without a property (global webhooks only).
+        /// stands for events without a property (global webhooks only). Each is also checked to
+        /// be the tenant's.
         public var propertyIds: [UUID?]
+        /// The API keys that posted the events, to check live.
+        public var keyIds: [UUID] = []
     }
 
     /// What the store read for ``Reads``.
@@ -31,15 +34,21 @@ public enum Ingest {
         public var snapshots: [EntityKey: JSONValue]
         /// Active candidate webhooks for each of ``Reads/propertyIds``: that property's and the global ones.
         public var webhooks: [UUID?: [WebhookRoute]]
+        /// Those of ``Reads/propertyIds`` that are the tenant's.
+        public var properties: Set<UUID>
+        /// Those of ``Reads/keyIds`` that are the tenant's and not revoked.
+        public var liveKeys: Set<UUID>
 
         public init(
             demoMode: Bool?, earlier: [String: IngestResult] = [:], snapshots: [EntityKey: JSONValue] = [:],
-            webhooks: [UUID?: [WebhookRoute]] = [:]
+            webhooks: [UUID?: [WebhookRoute]] = [:], properties: Set<UUID> = [], liveKeys: Set<UUID> = []
         ) {
             self.demoMode = demoMode
             self.earlier = earlier
             self.snapshots = snapshots
             self.webhooks = webhooks
+            self.properties = properties
+            self.liveKeys = liveKeys
         }
     }
 
@@ -58,8 +67,8 @@ public enum Ingest {
         public var makesWork: Bool { !deliveries.isEmpty || !fanOuts.isEmpty }
     }
 
-    /// What to read before deciding about `events`.
-    public static func reads(for events: [Event], tenantId: UUID) -> Reads {
+    /// What to read before deciding about `events`, posted with `keyIds`.
+    public static func reads(for events: [Event], tenantId: UUID, keyIds: [UUID] = []) -> Reads {
         var keys: [String] = []
         var entities: [EntityKey] = []
         var properties: [UUID?] = []
@@ -71,11 +80,22 @@ public enum Ingest {
             if let entity = EntityKey(of: event), seenEntities.insert(entity).inserted { entities.append(entity) }
             if seenProperties.insert(event.propertyId).inserted { properties.append(event.propertyId) }
         }
-        return Reads(tenantId: tenantId, idempotencyKeys: keys, entities: entities, propertyIds: properties)
+        return Reads(
+            tenantId: tenantId, idempotencyKeys: keys, entities: entities, propertyIds: properties,
+            keyIds: Array(Set(keyIds)).sorted())
+    }
+
+    /// What to read before deciding about `request`.
+    public static func reads(for request: IngestRequest) -> Reads {
+        reads(for: request.events, tenantId: request.tenantId, keyIds: request.keyId.map { [$0] } ?? [])
     }
 
     /// The events, snapshots and deliveries that `events` make, given what the store read.
     ///
+    /// - Nothing is stored when `keyId` (the key that posted them) is not live, or when an event
+    ///   names a property the tenant does not have: both are read in the transaction that writes,
+    ///   so a key revoked or a property deleted a moment before is refused however the request
+    ///   was authenticated.
     /// - An event whose idempotency key was used before (in an earlier request, or earlier in this
     ///   batch) is not stored again: its result is the first event's, marked replayed.
     /// - An OCTO entity event without a `diff` gets one against the entity's last state, which it
@@ -85,9 +105,15 @@ public enum Ingest {
     ///   would take the plan's past `budget` (what one transaction should write at once; concurrent
     ///   ingests share a transaction and so a budget), keeps them as a ``DeferredFanOut``.
     public static func plan(
-        _ events: [Event], facts: Facts, now: Date, budget: Int = DeferredFanOut.transactionBudget
+        _ events: [Event], facts: Facts, now: Date, keyId: UUID? = nil,
+        budget: Int = DeferredFanOut.transactionBudget
     ) throws(StoreError) -> Plan {
         guard let demoMode = facts.demoMode else { throw .notFound }
+        if let keyId, !facts.liveKeys.contains(keyId) { throw .revokedKey }
+        let unknown = events.indices.filter { index in
+            events[index].propertyId.map { !facts.properties.contains($0) } ?? false
+        }
+        if !unknown.isEmpty { throw .unknownProperties(unknown) }
         var plan = Plan()
         var snapshots = facts.snapshots
         var touched: [EntityKey] = []
@@ -130,11 +156,13 @@ extension Ingest {
     public static func reads(forGroup requests: [IngestRequest]) -> [Reads] {
         var tenants: [UUID] = []
         var events: [UUID: [Event]] = [:]
+        var keys: [UUID: [UUID]] = [:]
         for request in requests {
             if events[request.tenantId] == nil { tenants.append(request.tenantId) }
             events[request.tenantId, default: []] += request.events
+            if let key = request.keyId { keys[request.tenantId, default: []].append(key) }
         }
-        return tenants.map { reads(for: events[$0] ?? [], tenantId: $0) }
+        return tenants.map { reads(for: events[$0] ?? [], tenantId: $0, keyIds: keys[$0] ?? []) }
     }
 
     /// Plans concurrent requests committed together, from one read of each tenant's facts, as if
@@ -150,7 +178,8 @@ extension Ingest {
             guard var current = facts[request.tenantId] else { return .failure(.notFound) }
             let plan: Plan
             do throws(StoreError) {
-                plan = try Ingest.plan(request.events, facts: current, now: request.now, budget: budget)
+                plan = try Ingest.plan(
+                    request.events, facts: current, now: request.now, keyId: request.keyId, budget: budget)
             } catch {
                 return .failure(error)
             }

@@ -4,4 +4,8 @@ public enum StoreError: Error, Sendable, Equatable {
     case conflict(String)
     /// The row to change does not exist (any more).
     case notFound
+    /// The API key a write was made with is revoked or gone.
+    case revokedKey
+    /// The events at these positions of an ingest name a property their tenant does not have.
+    case unknownProperties([Int])
 }

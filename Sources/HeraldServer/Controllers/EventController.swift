@@ -17,10 +17,16 @@ struct EventController<Store: TenantStore & EventStore> {
     let clock: HeraldClock
     let limits: BodyLimits
 
-    var endpoints: RouteCollection<HeraldRequestContext> {
+    /// Posting events: the store checks the posting key again in the events' transaction, so
+    /// these routes may authenticate from ``KeyCache``.
+    var publishing: RouteCollection<HeraldRequestContext> {
         RouteCollection(context: HeraldRequestContext.self)
             .post(use: publish)
             .post("batch", use: publishBatch)
+    }
+
+    var reading: RouteCollection<HeraldRequestContext> {
+        RouteCollection(context: HeraldRequestContext.self)
             .get(use: list)
     }
 
@@ -110,8 +116,9 @@ struct EventController<Store: TenantStore & EventStore> {
         return JSONResponse(status: .accepted, body: ["data": .array(results.map(ChannexEnvelope.event))])
     }
 
-    /// Checks the properties, then stores the events with their deliveries (the store wakes the
-    /// workers), in an `events.ingest` span that the events' deliveries continue.
+    /// Checks the properties against the key's scope, then stores the events with their
+    /// deliveries (the store wakes the workers, and checks the key is live and the properties
+    /// the tenant's), in an `events.ingest` span that the events' deliveries continue.
     func ingest(_ models: [EventWriteModel], tenantId: UUID, context: HeraldRequestContext) async throws
         -> [IngestResult]
     {
@@ -126,27 +133,18 @@ struct EventController<Store: TenantStore & EventStore> {
         _ models: [EventWriteModel], tenantId: UUID, context: HeraldRequestContext, trace: ServiceContext
     ) async throws -> [IngestResult] {
         let principal = try context.requirePrincipal()
+        let field = { (index: Int) in models.count == 1 ? "property_id" : "events[\(index)].property_id" }
         var errors = ValidationErrors()
-        var checked: [UUID: Bool] = [:]
         for (index, model) in models.enumerated() {
             guard let propertyId = model.propertyId else {
                 // A key scoped to properties speaks for those properties only, not the tenant.
                 if principal.propertyScope != nil {
-                    errors.add(
-                        models.count == 1 ? "property_id" : "events[\(index)].property_id",
-                        "can't be blank: this key is scoped to properties")
+                    errors.add(field(index), "can't be blank: this key is scoped to properties")
                 }
                 continue
             }
-            if checked[propertyId] == nil {
-                let property = try await store.property(id: propertyId)
-                checked[propertyId] =
-                    property.map { $0.tenantId == tenantId && principal.reaches(property: propertyId, of: tenantId) }
-                    ?? false
-            }
-            if checked[propertyId] == false {
-                errors.add(models.count == 1 ? "property_id" : "events[\(index)].property_id", "not found")
-            }
+            // Whether the property is the tenant's at all is read in the events' transaction.
+            if !principal.reaches(property: propertyId, of: tenantId) { errors.add(field(index), "not found") }
         }
         if !errors.isEmpty { throw ChannexError.validation(errors) }
         let now = clock.timestamp()
@@ -158,8 +156,15 @@ struct EventController<Store: TenantStore & EventStore> {
         }
         // Matching and the deliveries it makes are written in the events' own transaction.
         let results = try await withSpan("fan_out") { span in
-            let results = try await StoreLatency.measure(.ingest) {
-                try await store.ingest(events, tenantId: tenantId, now: now)
+            let results: [IngestResult]
+            do {
+                results = try await StoreLatency.measure(.ingest) {
+                    try await store.ingest(
+                        IngestRequest(events: events, tenantId: tenantId, now: now, keyId: principal.keyId))
+                }
+            } catch StoreError.unknownProperties(let indices) {
+                for index in indices { errors.add(field(index), "not found") }
+                throw ChannexError.validation(errors)
             }
             span.attributes["herald.deliveries"] = results.reduce(0) { $0 + $1.deliveries }
             return results

@@ -3,6 +3,7 @@ import HTTPTypes
 import HeraldCore
 import HeraldDelivery
 import Hummingbird
+import Synchronization
 
 /// Authenticates by API key: `user-api-key: <key>` or `Authorization: Bearer <key>`.
 /// Unknown, malformed and revoked keys all answer 401.
@@ -13,6 +14,11 @@ struct AuthMiddleware<Store: TenantStore>: RouterMiddleware {
     let clock: HeraldClock
     /// Where presented keys that fail are counted per client address.
     let budgets: RequestBudgets
+    /// Keys remembered between requests, for routes whose handler checks the key again in the
+    /// transaction that writes (publishing events: the key is read with the events' tenant, so
+    /// the cache saves a round trip per event and a revoked key still writes nothing). nil: every
+    /// request reads its key.
+    var cache: KeyCache? = nil
     /// How stale `last_used_at` may get before a request refreshes it (saves a write per request).
     var touchInterval: TimeInterval = 60
 
@@ -34,7 +40,10 @@ struct AuthMiddleware<Store: TenantStore>: RouterMiddleware {
             let wait = budgets.authenticationWait(client: client())
             if wait > 0 { throw RequestBudgets.tooManyRequests(wait: wait) }
         }
-        guard let stored = try await Self.storedKey(key, hash: hash, in: store) else {
+        let cached = cache?.key(hash: hash)
+        let found: APIKey?
+        if let cached { found = cached } else { found = try await Self.storedKey(key, hash: hash, in: store) }
+        guard let stored = found else {
             budgets.failedAuthentication(client: client())
             throw ChannexError.unauthorized
         }
@@ -42,11 +51,20 @@ struct AuthMiddleware<Store: TenantStore>: RouterMiddleware {
         let now = clock.timestamp()
         if stored.lastUsedAt.map({ now.timeIntervalSince($0) > touchInterval }) ?? true {
             try? await store.touchAPIKey(id: stored.id, at: now)
+            cache?.remember(stored, lastUsedAt: now)
+        } else if cached == nil {
+            cache?.remember(stored, lastUsedAt: stored.lastUsedAt)
         }
         var context = context
         context.principal = stored.principal
         context.logger[metadataKey: "api_key"] = .string(stored.prefix)
-        return try await next(request, context)
+        do {
+            return try await next(request, context)
+        } catch StoreError.revokedKey {
+            // Revoked since it was cached (or since this request read it): forgotten, and a 401.
+            cache?.forget(hash: hash)
+            throw ChannexError.unauthorized
+        }
     }
 
     /// The stored, unrevoked key that `key` (whose hash is `hash`) is; nil for anything else.
@@ -78,5 +96,31 @@ struct AuthMiddleware<Store: TenantStore>: RouterMiddleware {
         guard let first = bytes.firstIndex(where: { !isBlank($0) }), let last = bytes.lastIndex(where: { !isBlank($0) })
         else { return text[text.endIndex...] }
         return text[first...last]
+    }
+}
+
+/// API keys that authenticated, by hash, for ``AuthMiddleware/cache``. Bounded: emptied when full.
+final class KeyCache: Sendable {
+    static let capacity = 10_000
+    private let keys = Mutex([String: APIKey]())
+
+    init() {}
+
+    func key(hash: String) -> APIKey? {
+        keys.withLock { $0[hash] }
+    }
+
+    /// Keeps `key` (live when read), as last used at `lastUsedAt`.
+    func remember(_ key: APIKey, lastUsedAt: Date?) {
+        var key = key
+        key.lastUsedAt = lastUsedAt
+        keys.withLock { keys in
+            if keys.count >= Self.capacity, keys[key.hash] == nil { keys.removeAll(keepingCapacity: true) }
+            keys[key.hash] = key
+        }
+    }
+
+    func forget(hash: String) {
+        _ = keys.withLock { $0.removeValue(forKey: hash) }
     }
 }
