@@ -88,7 +88,8 @@ extension PostgresStore: TenantStore {
 
     public func touchAPIKey(id: UUID, at date: Date) async throws {
         try await client.query(
-            "UPDATE api_keys SET last_used_at = \(Timestamp.millis(date)) WHERE id = \(id)", logger: logger)
+            "UPDATE api_keys SET last_used_at = \(Timestamp.millis(date)) WHERE id = \(id) AND revoked_at IS NULL",
+            logger: logger)
     }
 
     public func hasAPIKeys() async throws -> Bool {

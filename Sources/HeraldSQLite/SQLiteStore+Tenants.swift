@@ -104,7 +104,8 @@ extension SQLiteStore: TenantStore {
     public func touchAPIKey(id: UUID, at date: Date) async throws {
         try await pool.write { db in
             try db.execute(
-                sql: "UPDATE api_keys SET last_used_at = ? WHERE id = ?", arguments: [Timestamp.millis(date), id.text])
+                sql: "UPDATE api_keys SET last_used_at = ? WHERE id = ? AND revoked_at IS NULL",
+                arguments: [Timestamp.millis(date), id.text])
         }
     }
 

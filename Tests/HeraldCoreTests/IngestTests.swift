@@ -48,6 +48,10 @@ import Testing
                 [event(), event(property: stranger), event(property: .some(nil)), event(property: stranger)],
                 facts: live, now: now, keyId: key)
         }
+        // A tenant gone took its keys along.
+        #expect(throws: StoreError.revokedKey) {
+            try Ingest.plan([event()], facts: Ingest.Facts(demoMode: nil), now: now, keyId: key)
+        }
         // In a group, the request with the dead key fails alone.
         let plans = Ingest.plan(
             group: [

@@ -3,6 +3,8 @@ import HTTPTypes
 import HeraldCore
 import Testing
 
+@testable import HeraldServer
+
 @Suite struct AccessTests {
     @Test func noKeyOrUnknownKeyAnswers401InChannexShape() async throws {
         try await TestHerald().run { api in
@@ -150,7 +152,9 @@ import Testing
 
     /// Publishing authenticates from a cache of keys, so the events' own transaction checks the
     /// key and the property again: a key revoked, or a property deleted, by another process is
-    /// refused on the next publish, and nothing of it is stored.
+    /// refused on the next publish that reaches the store, and nothing of it is stored. A request
+    /// refused before the store may still authenticate from the cache, for at most
+    /// ``KeyCache/lifetime``.
     @Test(arguments: Backend.allCases)
     func aKeyRevokedOrAPropertyDeletedElsewhereStopsPublishingAtOnce(backend: Backend) async throws {
         var first = try await TestHerald(backend)
@@ -180,14 +184,37 @@ import Testing
                     keys.first { $0["attributes"]?["role"] == "publisher" }?["id"]?.stringValue)
                 #expect(try await other.call(.delete, "/api/v1/api_keys/\(publisher)", key: world.admin).status == .ok)
             }
-            #expect(try await api.publish(world, "booking_new").status == .unauthorized)
+            // Still cached here: a body refused before the store is answered as such...
+            let empty = try await api.call(.post, "/api/v1/events", key: world.publisher, body: [:])
+            #expect(empty.status == .unprocessableContent)
+            // ...and the store refuses the key: batch or single, nothing is stored.
             let batch = try await api.call(
                 .post, "/api/v1/events/batch", key: world.publisher,
                 body: [
                     "events": [["name": "booking_new", "property_id": .string(world.property.text), "payload": [:]]]
                 ])
             #expect(batch.status == .unauthorized)
+            #expect(try await api.publish(world, "booking_new").status == .unauthorized)
             #expect(try await events() == 2)
+        }
+    }
+
+    /// A cached key is read from the store again after ``KeyCache/lifetime``: a revoked key
+    /// that only sends requests refused before the store stops authenticating by then.
+    @Test func aCachedKeyIsReadAgainAfterItsLifetime() async throws {
+        var herald = try await TestHerald()
+        let clock = herald.withTestClock()
+        herald.delivering = false
+        try await herald.run { api in
+            let world = try await api.world()
+            #expect(try await api.publish(world, "booking_new").status == .accepted)
+            let keys = try await api.call(.get, "/api/v1/api_keys", key: world.admin).items
+            let publisher = try #require(keys.first { $0["attributes"]?["role"] == "publisher" }?["id"]?.stringValue)
+            #expect(try await api.call(.delete, "/api/v1/api_keys/\(publisher)", key: world.admin).status == .ok)
+            let empty = { try await api.call(.post, "/api/v1/events", key: world.publisher, body: [:]).status }
+            #expect(try await empty() == .unprocessableContent)
+            await clock.advance(by: .seconds(KeyCache.lifetime))
+            #expect(try await empty() == .unauthorized)
         }
     }
 }

@@ -108,7 +108,8 @@ public enum Ingest {
         _ events: [Event], facts: Facts, now: Date, keyId: UUID? = nil,
         budget: Int = DeferredFanOut.transactionBudget
     ) throws(StoreError) -> Plan {
-        guard let demoMode = facts.demoMode else { throw .notFound }
+        // A tenant gone took its keys with it: for a request with a key, that key is dead.
+        guard let demoMode = facts.demoMode else { throw keyId == nil ? .notFound : .revokedKey }
         if let keyId, !facts.liveKeys.contains(keyId) { throw .revokedKey }
         let unknown = events.indices.filter { index in
             events[index].propertyId.map { !facts.properties.contains($0) } ?? false
@@ -175,7 +176,9 @@ extension Ingest {
         var facts = facts
         var budget = budget
         return requests.map { request in
-            guard var current = facts[request.tenantId] else { return .failure(.notFound) }
+            guard var current = facts[request.tenantId] else {
+                return .failure(request.keyId == nil ? .notFound : .revokedKey)
+            }
             let plan: Plan
             do throws(StoreError) {
                 plan = try Ingest.plan(

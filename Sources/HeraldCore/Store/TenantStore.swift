@@ -16,6 +16,7 @@ public protocol TenantStore: Sendable {
     func apiKey(id: UUID) async throws -> APIKey?
     func listAPIKeys(tenantId: UUID?, page: PageRequest) async throws -> Page<APIKey>
     func revokeAPIKey(id: UUID, at date: Date) async throws
+    /// Sets `last_used_at`, unless the key is revoked.
     func touchAPIKey(id: UUID, at date: Date) async throws
     /// Whether any key exists at all (an empty database gets a bootstrap admin key).
     func hasAPIKeys() async throws -> Bool

@@ -14,10 +14,10 @@ struct AuthMiddleware<Store: TenantStore>: RouterMiddleware {
     let clock: HeraldClock
     /// Where presented keys that fail are counted per client address.
     let budgets: RequestBudgets
-    /// Keys remembered between requests, for routes whose handler checks the key again in the
-    /// transaction that writes (publishing events: the key is read with the events' tenant, so
-    /// the cache saves a round trip per event and a revoked key still writes nothing). nil: every
-    /// request reads its key.
+    /// Keys remembered between requests (for ``KeyCache/lifetime``), for routes whose handler
+    /// checks the key again in the transaction that writes (publishing events: the key is read
+    /// with the events' tenant, so the cache saves a round trip per event and a revoked key
+    /// still writes nothing). nil: every request reads its key.
     var cache: KeyCache? = nil
     /// How stale `last_used_at` may get before a request refreshes it (saves a write per request).
     var touchInterval: TimeInterval = 60
@@ -40,20 +40,22 @@ struct AuthMiddleware<Store: TenantStore>: RouterMiddleware {
             let wait = budgets.authenticationWait(client: client())
             if wait > 0 { throw RequestBudgets.tooManyRequests(wait: wait) }
         }
-        let cached = cache?.key(hash: hash)
+        let now = clock.timestamp()
+        let cached = cache?.key(hash: hash, now: now)
         let found: APIKey?
         if let cached { found = cached } else { found = try await Self.storedKey(key, hash: hash, in: store) }
-        guard let stored = found else {
+        guard var stored = found else {
             budgets.failedAuthentication(client: client())
             throw ChannexError.unauthorized
         }
         if !knownGood { budgets.authenticated(keyHash: hash) }
-        let now = clock.timestamp()
-        if stored.lastUsedAt.map({ now.timeIntervalSince($0) > touchInterval }) ?? true {
-            try? await store.touchAPIKey(id: stored.id, at: now)
-            cache?.remember(stored, lastUsedAt: now)
+        if stored.lastUsedAt.map({ now.timeIntervalSince($0) > touchInterval }) ?? true,
+            (try? await store.touchAPIKey(id: stored.id, at: now)) != nil
+        {
+            stored.lastUsedAt = now
+            cache?.remember(stored, at: cached == nil ? now : nil)
         } else if cached == nil {
-            cache?.remember(stored, lastUsedAt: stored.lastUsedAt)
+            cache?.remember(stored, at: now)
         }
         var context = context
         context.principal = stored.principal
@@ -61,8 +63,10 @@ struct AuthMiddleware<Store: TenantStore>: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch StoreError.revokedKey {
-            // Revoked since it was cached (or since this request read it): forgotten, and a 401.
+            // Revoked (or its tenant deleted) since it was cached or read: forgotten, counted
+            // against the client as any dead key is, and a 401.
             cache?.forget(hash: hash)
+            budgets.failedAuthentication(client: client())
             throw ChannexError.unauthorized
         }
     }
@@ -99,28 +103,46 @@ struct AuthMiddleware<Store: TenantStore>: RouterMiddleware {
     }
 }
 
-/// API keys that authenticated, by hash, for ``AuthMiddleware/cache``. Bounded: emptied when full.
+/// API keys that authenticated, by hash, for ``AuthMiddleware/cache``: each is read again from
+/// the store ``lifetime`` after it was, so a revoked key that only ever sends requests refused
+/// before the store (which checks it again) still stops authenticating within that time.
+/// Bounded: emptied when full.
 final class KeyCache: Sendable {
     static let capacity = 10_000
-    private let keys = Mutex([String: APIKey]())
+    static let lifetime: TimeInterval = 30
+
+    private struct Entry {
+        var key: APIKey
+        var readAt: Date
+    }
+
+    private let entries = Mutex([String: Entry]())
 
     init() {}
 
-    func key(hash: String) -> APIKey? {
-        keys.withLock { $0[hash] }
+    /// The key with `hash`, unless it was read from the store more than ``lifetime`` before `now`.
+    func key(hash: String, now: Date) -> APIKey? {
+        entries.withLock { entries in
+            guard let entry = entries[hash] else { return nil }
+            guard now.timeIntervalSince(entry.readAt) < Self.lifetime else {
+                entries.removeValue(forKey: hash)
+                return nil
+            }
+            return entry.key
+        }
     }
 
-    /// Keeps `key` (live when read), as last used at `lastUsedAt`.
-    func remember(_ key: APIKey, lastUsedAt: Date?) {
-        var key = key
-        key.lastUsedAt = lastUsedAt
-        keys.withLock { keys in
-            if keys.count >= Self.capacity, keys[key.hash] == nil { keys.removeAll(keepingCapacity: true) }
-            keys[key.hash] = key
+    /// Keeps `key`, read from the store (live) at `readAt`; with `readAt` nil, updates the key
+    /// kept (its `last_used_at`) without making it last longer.
+    func remember(_ key: APIKey, at readAt: Date?) {
+        entries.withLock { entries in
+            guard let readAt = readAt ?? entries[key.hash]?.readAt else { return }
+            if entries.count >= Self.capacity, entries[key.hash] == nil { entries.removeAll(keepingCapacity: true) }
+            entries[key.hash] = Entry(key: key, readAt: readAt)
         }
     }
 
     func forget(hash: String) {
-        _ = keys.withLock { $0.removeValue(forKey: hash) }
+        _ = entries.withLock { $0.removeValue(forKey: hash) }
     }
 }
