@@ -7,9 +7,9 @@ extension PostgresStore: EventStore {
         try await ingests.submit(request)
     }
 
-    /// Concurrent ingests in one transaction. One whose tenant is gone fails alone; when a
-    /// statement fails (another process stored the same idempotency key meanwhile), the transaction
-    /// is void and each ingest runs again alone.
+    /// Concurrent ingests, committed together. One whose tenant is gone (or whose key is dead)
+    /// fails alone; when a statement fails (another process stored the same idempotency key
+    /// meanwhile), nothing of the group was written and each ingest runs again alone.
     static func commit(
         _ requests: [IngestRequest], client: PostgresClient, routes: RouteCache, box: SecretBox, logger: Logger
     ) async
@@ -17,26 +17,7 @@ extension PostgresStore: EventStore {
     {
         if requests.count > 1 {
             do {
-                return try await transaction(client: client, logger: logger) { connection in
-                    // One read of each tenant's facts and one statement for each table, however
-                    // many requests: a group costs a handful of round trips, not a handful each.
-                    var facts: [UUID: Ingest.Facts] = [:]
-                    // Tenants in id order, so that concurrent groups lock snapshots in one order.
-                    for reads in Ingest.reads(forGroup: requests).sorted(by: { $0.tenantId < $1.tenantId }) {
-                        facts[reads.tenantId] = try await Self.facts(
-                            reads, routes: routes, box: box, connection, logger: logger)
-                    }
-                    let plans = Ingest.plan(group: requests, facts: facts)
-                    let written = zip(plans, requests).compactMap { plan, request in
-                        (try? plan.get()).map { (plan: $0, tenantId: request.tenantId) }
-                    }
-                    try await write(written, connection, logger: logger)
-                    // Sent with the commit: wakes the workers of every process, this one included.
-                    if written.contains(where: { $0.plan.makesWork }) {
-                        try await notifyWorkers(connection, logger: logger)
-                    }
-                    return plans.map { plan in plan.map(\.results).mapError { $0 as any Error } }
-                }
+                return try await ingest(requests, client: client, routes: routes, box: box, logger: logger)
             } catch {
                 logger.debug("a grouped ingest failed; each runs alone", metadata: ["error": "\(error)"])
             }
@@ -45,7 +26,7 @@ extension PostgresStore: EventStore {
         for request in requests {
             do {
                 results.append(
-                    .success(try await ingestAlone(request, client: client, routes: routes, box: box, logger: logger)))
+                    try await ingestAlone(request, client: client, routes: routes, box: box, logger: logger))
             } catch {
                 results.append(.failure(error))
             }
@@ -56,31 +37,46 @@ extension PostgresStore: EventStore {
     static func ingestAlone(
         _ request: IngestRequest, client: PostgresClient, routes: RouteCache, box: SecretBox, logger: Logger
     )
-        async throws -> [IngestResult]
+        async throws -> Result<[IngestResult], any Error>
     {
         do {
-            return try await ingestOnce(request, client: client, routes: routes, box: box, logger: logger)
-        } catch let error as PSQLError where ["23505", "40P01", "40001"].contains(error.serverInfo?[.sqlState]) {
-            // Another request stored the same idempotency key meanwhile (the retry replays it), or
-            // the transaction lost a deadlock or a serialization check: nothing of it was written.
-            return try await ingestOnce(request, client: client, routes: routes, box: box, logger: logger)
+            return try await ingest([request], client: client, routes: routes, box: box, logger: logger)[0]
+        } catch let error as PSQLError
+            where ["23505", "23503", "40P01", "40001"].contains(error.serverInfo?[.sqlState])
+        {
+            // Another request stored the same idempotency key meanwhile (the retry replays it), a
+            // webhook or property went meanwhile (the retry reads them again), or the transaction
+            // lost a deadlock or a serialization check: nothing of it was written.
+            return try await ingest([request], client: client, routes: routes, box: box, logger: logger)[0]
         }
     }
 
-    static func ingestOnce(
-        _ request: IngestRequest, client: PostgresClient, routes: RouteCache, box: SecretBox, logger: Logger
-    )
-        async throws -> [IngestResult]
-    {
-        try await transaction(client: client, logger: logger) { connection in
-            let facts = try await facts(
-                Ingest.reads(for: request), routes: routes, box: box, connection, logger: logger)
-            let plan = try Ingest.plan(request.events, facts: facts, now: request.now, keyId: request.keyId)
-            try await write([(plan, request.tenantId)], connection, logger: logger)
-            // Sent with the commit: wakes the workers of every process, this one included.
-            if plan.makesWork { try await notifyWorkers(connection, logger: logger) }
-            return plan.results
+    /// Reads the requests' facts (one statement per tenant, however many requests), plans them
+    /// together and writes the plans in one statement. Only entity states need a transaction
+    /// around it all (they are read locked and written back); without them, the one write is
+    /// atomic on its own, and a group costs two round trips.
+    static func ingest(
+        _ requests: [IngestRequest], client: PostgresClient, routes: RouteCache, box: SecretBox, logger: Logger
+    ) async throws -> [Result<[IngestResult], any Error>] {
+        // Tenants in id order, so that concurrent groups lock snapshots in one order.
+        let reads = Ingest.reads(forGroup: requests).sorted { $0.tenantId < $1.tenantId }
+        @Sendable func run(_ connection: PostgresConnection) async throws -> [Result<[IngestResult], any Error>] {
+            var facts: [UUID: Ingest.Facts] = [:]
+            for reads in reads {
+                facts[reads.tenantId] = try await Self.facts(
+                    reads, routes: routes, box: box, connection, logger: logger)
+            }
+            let plans = Ingest.plan(group: requests, facts: facts)
+            let written = zip(plans, requests).compactMap { plan, request in
+                (try? plan.get()).map { (plan: $0, tenantId: request.tenantId) }
+            }
+            try await write(written, connection, logger: logger)
+            return plans.map { plan in plan.map(\.results).mapError { $0 as any Error } }
         }
+        if reads.contains(where: { !$0.entities.isEmpty }) {
+            return try await transaction(client: client, logger: logger) { try await run($0) }
+        }
+        return try await client.withConnection { try await run($0) }
     }
 
     public func event(id: UUID) async throws -> Event? {
@@ -159,7 +155,10 @@ extension PostgresStore: EventStore {
         return facts
     }
 
-    /// The primitives ingest writes with: the plans of one transaction, each with its tenant.
+    /// The primitives ingest writes with: the plans of one commit, each with its tenant. Entity
+    /// states first (only in a transaction: see ``ingest(_:client:routes:box:logger:)``), then
+    /// everything else in one statement, which wakes the workers of every process (this one's
+    /// too) at its commit when it makes work.
     static func write(
         _ plans: [(plan: Ingest.Plan, tenantId: UUID)], _ connection: PostgresConnection, logger: Logger
     ) async throws {
@@ -179,25 +178,15 @@ extension PostgresStore: EventStore {
                 ON CONFLICT (tenant_id, kind, entity_id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at
                 """, logger: logger)
         }
-        // One statement for all the events and one for all the deliveries, however many: a fan-out
-        // to ten thousand webhooks is one round trip, not ten thousand.
+        // One statement for all the events, deliveries and deferred fan-outs, however many: a
+        // fan-out to ten thousand webhooks is one round trip, not ten thousand.
         let events = plans.flatMap(\.plan.events)
-        if !events.isEmpty { _ = try await connection.all(Prepared.InsertEvents(events: events), logger: logger) }
-        try await insert(plans.flatMap(\.plan.deliveries), connection, logger: logger)
-        // Every part of every deferred fan-out, in one statement.
-        let parts = plans.flatMap(\.plan.fanOuts).flatMap { fanOut in
-            fanOut.parts.map { (fanOut: fanOut, number: $0.number, targets: $0.targets) }
-        }
-        if !parts.isEmpty {
-            try await connection.query(
-                """
-                INSERT INTO fan_outs (event_id, part, tenant_id, targets, size, created_at)
-                SELECT * FROM UNNEST(\(parts.map(\.fanOut.eventId))::uuid[], \(parts.map { Int64($0.number) })::bigint[],
-                    \(parts.map(\.fanOut.tenantId))::uuid[], \(parts.map { DeferredFanOut.text(of: $0.targets) })::text[],
-                    \(parts.map { Int64($0.targets.count) })::bigint[],
-                    \(parts.map { Timestamp.millis($0.fanOut.createdAt) })::bigint[])
-                """, logger: logger)
-        }
+        guard !events.isEmpty else { return }
+        _ = try await connection.all(
+            Prepared.InsertIngest(
+                events: events, deliveries: plans.flatMap(\.plan.deliveries), fanOuts: plans.flatMap(\.plan.fanOuts),
+                notify: plans.contains { $0.plan.makesWork }),
+            logger: logger)
     }
 
     /// Inserts new deliveries in one statement.

@@ -79,25 +79,46 @@ enum Prepared {
         func decodeRow(_ row: PostgresRow) throws {}
     }
 
-    /// Events, any number in one statement. Nullable columns travel as a value and a presence
-    /// flag (arrays of optionals do not).
-    struct InsertEvents: PostgresPreparedStatement {
+    /// What one ingest writes besides entity states, in one statement (atomic on its own): its
+    /// events, its deliveries and its deferred fan-outs, any number of each, and with `notify`
+    /// the NOTIFY that wakes the workers at the commit. Nullable columns travel as a value and a
+    /// presence flag (arrays of optionals do not). The deliveries' and fan-outs' foreign keys are
+    /// checked at the statement's end, when its events are in.
+    struct InsertIngest: PostgresPreparedStatement {
         static let sql = """
-            INSERT INTO events (id, tenant_id, property_id, name, user_id, payload, occurred_at, idempotency_key,
-                test, created_at, trace_parent)
-            SELECT id, tenant_id, CASE WHEN has_property THEN property_id END, name,
-                CASE WHEN has_user THEN user_id END, payload, occurred_at, CASE WHEN has_key THEN key END, test,
-                created_at, NULLIF(trace_parent, '')
-            FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::bool[], $5::text[], $6::text[], $7::bool[],
-                $8::text[], $9::bigint[], $10::text[], $11::bool[], $12::bool[], $13::bigint[], $14::text[])
-                AS e(id, tenant_id, property_id, has_property, name, user_id, has_user, payload, occurred_at, key,
-                    has_key, test, created_at, trace_parent)
+            WITH e AS (
+                INSERT INTO events (id, tenant_id, property_id, name, user_id, payload, occurred_at, idempotency_key,
+                    test, created_at, trace_parent)
+                SELECT id, tenant_id, CASE WHEN has_property THEN property_id END, name,
+                    CASE WHEN has_user THEN user_id END, payload, occurred_at, CASE WHEN has_key THEN key END, test,
+                    created_at, NULLIF(trace_parent, '')
+                FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::bool[], $5::text[], $6::text[], $7::bool[],
+                    $8::text[], $9::bigint[], $10::text[], $11::bool[], $12::bool[], $13::bigint[], $14::text[])
+                    AS e(id, tenant_id, property_id, has_property, name, user_id, has_user, payload, occurred_at, key,
+                        has_key, test, created_at, trace_parent)
+            ), d AS (
+                INSERT INTO deliveries (id, event_id, webhook_id, tenant_id, event_name, ari_filters, status, attempts,
+                    next_attempt_at, created_at)
+                SELECT id, event_id, webhook_id, tenant_id, event_name, CASE WHEN has_filters THEN filters END, status,
+                    attempts, CASE WHEN has_due THEN due END, created_at
+                FROM UNNEST($15::text[], $16::uuid[], $17::uuid[], $18::uuid[], $19::text[], $20::text[], $21::bool[],
+                    $22::text[], $23::bigint[], $24::bigint[], $25::bool[], $26::bigint[])
+                    AS d(id, event_id, webhook_id, tenant_id, event_name, filters, has_filters, status, attempts, due,
+                        has_due, created_at)
+            ), f AS (
+                INSERT INTO fan_outs (event_id, part, tenant_id, targets, size, created_at)
+                SELECT * FROM UNNEST($27::uuid[], $28::bigint[], $29::uuid[], $30::text[], $31::bigint[], $32::bigint[])
+            )
+            SELECT pg_notify($33, '') WHERE $34::bool
             """
         var events: [Event]
+        var deliveries: [Delivery]
+        var fanOuts: [DeferredFanOut]
+        var notify: Bool
 
         func makeBindings() -> PostgresBindings {
             let none = UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
-            var bindings = PostgresBindings(capacity: 14)
+            var bindings = PostgresBindings(capacity: 34)
             bindings.append(events.map(\.id))
             bindings.append(events.map(\.tenantId))
             bindings.append(events.map { $0.propertyId ?? none })
@@ -112,6 +133,16 @@ enum Prepared {
             bindings.append(events.map(\.isTest))
             bindings.append(events.map { Timestamp.millis($0.createdAt) })
             bindings.append(events.map { $0.traceParent ?? "" })
+            InsertDeliveries.append(deliveries, to: &bindings)
+            let parts = fanOuts.flatMap { fanOut in fanOut.parts.map { (fanOut: fanOut, part: $0) } }
+            bindings.append(parts.map(\.fanOut.eventId))
+            bindings.append(parts.map { Int64($0.part.number) })
+            bindings.append(parts.map(\.fanOut.tenantId))
+            bindings.append(parts.map { DeferredFanOut.text(of: $0.part.targets) })
+            bindings.append(parts.map { Int64($0.part.targets.count) })
+            bindings.append(parts.map { Timestamp.millis($0.fanOut.createdAt) })
+            bindings.append(PostgresStore.wakeChannel)
+            bindings.append(notify)
             return bindings
         }
 
@@ -134,6 +165,12 @@ enum Prepared {
 
         func makeBindings() -> PostgresBindings {
             var bindings = PostgresBindings(capacity: 12)
+            Self.append(deliveries, to: &bindings)
+            return bindings
+        }
+
+        /// The 12 arrays that carry `deliveries`.
+        static func append(_ deliveries: [Delivery], to bindings: inout PostgresBindings) {
             bindings.append(deliveries.map(\.id))
             bindings.append(deliveries.map(\.eventId))
             bindings.append(deliveries.map(\.webhookId))
@@ -146,7 +183,6 @@ enum Prepared {
             bindings.append(deliveries.map { $0.nextAttemptAt.map(Timestamp.millis) ?? 0 })
             bindings.append(deliveries.map { $0.nextAttemptAt != nil })
             bindings.append(deliveries.map { Timestamp.millis($0.createdAt) })
-            return bindings
         }
 
         func decodeRow(_ row: PostgresRow) throws {}
