@@ -7,14 +7,13 @@ extension PostgresStore: EventStore {
         try await ingests.submit(request)
     }
 
-    /// Concurrent ingests, committed together. One whose tenant is gone (or whose key is dead)
-    /// fails alone; when a statement fails (another process stored the same idempotency key
-    /// meanwhile), nothing of the group was written and each ingest runs again alone.
+    /// Concurrent ingests, committed together, and whether they made work (the caller wakes the
+    /// workers). One whose tenant is gone (or whose key is dead) fails alone; when a statement
+    /// fails (another process stored the same idempotency key meanwhile), nothing of the group
+    /// was written and each ingest runs again alone.
     static func commit(
         _ requests: [IngestRequest], client: PostgresClient, routes: RouteCache, box: SecretBox, logger: Logger
-    ) async
-        -> [Result<[IngestResult], any Error>]
-    {
+    ) async -> (results: [Result<[IngestResult], any Error>], makesWork: Bool) {
         if requests.count > 1 {
             do {
                 return try await ingest(requests, client: client, routes: routes, box: box, logger: logger)
@@ -23,44 +22,51 @@ extension PostgresStore: EventStore {
             }
         }
         var results: [Result<[IngestResult], any Error>] = []
+        var makesWork = false
         for request in requests {
             do {
-                results.append(
-                    try await ingestAlone(request, client: client, routes: routes, box: box, logger: logger))
+                let alone = try await ingestAlone(request, client: client, routes: routes, box: box, logger: logger)
+                results.append(alone.result)
+                makesWork = makesWork || alone.makesWork
             } catch {
                 results.append(.failure(error))
             }
         }
-        return results
+        return (results, makesWork)
     }
 
     static func ingestAlone(
         _ request: IngestRequest, client: PostgresClient, routes: RouteCache, box: SecretBox, logger: Logger
-    )
-        async throws -> Result<[IngestResult], any Error>
-    {
+    ) async throws -> (result: Result<[IngestResult], any Error>, makesWork: Bool) {
         do {
-            return try await ingest([request], client: client, routes: routes, box: box, logger: logger)[0]
+            let done = try await ingest([request], client: client, routes: routes, box: box, logger: logger)
+            return (done.results[0], done.makesWork)
         } catch let error as PSQLError
             where ["23505", "23503", "40P01", "40001"].contains(error.serverInfo?[.sqlState])
         {
             // Another request stored the same idempotency key meanwhile (the retry replays it), a
-            // webhook or property went meanwhile (the retry reads them again), or the transaction
+            // webhook or the tenant went meanwhile (the retry reads them again), or the transaction
             // lost a deadlock or a serialization check: nothing of it was written.
-            return try await ingest([request], client: client, routes: routes, box: box, logger: logger)[0]
+            logger.debug("an ingest runs again", metadata: ["error": "\(error)"])
+            let done = try await ingest([request], client: client, routes: routes, box: box, logger: logger)
+            return (done.results[0], done.makesWork)
         }
     }
 
     /// Reads the requests' facts (one statement per tenant, however many requests), plans them
     /// together and writes the plans in one statement. Only entity states need a transaction
     /// around it all (they are read locked and written back); without them, the one write is
-    /// atomic on its own, and a group costs two round trips.
+    /// atomic on its own, and a group costs two round trips. Under READ COMMITTED a transaction
+    /// would not make the reads any more current: each statement reads what was committed when
+    /// it began.
     static func ingest(
         _ requests: [IngestRequest], client: PostgresClient, routes: RouteCache, box: SecretBox, logger: Logger
-    ) async throws -> [Result<[IngestResult], any Error>] {
+    ) async throws -> (results: [Result<[IngestResult], any Error>], makesWork: Bool) {
         // Tenants in id order, so that concurrent groups lock snapshots in one order.
         let reads = Ingest.reads(forGroup: requests).sorted { $0.tenantId < $1.tenantId }
-        @Sendable func run(_ connection: PostgresConnection) async throws -> [Result<[IngestResult], any Error>] {
+        @Sendable func run(_ connection: PostgresConnection) async throws -> (
+            results: [Result<[IngestResult], any Error>], makesWork: Bool
+        ) {
             var facts: [UUID: Ingest.Facts] = [:]
             for reads in reads {
                 facts[reads.tenantId] = try await Self.facts(
@@ -71,7 +77,10 @@ extension PostgresStore: EventStore {
                 (try? plan.get()).map { (plan: $0, tenantId: request.tenantId) }
             }
             try await write(written, connection, logger: logger)
-            return plans.map { plan in plan.map(\.results).mapError { $0 as any Error } }
+            return (
+                plans.map { plan in plan.map(\.results).mapError { $0 as any Error } },
+                written.contains { $0.plan.makesWork }
+            )
         }
         if reads.contains(where: { !$0.entities.isEmpty }) {
             return try await transaction(client: client, logger: logger) { try await run($0) }
@@ -157,8 +166,7 @@ extension PostgresStore: EventStore {
 
     /// The primitives ingest writes with: the plans of one commit, each with its tenant. Entity
     /// states first (only in a transaction: see ``ingest(_:client:routes:box:logger:)``), then
-    /// everything else in one statement, which wakes the workers of every process (this one's
-    /// too) at its commit when it makes work.
+    /// everything else in one statement.
     static func write(
         _ plans: [(plan: Ingest.Plan, tenantId: UUID)], _ connection: PostgresConnection, logger: Logger
     ) async throws {
@@ -184,8 +192,7 @@ extension PostgresStore: EventStore {
         guard !events.isEmpty else { return }
         _ = try await connection.all(
             Prepared.InsertIngest(
-                events: events, deliveries: plans.flatMap(\.plan.deliveries), fanOuts: plans.flatMap(\.plan.fanOuts),
-                notify: plans.contains { $0.plan.makesWork }),
+                events: events, deliveries: plans.flatMap(\.plan.deliveries), fanOuts: plans.flatMap(\.plan.fanOuts)),
             logger: logger)
     }
 

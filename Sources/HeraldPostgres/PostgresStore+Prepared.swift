@@ -80,10 +80,11 @@ enum Prepared {
     }
 
     /// What one ingest writes besides entity states, in one statement (atomic on its own): its
-    /// events, its deliveries and its deferred fan-outs, any number of each, and with `notify`
-    /// the NOTIFY that wakes the workers at the commit. Nullable columns travel as a value and a
-    /// presence flag (arrays of optionals do not). The deliveries' and fan-outs' foreign keys are
-    /// checked at the statement's end, when its events are in.
+    /// events, its deliveries and its deferred fan-outs, any number of each. Nullable columns
+    /// travel as a value and a presence flag (arrays of optionals do not). The deliveries' and
+    /// fan-outs' foreign keys are checked at the statement's end, when its events are in. Nothing
+    /// in it may fail at the commit (no NOTIFY, no deferred constraint): see
+    /// ``PostgresStore/client(url:maxConnections:)``.
     struct InsertIngest: PostgresPreparedStatement {
         static let sql = """
             WITH e AS (
@@ -109,16 +110,15 @@ enum Prepared {
                 INSERT INTO fan_outs (event_id, part, tenant_id, targets, size, created_at)
                 SELECT * FROM UNNEST($27::uuid[], $28::bigint[], $29::uuid[], $30::text[], $31::bigint[], $32::bigint[])
             )
-            SELECT pg_notify($33, '') WHERE $34::bool
+            SELECT 1
             """
         var events: [Event]
         var deliveries: [Delivery]
         var fanOuts: [DeferredFanOut]
-        var notify: Bool
 
         func makeBindings() -> PostgresBindings {
             let none = UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
-            var bindings = PostgresBindings(capacity: 34)
+            var bindings = PostgresBindings(capacity: 32)
             bindings.append(events.map(\.id))
             bindings.append(events.map(\.tenantId))
             bindings.append(events.map { $0.propertyId ?? none })
@@ -141,8 +141,6 @@ enum Prepared {
             bindings.append(parts.map { DeferredFanOut.text(of: $0.part.targets) })
             bindings.append(parts.map { Int64($0.part.targets.count) })
             bindings.append(parts.map { Timestamp.millis($0.fanOut.createdAt) })
-            bindings.append(PostgresStore.wakeChannel)
-            bindings.append(notify)
             return bindings
         }
 

@@ -29,8 +29,17 @@ public struct PostgresStore: HeraldStore, Sendable {
         self.secretBox = secretBox
         let routes = RouteCache()
         self.routes = routes
+        let work = self.work
+        let wakes = WakeNotifier(client: client, logger: logger)
         ingests = GroupCommit(maxCost: 2_000, capacity: 8_192, parallel: 2, cost: { $0.events.count }) { requests in
-            await Self.commit(requests, client: client, routes: routes, box: secretBox, logger: logger)
+            let (results, makesWork) = await Self.commit(
+                requests, client: client, routes: routes, box: secretBox, logger: logger)
+            if makesWork {
+                // This process's workers at once; every process's (this one's again) by NOTIFY.
+                work.announce()
+                wakes.notify()
+            }
+            return results
         }
     }
 
@@ -71,6 +80,11 @@ public struct PostgresStore: HeraldStore, Sendable {
             host: location.host, port: location.port, username: location.user, password: location.password,
             database: location.database, tls: location.tls.configuration)
         configuration.options.maximumConnections = maxConnections
+        // Ingest writes without BEGIN/COMMIT (one statement, atomic on its own). A commit that
+        // fails after the statement completed would go unreported, and at READ COMMITTED
+        // (PostgreSQL's default, pinned here whatever the database's) with no deferred
+        // constraints and no NOTIFY in the statement, nothing can fail there.
+        configuration.options.additionalStartupParameters = [("default_transaction_isolation", "read committed")]
         return PostgresClient(configuration: configuration)
     }
 

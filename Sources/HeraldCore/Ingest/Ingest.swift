@@ -1,7 +1,7 @@
 import Foundation
 
 /// Ingest: how posted events become stored events, entity snapshots and deliveries. Written once
-/// here; a store runs it inside one transaction:
+/// here; a store runs it as one commit (its writes atomic, its reads just before them):
 ///
 /// 1. ``reads(for:tenantId:)`` names what must be read;
 /// 2. the store reads it into ``Facts`` with its primitives (the tenant's demo flag, earlier events
@@ -93,7 +93,7 @@ public enum Ingest {
     /// The events, snapshots and deliveries that `events` make, given what the store read.
     ///
     /// - Nothing is stored when `keyId` (the key that posted them) is not live, or when an event
-    ///   names a property the tenant does not have: both are read in the transaction that writes,
+    ///   names a property the tenant does not have: both are read by the commit that writes,
     ///   so a key revoked or a property deleted a moment before is refused however the request
     ///   was authenticated.
     /// - An event whose idempotency key was used before (in an earlier request, or earlier in this

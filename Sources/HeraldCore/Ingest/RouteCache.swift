@@ -7,7 +7,7 @@ import Synchronization
 /// Kept current by version, not by messages: the store counts every change to a tenant's
 /// webhooks that matching can see (`tenants.webhooks_version`, moved by a trigger in the same
 /// transaction as the change, whichever process or tool makes it), and ingest reads that count
-/// with the tenant in its own transaction. An entry cached at another count is stale and read
+/// with the tenant in the commit that writes its events. An entry cached at another count is stale and read
 /// again, so every process sees a change from the first transaction after it committed.
 ///
 /// Entries are per tenant and property (and one per tenant for its global webhooks), so a
@@ -70,7 +70,7 @@ public final class RouteCache: Sendable {
         }
     }
 
-    /// Keeps what the store read for `version` (of the tenant's webhooks, read in the same transaction).
+    /// Keeps what the store read for `version` (of the tenant's webhooks, read by the same commit).
     public func store(_ loaded: [Key: [WebhookRoute]], version: Int64) {
         state.withLock { state in
             state.tick += 1

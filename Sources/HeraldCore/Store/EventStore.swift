@@ -45,7 +45,7 @@ public struct IngestRequest: Sendable {
     public var tenantId: UUID
     public var now: Date
     /// The API key that posted the events: checked live (of the tenant, not revoked) in the
-    /// events' own transaction, so that the request may be authenticated from a cache. nil: no
+    /// events' own commit, so that the request may be authenticated from a cache. nil: no
     /// key to check.
     public var keyId: UUID?
 

@@ -17,7 +17,7 @@ struct EventController<Store: TenantStore & EventStore> {
     let clock: HeraldClock
     let limits: BodyLimits
 
-    /// Posting events: the store checks the posting key again in the events' transaction, so
+    /// Posting events: the store checks the posting key again in the events' commit, so
     /// these routes may authenticate from ``KeyCache``.
     var publishing: RouteCollection<HeraldRequestContext> {
         RouteCollection(context: HeraldRequestContext.self)
@@ -143,7 +143,7 @@ struct EventController<Store: TenantStore & EventStore> {
                 }
                 continue
             }
-            // Whether the property is the tenant's at all is read in the events' transaction.
+            // Whether the property is the tenant's at all is read by the events' commit.
             if !principal.reaches(property: propertyId, of: tenantId) { errors.add(field(index), "not found") }
         }
         if !errors.isEmpty { throw ChannexError.validation(errors) }

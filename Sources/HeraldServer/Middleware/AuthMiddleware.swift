@@ -15,7 +15,7 @@ struct AuthMiddleware<Store: TenantStore>: RouterMiddleware {
     /// Where presented keys that fail are counted per client address.
     let budgets: RequestBudgets
     /// Keys remembered between requests (for ``KeyCache/lifetime``), for routes whose handler
-    /// checks the key again in the transaction that writes (publishing events: the key is read
+    /// checks the key again in the commit that writes (publishing events: the key is read
     /// with the events' tenant, so the cache saves a round trip per event and a revoked key
     /// still writes nothing). nil: every request reads its key.
     var cache: KeyCache? = nil
