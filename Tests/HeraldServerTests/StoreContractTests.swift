@@ -219,6 +219,58 @@ import Testing
         }
     }
 
+    /// The same idempotency key from two processes at once (each with its own group commit):
+    /// one event is stored, the other process's request replays it.
+    @Test(arguments: Backend.allCases)
+    func oneIdempotencyKeyFromTwoProcessesAtOnceStoresOneEvent(backend: Backend) async throws {
+        try await backend.withTwoStores { first, second in
+            let (tenant, property) = try await world(first)
+            try await first.insertWebhook(try webhook(tenant, property))
+            for round in 0..<4 {
+                let key = "race-\(round)"
+                let results = try await withThrowingTaskGroup(of: IngestResult.self) { group in
+                    for store in [first, second, first, second] {
+                        group.addTask {
+                            try await store.ingest([event(tenant, property, key: key)], tenantId: tenant.id, now: now)[
+                                0]
+                        }
+                    }
+                    return try await group.reduce(into: []) { $0.append($1) }
+                }
+                #expect(results.filter { !$0.replayed }.count == 1)
+                #expect(Set(results.map(\.event.id)).count == 1)
+                #expect(results.allSatisfy { $0.deliveries == 1 })
+            }
+        }
+    }
+
+    /// A webhook deleted by another process while events for it are ingested: every ingest is
+    /// answered (none fails), and no delivery points at the deleted webhook.
+    @Test(arguments: Backend.allCases)
+    func aWebhookDeletedDuringIngestLeavesNoDeliveryBehind(backend: Backend) async throws {
+        try await backend.withTwoStores { ingesting, other in
+            let (tenant, property) = try await world(ingesting)
+            let doomed = try webhook(tenant, property)
+            try await ingesting.insertWebhook(doomed)
+            let results = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<24 {
+                    group.addTask {
+                        try await ingesting.ingest([event(tenant, property)], tenantId: tenant.id, now: now)[0]
+                            .deliveries
+                    }
+                }
+                group.addTask {
+                    try await other.deleteWebhook(id: doomed.id)
+                    return -1
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(results.filter { $0 >= 0 }.count == 24)
+            let left = try await ingesting.deliveries(webhookId: doomed.id, status: nil, page: PageRequest())
+            #expect(left.items.isEmpty)
+        }
+    }
+
     @Test(arguments: Backend.allCases)
     func octoEntitiesGetADiffAgainstTheirLastState(backend: Backend) async throws {
         try await backend.withStore { store in
