@@ -36,7 +36,6 @@ enum Prepared {
         func decodeRow(_ row: PostgresRow) throws -> Property { try Property(postgres: row.makeRandomAccess()) }
     }
 
-    /// What ingest reads of a tenant.
     /// A tenant's ingest facts: its demo flag and webhooks version, which of `propertyIds` are
     /// its, and which of `keyIds` are its live keys.
     struct TenantFacts: PostgresPreparedStatement {
@@ -66,19 +65,6 @@ enum Prepared {
         }
     }
 
-    struct Notify: PostgresPreparedStatement {
-        static let sql = "SELECT pg_notify($1, '')"
-        var channel: String
-
-        func makeBindings() -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 1)
-            bindings.append(channel)
-            return bindings
-        }
-
-        func decodeRow(_ row: PostgresRow) throws {}
-    }
-
     /// What one ingest writes besides entity states, in one statement (atomic on its own): its
     /// events, its deliveries and its deferred fan-outs, any number of each. Nullable columns
     /// travel as a value and a presence flag (arrays of optionals do not). The deliveries' and
@@ -98,14 +84,7 @@ enum Prepared {
                     AS e(id, tenant_id, property_id, has_property, name, user_id, has_user, payload, occurred_at, key,
                         has_key, test, created_at, trace_parent)
             ), d AS (
-                INSERT INTO deliveries (id, event_id, webhook_id, tenant_id, event_name, ari_filters, status, attempts,
-                    next_attempt_at, created_at)
-                SELECT id, event_id, webhook_id, tenant_id, event_name, CASE WHEN has_filters THEN filters END, status,
-                    attempts, CASE WHEN has_due THEN due END, created_at
-                FROM UNNEST($15::text[], $16::uuid[], $17::uuid[], $18::uuid[], $19::text[], $20::text[], $21::bool[],
-                    $22::text[], $23::bigint[], $24::bigint[], $25::bool[], $26::bigint[])
-                    AS d(id, event_id, webhook_id, tenant_id, event_name, filters, has_filters, status, attempts, due,
-                        has_due, created_at)
+            \(InsertDeliveries.statement(from: 15))
             ), f AS (
                 INSERT INTO fan_outs (event_id, part, tenant_id, targets, size, created_at)
                 SELECT * FROM UNNEST($27::uuid[], $28::bigint[], $29::uuid[], $30::text[], $31::bigint[], $32::bigint[])
@@ -149,16 +128,24 @@ enum Prepared {
 
     /// Deliveries, any number in one statement.
     struct InsertDeliveries: PostgresPreparedStatement {
-        static let sql = """
-            INSERT INTO deliveries (id, event_id, webhook_id, tenant_id, event_name, ari_filters, status, attempts,
-                next_attempt_at, created_at)
-            SELECT id, event_id, webhook_id, tenant_id, event_name, CASE WHEN has_filters THEN filters END, status,
-                attempts, CASE WHEN has_due THEN due END, created_at
-            FROM UNNEST($1::text[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::bool[],
-                $8::text[], $9::bigint[], $10::bigint[], $11::bool[], $12::bigint[])
-                AS d(id, event_id, webhook_id, tenant_id, event_name, filters, has_filters, status, attempts, due,
-                    has_due, created_at)
-            """
+        static let sql = statement(from: 1)
+
+        /// The statement, its 12 parameters numbered from `first` (as ``append(_:to:)`` binds them).
+        static func statement(from first: Int) -> String {
+            let types = [
+                "text", "uuid", "uuid", "uuid", "text", "text", "bool", "text", "bigint", "bigint", "bool", "bigint",
+            ]
+            let arrays = types.enumerated().map { "$\(first + $0.offset)::\($0.element)[]" }.joined(separator: ", ")
+            return """
+                INSERT INTO deliveries (id, event_id, webhook_id, tenant_id, event_name, ari_filters, status, attempts,
+                    next_attempt_at, created_at)
+                SELECT id, event_id, webhook_id, tenant_id, event_name, CASE WHEN has_filters THEN filters END, status,
+                    attempts, CASE WHEN has_due THEN due END, created_at
+                FROM UNNEST(\(arrays))
+                    AS d(id, event_id, webhook_id, tenant_id, event_name, filters, has_filters, status, attempts, due,
+                        has_due, created_at)
+                """
+        }
         var deliveries: [Delivery]
 
         func makeBindings() -> PostgresBindings {

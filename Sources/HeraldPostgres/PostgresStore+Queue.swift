@@ -394,14 +394,14 @@ extension PostgresStore: DeliveryQueue {
 extension PostgresStore {
     public func workAvailable() -> AsyncStream<Void> { work.subscribe() }
 
-    /// Wakes the workers of every process once the surrounding transaction commits.
-    static func notifyWorkers(_ connection: PostgresConnection, logger: Logger) async throws {
-        _ = try await connection.all(Prepared.Notify(channel: wakeChannel), logger: logger)
-    }
-
     /// Wakes the workers of every process.
     func notifyWorkers() async throws {
-        try await client.query("SELECT pg_notify(\(Self.wakeChannel), '')", logger: logger)
+        try await Self.notifyWorkers(client: client, logger: logger)
+    }
+
+    /// Wakes the workers of every process, on `client`.
+    static func notifyWorkers(client: PostgresClient, logger: Logger) async throws {
+        try await client.query("SELECT pg_notify(\(wakeChannel), '')", logger: logger)
     }
 }
 

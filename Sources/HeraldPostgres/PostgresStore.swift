@@ -8,7 +8,8 @@ import PostgresNIO
 public struct PostgresStore: HeraldStore, Sendable {
     public let client: PostgresClient
     let logger: Logger
-    /// Fed by the LISTEN service with every commit that made work, in any process.
+    /// Fed by the LISTEN service with every commit that made work, in any process, and at once by
+    /// this process's own ingests.
     let work = WorkSignal()
     /// The active webhooks events are matched against.
     let routes: RouteCache

@@ -63,20 +63,18 @@ extension SQLiteStore: EventStore {
             arguments: [tenant])
         var facts = Ingest.Facts(demoMode: row?["demo_mode"])
         guard let row else { return facts }
-        for propertyId in reads.propertyIds.compactMap({ $0 })
-        where try Bool.fetchOne(
-            db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM properties WHERE id = ? AND tenant_id = ?)"),
-            arguments: [propertyId.text, tenant]) == true
-        {
-            facts.properties.insert(propertyId)
+        // Which of the events' properties are the tenant's, and which of the posting keys are live.
+        let propertyExists = try db.cachedStatement(
+            sql: "SELECT EXISTS (SELECT 1 FROM properties WHERE id = ? AND tenant_id = ?)")
+        for propertyId in reads.propertyIds.compactMap({ $0 }) {
+            if try Bool.fetchOne(propertyExists, arguments: [propertyId.text, tenant]) == true {
+                facts.properties.insert(propertyId)
+            }
         }
-        for keyId in reads.keyIds
-        where try Bool.fetchOne(
-            db.cachedStatement(
-                sql: "SELECT EXISTS (SELECT 1 FROM api_keys WHERE id = ? AND tenant_id = ? AND revoked_at IS NULL)"),
-            arguments: [keyId.text, tenant]) == true
-        {
-            facts.liveKeys.insert(keyId)
+        let keyLive = try db.cachedStatement(
+            sql: "SELECT EXISTS (SELECT 1 FROM api_keys WHERE id = ? AND tenant_id = ? AND revoked_at IS NULL)")
+        for keyId in reads.keyIds {
+            if try Bool.fetchOne(keyLive, arguments: [keyId.text, tenant]) == true { facts.liveKeys.insert(keyId) }
         }
         for key in reads.idempotencyKeys {
             guard

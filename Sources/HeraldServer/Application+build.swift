@@ -200,7 +200,7 @@ func addAPIRoutes<Store: HeraldStore>(
     let events = EventController(store: store, clock: clock, limits: limits)
     api.addRoutes(events.reading, atPath: "events")
     // Publishing, the hot path, authenticates from a cache of keys: the store checks the key
-    // again in the events' own transaction.
+    // again in the events' own commit.
     router.group("api/v1/events")
         .add(middleware: AuthMiddleware(store: store, clock: clock, budgets: budgets, cache: KeyCache()))
         .add(middleware: rateLimiter)

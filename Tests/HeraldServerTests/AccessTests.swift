@@ -150,7 +150,7 @@ import Testing
         }
     }
 
-    /// Publishing authenticates from a cache of keys, so the events' own transaction checks the
+    /// Publishing authenticates from a cache of keys, so the events' own commit checks the
     /// key and the property again: a key revoked, or a property deleted, by another process is
     /// refused on the next publish that reaches the store, and nothing of it is stored. A request
     /// refused before the store may still authenticate from the cache, for at most

@@ -176,9 +176,8 @@ extension Ingest {
         var facts = facts
         var budget = budget
         return requests.map { request in
-            guard var current = facts[request.tenantId] else {
-                return .failure(request.keyId == nil ? .notFound : .revokedKey)
-            }
+            // A tenant the store read no facts of is gone: ``plan(_:facts:now:keyId:budget:)`` says so.
+            var current = facts[request.tenantId] ?? Facts(demoMode: nil)
             let plan: Plan
             do throws(StoreError) {
                 plan = try Ingest.plan(

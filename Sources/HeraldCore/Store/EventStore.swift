@@ -1,9 +1,9 @@
 import Foundation
 
-/// Where events come in: stored with their fan-out in one transaction.
+/// Where events come in: stored with their fan-out in one commit.
 public protocol EventStore: Sendable {
     /// Stores `events` of `tenantId` and the deliveries each makes (none for a tenant in demo mode),
-    /// all in one transaction (which may hold other calls' events too: ``GroupCommit``); returns
+    /// all in one atomic commit (which may hold other calls' events too: ``GroupCommit``); returns
     /// once it committed. An event whose idempotency key the tenant used before is not stored
     /// again: its result is the first event, marked as replayed. Fails with
     /// ``StoreError/revokedKey`` when the request's key is no longer live at the commit, and with

@@ -7,7 +7,7 @@ import Metrics
 import Tracing
 
 /// `/api/v1/events`: publishers (and tenant admins) post events; each is stored with its fan-out
-/// in one transaction before the 202.
+/// in one atomic commit before the 202.
 struct EventController<Store: TenantStore & EventStore> {
     static var maxBatch: Int { 1000 }
     /// Fields a refused batch names at most.
@@ -154,7 +154,7 @@ struct EventController<Store: TenantStore & EventStore> {
             event.traceParent = traceParent
             return event
         }
-        // Matching and the deliveries it makes are written in the events' own transaction.
+        // Matching and the deliveries it makes are written in the events' own commit.
         let results = try await withSpan("fan_out") { span in
             let results: [IngestResult]
             do {
