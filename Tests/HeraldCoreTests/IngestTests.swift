@@ -30,38 +30,56 @@ import Testing
             demoMode: demo, webhooks: [property: routes, nil: routes.filter(\.isGlobal)], properties: [property])
     }
 
-    /// A revoked (or another tenant's) posting key stores nothing; so does an event naming a
-    /// property the tenant does not have, and the refusal names each such event.
-    @Test func aDeadKeyOrAnUnknownPropertyStoresNothing() throws {
-        let key = UUID()
-        let reads = Ingest.reads(for: IngestRequest(events: [event()], tenantId: tenant, now: now, keyId: key))
-        #expect(reads.keyIds == [key])
+    /// Facts in which `key` is a live key of the tenant.
+    func facts(live key: UUID) throws -> Ingest.Facts {
         var live = facts(webhooks: [try webhook()])
         live.liveKeys = [key]
-        #expect(try Ingest.plan([event()], facts: live, now: now, keyId: key).deliveries.count == 1)
+        return live
+    }
+
+    /// The posting key is read with the group's facts, once per tenant however many requests.
+    @Test func readsNameThePostingKeys() {
+        let key = UUID()
+        #expect(
+            Ingest.reads(for: IngestRequest(events: [event()], tenantId: tenant, now: now, keyId: key)).keyIds == [key])
+        let twice = IngestRequest(events: [event()], tenantId: tenant, now: now, keyId: key)
+        #expect(Ingest.reads(forGroup: [twice, twice]).map(\.keyIds) == [[key]])
+    }
+
+    /// A revoked (or another tenant's) posting key stores nothing; nor does one whose tenant is
+    /// gone (its keys went with it). A live one stores as any ingest does.
+    @Test func aDeadKeyStoresNothing() throws {
+        let key = UUID()
+        #expect(try Ingest.plan([event()], facts: try facts(live: key), now: now, keyId: key).deliveries.count == 1)
         #expect(throws: StoreError.revokedKey) {
             try Ingest.plan([event()], facts: facts(webhooks: [try webhook()]), now: now, keyId: key)
         }
+        #expect(throws: StoreError.revokedKey) {
+            try Ingest.plan([event()], facts: Ingest.Facts(demoMode: nil), now: now, keyId: key)
+        }
+    }
+
+    /// An event naming a property the tenant does not have stores nothing, and the refusal names
+    /// each such event by its position.
+    @Test func anUnknownPropertyStoresNothing() throws {
+        let key = UUID()
         let stranger = UUID()
         #expect(throws: StoreError.unknownProperties([1, 3])) {
             try Ingest.plan(
                 [event(), event(property: stranger), event(property: .some(nil)), event(property: stranger)],
-                facts: live, now: now, keyId: key)
+                facts: try facts(live: key), now: now, keyId: key)
         }
-        // A tenant gone took its keys along.
-        #expect(throws: StoreError.revokedKey) {
-            try Ingest.plan([event()], facts: Ingest.Facts(demoMode: nil), now: now, keyId: key)
-        }
-        // In a group, the request with the dead key fails alone.
+    }
+
+    /// In a group, the request with the dead key fails alone.
+    @Test func aDeadKeyFailsAloneInAGroup() throws {
+        let key = UUID()
         let plans = Ingest.plan(
             group: [
                 IngestRequest(events: [event()], tenantId: tenant, now: now, keyId: UUID()),
                 IngestRequest(events: [event()], tenantId: tenant, now: now, keyId: key),
-            ], facts: [tenant: live])
+            ], facts: [tenant: try facts(live: key)])
         #expect(plans.map { (try? $0.get()) != nil } == [false, true])
-        #expect(
-            Ingest.reads(forGroup: [IngestRequest(events: [event()], tenantId: tenant, now: now, keyId: key)])
-                .map(\.keyIds) == [[key]])
     }
 
     @Test func readsNameEachKeyEntityAndPropertyOnce() {
