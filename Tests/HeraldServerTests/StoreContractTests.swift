@@ -195,6 +195,24 @@ import Testing
         }
     }
 
+    /// Posts one event with idempotency key `key` through each of `stores` at once, and expects
+    /// one event stored, answered to every request (the others replay it).
+    func expectOneEvent(
+        key: String, postedThrough stores: [any HeraldStore], tenant: Tenant, property: Property
+    ) async throws {
+        let results = try await withThrowingTaskGroup(of: IngestResult.self) { group in
+            for store in stores {
+                group.addTask {
+                    try await store.ingest([event(tenant, property, key: key)], tenantId: tenant.id, now: now)[0]
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(results.filter { !$0.replayed }.count == 1)
+        #expect(Set(results.map(\.event.id)).count == 1)
+        #expect(results.allSatisfy { $0.deliveries == 1 })
+    }
+
     @Test(arguments: Backend.allCases)
     func concurrentRequestsWithOneIdempotencyKeyStoreOneEvent(backend: Backend) async throws {
         try await backend.withStore { store in
@@ -205,17 +223,8 @@ import Testing
                 for _ in 0..<8 { group.addTask { try await store.ping() } }
                 try await group.waitForAll()
             }
-            let results = try await withThrowingTaskGroup(of: IngestResult.self) { group in
-                for _ in 0..<8 {
-                    group.addTask {
-                        try await store.ingest([event(tenant, property, key: "race")], tenantId: tenant.id, now: now)[0]
-                    }
-                }
-                return try await group.reduce(into: []) { $0.append($1) }
-            }
-            #expect(results.filter { !$0.replayed }.count == 1)
-            #expect(Set(results.map(\.event.id)).count == 1)
-            #expect(results.allSatisfy { $0.deliveries == 1 })
+            try await expectOneEvent(
+                key: "race", postedThrough: Array(repeating: store, count: 8), tenant: tenant, property: property)
         }
     }
 
@@ -227,19 +236,9 @@ import Testing
             let (tenant, property) = try await world(first)
             try await first.insertWebhook(try webhook(tenant, property))
             for round in 0..<4 {
-                let key = "race-\(round)"
-                let results = try await withThrowingTaskGroup(of: IngestResult.self) { group in
-                    for store in [first, second, first, second] {
-                        group.addTask {
-                            try await store.ingest([event(tenant, property, key: key)], tenantId: tenant.id, now: now)[
-                                0]
-                        }
-                    }
-                    return try await group.reduce(into: []) { $0.append($1) }
-                }
-                #expect(results.filter { !$0.replayed }.count == 1)
-                #expect(Set(results.map(\.event.id)).count == 1)
-                #expect(results.allSatisfy { $0.deliveries == 1 })
+                try await expectOneEvent(
+                    key: "race-\(round)", postedThrough: [first, second, first, second], tenant: tenant,
+                    property: property)
             }
         }
     }

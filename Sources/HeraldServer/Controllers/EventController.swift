@@ -163,8 +163,9 @@ struct EventController<Store: TenantStore & EventStore> {
                         IngestRequest(events: events, tenantId: tenantId, now: now, keyId: principal.keyId))
                 }
             } catch StoreError.unknownProperties(let indices) {
-                for index in indices { errors.add(field(index), "not found") }
-                throw ChannexError.validation(errors)
+                var unknown = ValidationErrors()
+                for index in indices { unknown.add(field(index), "not found") }
+                throw ChannexError.validation(unknown)
             }
             span.attributes["herald.deliveries"] = results.reduce(0) { $0 + $1.deliveries }
             return results

@@ -52,10 +52,9 @@ struct AuthMiddleware<Store: TenantStore>: RouterMiddleware {
             (try? await store.touchAPIKey(id: stored.id, at: now)) != nil
         {
             stored.lastUsedAt = now
-            cache?.remember(stored, at: cached == nil ? now : nil)
-        } else if cached == nil {
-            cache?.remember(stored, at: now)
         }
+        // Read now: kept from now on; from the cache and touched: kept as long as it was.
+        if stored != cached { cache?.remember(stored, at: cached == nil ? now : nil) }
         var context = context
         context.principal = stored.principal
         context.logger[metadataKey: "api_key"] = .string(stored.prefix)
