@@ -40,16 +40,14 @@ import Testing
 
     @Test(arguments: Backend.allCases)
     func unreachableEndpointAnswers200WithStatusZeroAndTheCause(_ backend: Backend) async throws {
-        let receiver = try await TestReceiver.start()
-        let closedPort = receiver.port
-        await receiver.stop()
+        let refusing = try RefusingPort()
         var herald = try await TestHerald(backend)
         herald.configuration.timeouts = .init(connect: .seconds(20), total: .seconds(30))
         try await herald.run { api in
             let world = try await api.world()
             let reply = try await api.call(
                 .post, "/api/v1/webhooks/test", key: world.admin,
-                body: ["webhook": ["callback_url": .string("http://127.0.0.1:\(closedPort)/"), "event_mask": "*"]])
+                body: ["webhook": ["callback_url": .string("http://127.0.0.1:\(refusing.port)/"), "event_mask": "*"]])
             #expect(reply.status == .ok)
             #expect(reply.json["status_code"] == 0)
             #expect(reply.json["error"] == "connection refused")
@@ -94,14 +92,12 @@ import Testing
     /// for the connect timeout.
     @Test(arguments: Backend.allCases)
     func aRefusedConnectionEndsTheDeliveryAttemptAtOnce(_ backend: Backend) async throws {
-        let receiver = try await TestReceiver.start()
-        let closedPort = receiver.port
-        await receiver.stop()
+        let refusing = try RefusingPort()
         var herald = try await TestHerald(backend)
         herald.configuration.timeouts = .init(connect: .seconds(20), total: .seconds(30))
         try await herald.run { api in
             let world = try await api.world()
-            let hook = try await api.activeWebhook(in: world, url: "http://127.0.0.1:\(closedPort)/dead")
+            let hook = try await api.activeWebhook(in: world, url: "http://127.0.0.1:\(refusing.port)/dead")
             _ = try await api.publish(world, "booking_new")
             let id = try #require(try await api.deliveries(of: hook.id).first?["id"]?.stringValue)
             let tried = try await api.waitForDelivery(id) { $0["attempts"] == 1 }
