@@ -10,84 +10,40 @@ extension PostgresStore: DeliveryQueue {
         let (deliveries, wakeAt) = try await transaction { connection in
             // Claims take turns across processes: each counts what the others have in flight, so
             // in-flight limits and rate-limit slots hold for the whole cluster. No transaction
-            // stays open while the deliveries are sent.
-            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.claimLock))", logger: logger)
-            // A window of the endpoints with pending rows, from where the last claim stopped (wrapping
-            // round), found by skipping through the pending index, one seek per endpoint: a claim
-            // costs the same with ten thousand endpoints waiting as with ten, and with a long backlog
-            // as with a short one.
-            let cap = EndpointLimits.maxInFlightRange.upperBound
+            // stays open while the deliveries are sent. The turn is taken with a window of the
+            // endpoints with pending rows, from where the last claim stopped (wrapping round),
+            // found by skipping through the pending index, one seek per endpoint: a claim costs
+            // the same with ten thousand endpoints waiting as with ten, and with a long backlog as
+            // with a short one.
             let start = claimWindow.start()
-            let read = try await Self.endpointWindow(
-                after: start, limit: claimWindow.size, connection, logger: logger)
-            var fromBeginning: [String] = []
-            if let remainder = claimWindow.remainder(after: start, read: read) {
-                fromBeginning = try await Self.endpointWindow(after: "", limit: remainder, connection, logger: logger)
+            let zero = UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
+            guard
+                let (read, laterRead) = try await connection.all(
+                    Prepared.ClaimWindow(after: UUID(text: start) ?? zero, limit: claimWindow.size, now: now),
+                    logger: logger
+                ).first
+            else { throw CorruptRow(table: "deliveries", column: "claim window") }
+            var fromBeginning: [UUID] = []
+            if let remainder = claimWindow.remainder(after: start, read: read.map(\.text)) {
+                fromBeginning =
+                    try await connection.all(
+                        Prepared.ClaimWindow(after: zero, limit: remainder, now: now), logger: logger
+                    ).first?.hooks ?? []
             }
-            let window = claimWindow.finish(start: start, read: read, fromBeginning: fromBeginning).compactMap(
-                UUID.init(text:))
-            let backlog = try await connection.query(
-                """
-                WITH hooks AS (SELECT UNNEST(\(window)::uuid[]) AS webhook_id),
-                -- Each endpoint's first `cap` pending rows in due order, one pass over its index: the
-                -- earliest is its first due, those due by now are what it has waiting (capped). The
-                -- ORDER BY keeps the planner on the index when statistics lag a drain; counting
-                -- without it, it chose a sequential scan through every delivered row.
-                pending AS (
-                    SELECT hooks.webhook_id, MIN(p.next_attempt_at) AS first_due,
-                        COUNT(*) FILTER (WHERE p.next_attempt_at <= \(now)) AS waiting
-                    FROM hooks CROSS JOIN LATERAL (
-                        SELECT d.next_attempt_at FROM deliveries d
-                        WHERE d.status = 'pending' AND d.webhook_id = hooks.webhook_id
-                        ORDER BY d.next_attempt_at LIMIT \(cap)) AS p
-                    GROUP BY hooks.webhook_id
-                ),
-                due AS (
-                    SELECT webhook_id, MIN(first_due) AS first_due, SUM(waiting)::bigint AS waiting FROM (
-                        SELECT webhook_id, first_due, waiting FROM pending WHERE first_due <= \(now)
-                        UNION ALL
-                        SELECT webhook_id, MIN(lease_until), COUNT(*) FROM deliveries
-                        WHERE status = 'in_flight' AND lease_until <= \(now) GROUP BY webhook_id) AS both_kinds
-                    GROUP BY webhook_id
-                )
-                SELECT w.id, w.tenant_id, w.is_active, w.max_in_flight, w.rate_limit, w.next_send_at, w.circuit_failures,
-                    w.circuit_opened_at, w.circuit_probe_at, w.circuit_failed_probes, due.waiting, due.first_due,
-                    COALESCE(busy.n, 0) AS in_flight
-                FROM due
-                JOIN webhooks w ON w.id = due.webhook_id
-                LEFT JOIN (SELECT webhook_id, COUNT(*) AS n FROM deliveries
-                           WHERE status = 'in_flight' AND lease_until > \(now) GROUP BY webhook_id) AS busy
-                    ON busy.webhook_id = due.webhook_id
-                """, logger: logger
-            ).all(EndpointBacklog.init(postgres:))
+            let window = claimWindow.finish(
+                start: start, read: read.map(\.text), fromBeginning: fromBeginning.map(\.text)
+            ).compactMap(UUID.init(text:))
+            let backlog = try await connection.all(
+                Prepared.Backlog(window: window, now: now, cap: EndpointLimits.maxInFlightRange.upperBound),
+                logger: logger)
             let plan = FairClaim.plan(
                 backlog, load: request.load, limit: request.limit, now: Timestamp.date(millis: now))
             var deliveries: [Delivery] = []
             if !plan.quotas.isEmpty {
-                let webhooks = Array(plan.quotas.keys)
-                let counts = webhooks.map { plan.quotas[$0]! }
-                deliveries = try await connection.query(
-                    """
-                    UPDATE deliveries SET status = 'in_flight', lease_owner = \(request.owner), lease_until = \(until)
-                    WHERE id IN (
-                        SELECT picked.id
-                        FROM UNNEST(\(webhooks)::uuid[], \(counts)::bigint[]) AS quota(webhook_id, n)
-                        CROSS JOIN LATERAL (
-                            SELECT id, due FROM (
-                                (SELECT id, lease_until AS due FROM deliveries
-                                 WHERE status = 'in_flight' AND webhook_id = quota.webhook_id AND lease_until <= \(now)
-                                 ORDER BY lease_until LIMIT quota.n)
-                                UNION ALL
-                                (SELECT id, next_attempt_at AS due FROM deliveries
-                                 WHERE status = 'pending' AND webhook_id = quota.webhook_id AND next_attempt_at <= \(now)
-                                 ORDER BY next_attempt_at LIMIT quota.n)) AS candidates
-                            ORDER BY due LIMIT quota.n) AS picked)
-                    -- Still due once any concurrent settle has committed (READ COMMITTED re-checks this).
-                    AND ((status = 'pending' AND next_attempt_at <= \(now))
-                        OR (status = 'in_flight' AND lease_until <= \(now)))
-                    RETURNING *
-                    """, logger: logger
-                ).all(Delivery.init(postgres:))
+                deliveries = try await connection.all(
+                    Prepared.Claim(
+                        owner: request.owner, until: until, quotas: plan.quotas.map { ($0.key, $0.value) }, now: now),
+                    logger: logger)
             }
             for (webhookId, date) in plan.nextSendAt.sorted(by: { $0.key.text < $1.key.text }) {
                 try await connection.query(
@@ -96,63 +52,32 @@ extension PostgresStore: DeliveryQueue {
             }
             // Due work may lie beyond the window: look there at once.
             let again = claimWindow.claimAgain(tookWork: !deliveries.isEmpty)
-            // When the next work falls due: not asked when the dispatcher claims again at once
-            // anyway (due work beyond the window, or a full batch).
-            let later =
-                again || deliveries.count >= request.limit
-                ? nil
-                : try await connection.query(
-                    """
-                    SELECT LEAST(
-                        (SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 'pending' AND next_attempt_at > \(now)),
-                        (SELECT MIN(lease_until) FROM deliveries WHERE status = 'in_flight' AND lease_until > \(now))) AS due
-                    """, logger: logger
-                ).all { try $0.value("due", as: Int64?.self) }.first.flatMap { $0 }.map(Timestamp.date(millis:))
-            return (deliveries, again ? request.now : [later, plan.wakeAt].compactMap { $0 }.min())
+            // When the next work falls due, if the dispatcher does not claim again at once anyway
+            // (due work beyond the window, or a full batch): the earliest pending row or lease not
+            // yet due as the window read them, or the leases just taken.
+            let later = [
+                laterRead.map(Timestamp.date(millis:)), deliveries.isEmpty ? nil : Timestamp.date(millis: until),
+            ]
+            .compactMap { $0 }.min()
+            let wakeAt = again || deliveries.count >= request.limit ? nil : later
+            return (deliveries, again ? request.now : [wakeAt, plan.wakeAt].compactMap { $0 }.min())
         }
         guard !deliveries.isEmpty else { return Claim(jobs: [], wakeAt: wakeAt) }
-        let (webhooks, unreadable) = try UnreadableWebhook.partition(
-            try await byId("webhooks", Array(Set(deliveries.map(\.webhookId)))) { row in
-                Result { try Webhook(postgres: row, box: secretBox) }
-            })
+        // What the jobs need besides the deliveries, read at once on three connections.
+        let box = secretBox
+        async let webhookRows = client.all(
+            Prepared.WebhooksById(ids: Array(Set(deliveries.map(\.webhookId))), box: box), logger: logger)
+        async let events = client.all(Prepared.EventsById(ids: Array(Set(deliveries.map(\.eventId)))), logger: logger)
+        async let tenants = client.all(
+            Prepared.TenantsById(ids: Array(Set(deliveries.map(\.tenantId)))), logger: logger)
+        let (webhooks, unreadable) = try UnreadableWebhook.partition(try await webhookRows)
         let jobs = DispatchJob.assemble(
-            deliveries,
-            events: try await byId("events", Array(Set(deliveries.map(\.eventId))), Event.init(postgres:)),
-            webhooks: webhooks,
-            tenants: try await byId("tenants", Array(Set(deliveries.map(\.tenantId))), Tenant.init(postgres:)))
+            deliveries, events: try await events, webhooks: webhooks, tenants: try await tenants)
         return Claim(jobs: jobs, wakeAt: wakeAt, unreadable: unreadable)
-    }
-
-    /// Up to `limit` endpoints with pending deliveries, in id order after `after` (empty: from the start).
-    static func endpointWindow(after: String, limit: Int, _ connection: PostgresConnection, logger: Logger)
-        async throws -> [String]
-    {
-        let start = UUID(text: after) ?? UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
-        return try await connection.query(
-            """
-            WITH RECURSIVE hooks(webhook_id, n) AS (
-                SELECT (SELECT webhook_id FROM deliveries WHERE status = 'pending' AND webhook_id > \(start)
-                        ORDER BY webhook_id LIMIT 1), 1
-                UNION ALL
-                SELECT (SELECT d.webhook_id FROM deliveries d
-                        WHERE d.status = 'pending' AND d.webhook_id > hooks.webhook_id ORDER BY d.webhook_id LIMIT 1),
-                    n + 1
-                FROM hooks WHERE hooks.webhook_id IS NOT NULL AND n < \(limit)
-            )
-            SELECT webhook_id FROM hooks WHERE webhook_id IS NOT NULL
-            """, logger: logger
-        ).all { try $0.value("webhook_id", as: UUID.self).text }
     }
 
     /// The advisory lock claims take turns on.
     static let claimLock: Int64 = 4_242_002
-
-    func byId<T>(_ table: String, _ ids: [UUID], _ make: (PostgresRandomAccessRow) throws -> T) async throws -> [T] {
-        var statement = StatementBuilder()
-        let list = try statement.bind(ids)
-        return try await client.query(statement.query("SELECT * FROM \(table) WHERE id = ANY(\(list))"), logger: logger)
-            .all(make)
-    }
 
     @discardableResult
     public func settle(_ settlements: [Settlement]) async throws -> [CircuitTransition] {
@@ -169,58 +94,12 @@ extension PostgresStore: DeliveryQueue {
             // circuits are read with the lock (nothing else changes them until this commits), so
             // an endpoint whose state does not move costs no statement of its own.
             let states = Dictionary(
-                try await connection.query(
-                    """
-                    SELECT id, failing_since, circuit_failures, circuit_opened_at, circuit_probe_at, circuit_failed_probes
-                    FROM webhooks WHERE id = ANY(\(endpoints)) ORDER BY id FOR NO KEY UPDATE
-                    """, logger: logger
-                ).all { row in
-                    (
-                        try row.value("id", as: UUID.self),
-                        (failing: try row.optionalDate("failing_since") != nil, circuit: try Circuit(postgres: row))
-                    )
+                try await connection.all(Prepared.SettleEndpoints(ids: endpoints), logger: logger).map {
+                    ($0.id, (failing: $0.failing, circuit: $0.circuit))
                 }
             ) { first, _ in first }
-            // The attempts and the deliveries, one statement each for the whole batch.
-            let attempts = rows.map(\.attempt)
-            try await connection.query(
-                """
-                INSERT INTO attempts (delivery_id, n, started_at, duration_ms, status_code, response_body, error)
-                SELECT id, n, started_at, duration_ms, CASE WHEN has_code THEN code END,
-                    CASE WHEN has_body THEN body END, CASE WHEN has_error THEN error END
-                FROM UNNEST(\(attempts.map(\.deliveryId))::text[], \(attempts.map { Int64($0.number) })::bigint[],
-                    \(attempts.map { Timestamp.millis($0.startedAt) })::bigint[],
-                    \(attempts.map { Int64($0.durationMs) })::bigint[], \(attempts.map { Int64($0.statusCode ?? 0) })::bigint[],
-                    \(attempts.map { $0.statusCode != nil })::bool[], \(attempts.map { $0.responseBody ?? "" })::text[],
-                    \(attempts.map { $0.responseBody != nil })::bool[], \(attempts.map { $0.error ?? "" })::text[],
-                    \(attempts.map { $0.error != nil })::bool[])
-                    AS a(id, n, started_at, duration_ms, code, has_code, body, has_body, error, has_error)
-                ON CONFLICT (delivery_id, n) DO UPDATE SET started_at = excluded.started_at,
-                    duration_ms = excluded.duration_ms, status_code = excluded.status_code,
-                    response_body = excluded.response_body, error = excluded.error
-                """, logger: logger)
-            let held = Set(
-                try await connection.query(
-                    """
-                    UPDATE deliveries d SET status = u.status, attempts = u.n,
-                        next_attempt_at = CASE WHEN u.has_next THEN u.next END, lease_owner = NULL, lease_until = NULL,
-                        last_status_code = CASE WHEN u.has_code THEN u.code END,
-                        last_error = CASE WHEN u.has_error THEN u.error END,
-                        settled_at = CASE WHEN u.has_settled THEN u.settled END
-                    FROM UNNEST(\(rows.map(\.deliveryId))::text[], \(rows.map(\.leaseOwner))::text[],
-                        \(rows.map(\.row.status.rawValue))::text[], \(rows.map { Int64($0.attempt.number) })::bigint[],
-                        \(rows.map { $0.row.nextAttemptAt.map(Timestamp.millis) ?? 0 })::bigint[],
-                        \(rows.map { $0.row.nextAttemptAt != nil })::bool[],
-                        \(rows.map { Int64($0.attempt.statusCode ?? 0) })::bigint[],
-                        \(rows.map { $0.attempt.statusCode != nil })::bool[], \(rows.map { $0.attempt.error ?? "" })::text[],
-                        \(rows.map { $0.attempt.error != nil })::bool[],
-                        \(rows.map { $0.row.settledAt.map(Timestamp.millis) ?? 0 })::bigint[],
-                        \(rows.map { $0.row.settledAt != nil })::bool[])
-                        AS u(id, owner, status, n, next, has_next, code, has_code, error, has_error, settled, has_settled)
-                    WHERE d.id = u.id AND d.lease_owner = u.owner AND d.status = 'in_flight'
-                    RETURNING d.id
-                    """, logger: logger
-                ).all { try $0.value("id", as: String.self) })
+            // The attempts and the deliveries, one statement for the whole batch.
+            let held = Set(try await connection.all(Prepared.Settle(settlements: rows), logger: logger))
             // A worker that lost the lease logs its attempt but no longer speaks for the webhook.
             // Each endpoint's settlements fold into one change of its failure state and of its circuit.
             var transitions: [CircuitTransition] = []
