@@ -96,11 +96,10 @@ enum Prepared {
         var fanOuts: [DeferredFanOut]
 
         func makeBindings() -> PostgresBindings {
-            let none = UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
             var bindings = PostgresBindings(capacity: 32)
             bindings.append(events.map(\.id))
             bindings.append(events.map(\.tenantId))
-            bindings.append(events.map { $0.propertyId ?? none })
+            bindings.append(events.map { $0.propertyId ?? .zero })
             bindings.append(events.map { $0.propertyId != nil })
             bindings.append(events.map(\.name))
             bindings.append(events.map { $0.userId ?? "" })
@@ -172,6 +171,11 @@ enum Prepared {
 
         func decodeRow(_ row: PostgresRow) throws {}
     }
+}
+
+extension UUID {
+    /// The all-zero id: a stand-in where an array cannot carry nil, and the start of id order.
+    static let zero = UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
 }
 
 extension PostgresClient {

@@ -16,10 +16,9 @@ extension PostgresStore: DeliveryQueue {
             // the same with ten thousand endpoints waiting as with ten, and with a long backlog as
             // with a short one.
             let start = claimWindow.start()
-            let zero = UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
             guard
                 let (read, laterRead) = try await connection.all(
-                    Prepared.ClaimWindow(after: UUID(text: start) ?? zero, limit: claimWindow.size, now: now),
+                    Prepared.ClaimWindow(after: UUID(text: start) ?? .zero, limit: claimWindow.size, now: now),
                     logger: logger
                 ).first
             else { throw CorruptRow(table: "deliveries", column: "claim window") }
@@ -27,7 +26,7 @@ extension PostgresStore: DeliveryQueue {
             if let remainder = claimWindow.remainder(after: start, read: read.map(\.text)) {
                 fromBeginning =
                     try await connection.all(
-                        Prepared.ClaimWindow(after: zero, limit: remainder, now: now), logger: logger
+                        Prepared.ClaimWindow(after: .zero, limit: remainder, now: now), logger: logger
                     ).first?.hooks ?? []
             }
             let window = claimWindow.finish(
@@ -38,6 +37,12 @@ extension PostgresStore: DeliveryQueue {
                 logger: logger)
             let plan = FairClaim.plan(
                 backlog, load: request.load, limit: request.limit, now: Timestamp.date(millis: now))
+            // Webhooks before their deliveries, in id order, as a settle and a delete take them.
+            for (webhookId, date) in plan.nextSendAt.sorted(by: { $0.key.text < $1.key.text }) {
+                try await connection.query(
+                    "UPDATE webhooks SET next_send_at = \(Timestamp.millis(date)) WHERE id = \(webhookId)",
+                    logger: logger)
+            }
             var deliveries: [Delivery] = []
             if !plan.quotas.isEmpty {
                 deliveries = try await connection.all(
@@ -45,16 +50,13 @@ extension PostgresStore: DeliveryQueue {
                         owner: request.owner, until: until, quotas: plan.quotas.map { ($0.key, $0.value) }, now: now),
                     logger: logger)
             }
-            for (webhookId, date) in plan.nextSendAt.sorted(by: { $0.key.text < $1.key.text }) {
-                try await connection.query(
-                    "UPDATE webhooks SET next_send_at = \(Timestamp.millis(date)) WHERE id = \(webhookId)",
-                    logger: logger)
-            }
             // Due work may lie beyond the window: look there at once.
             let again = claimWindow.claimAgain(tookWork: !deliveries.isEmpty)
             // When the next work falls due, if the dispatcher does not claim again at once anyway
             // (due work beyond the window, or a full batch): the earliest pending row or lease not
-            // yet due as the window read them, or the leases just taken.
+            // yet due as the window read them (in its snapshot, taken before the lock was granted:
+            // what another process committed meanwhile announces itself, or the idle poll finds
+            // it), or the leases just taken.
             let later = [
                 laterRead.map(Timestamp.date(millis:)), deliveries.isEmpty ? nil : Timestamp.date(millis: until),
             ]
@@ -63,7 +65,7 @@ extension PostgresStore: DeliveryQueue {
             return (deliveries, again ? request.now : [wakeAt, plan.wakeAt].compactMap { $0 }.min())
         }
         guard !deliveries.isEmpty else { return Claim(jobs: [], wakeAt: wakeAt) }
-        // What the jobs need besides the deliveries, read at once on three connections.
+        // What the jobs need besides the deliveries, read at once (on up to three connections).
         let box = secretBox
         async let webhookRows = client.all(
             Prepared.WebhooksById(ids: Array(Set(deliveries.map(\.webhookId))), box: box), logger: logger)

@@ -10,7 +10,10 @@ extension Prepared {
     /// after `after` (one index seek per endpoint), and when the earliest delivery or lease not yet
     /// due falls due. The lock is a table function, taken before the row is read; the window and
     /// the due time, read in this statement's snapshot, are only where to look and when to look
-    /// again: what is claimed is read by the statements after it, under the lock.
+    /// again: what is claimed is read by the statements after it, under the lock, each in a
+    /// snapshot of its own (READ COMMITTED, pinned by ``PostgresStore/client(url:maxConnections:)``).
+    /// A window that wraps round reads again from the start with this statement: the lock, held
+    /// already, is taken once more and released with it at the commit.
     struct ClaimWindow: PostgresPreparedStatement {
         static let sql = """
             SELECT ARRAY(
