@@ -7,7 +7,8 @@ extension PostgresStore: DeliveryQueue {
         let now = Timestamp.millis(request.now)
         let until = Timestamp.millis(request.now.addingTimeInterval(request.lease))
         let logger = self.logger
-        let (deliveries, wakeAt) = try await transaction { connection in
+        let box = secretBox
+        let (claimed, wakeAt) = try await transaction { connection in
             // Claims take turns across processes: each counts what the others have in flight, so
             // in-flight limits and rate-limit slots hold for the whole cluster. No transaction
             // stays open while the deliveries are sent. The turn is taken with a window of the
@@ -43,13 +44,15 @@ extension PostgresStore: DeliveryQueue {
                     "UPDATE webhooks SET next_send_at = \(Timestamp.millis(date)) WHERE id = \(webhookId)",
                     logger: logger)
             }
-            var deliveries: [Delivery] = []
+            var claimed: [Prepared.Claim.Row] = []
             if !plan.quotas.isEmpty {
-                deliveries = try await connection.all(
+                claimed = try await connection.all(
                     Prepared.Claim(
-                        owner: request.owner, until: until, quotas: plan.quotas.map { ($0.key, $0.value) }, now: now),
+                        owner: request.owner, until: until, quotas: plan.quotas.map { ($0.key, $0.value) }, now: now,
+                        box: box),
                     logger: logger)
             }
+            let deliveries = claimed.map(\.delivery)
             // Due work may lie beyond the window: look there at once.
             let again = claimWindow.claimAgain(tookWork: !deliveries.isEmpty)
             // When the next work falls due, if the dispatcher does not claim again at once anyway
@@ -62,19 +65,12 @@ extension PostgresStore: DeliveryQueue {
             ]
             .compactMap { $0 }.min()
             let wakeAt = again || deliveries.count >= request.limit ? nil : later
-            return (deliveries, again ? request.now : [wakeAt, plan.wakeAt].compactMap { $0 }.min())
+            return (claimed, again ? request.now : [wakeAt, plan.wakeAt].compactMap { $0 }.min())
         }
-        guard !deliveries.isEmpty else { return Claim(jobs: [], wakeAt: wakeAt) }
-        // What the jobs need besides the deliveries, read at once (on up to three connections).
-        let box = secretBox
-        async let webhookRows = client.all(
-            Prepared.WebhooksById(ids: Array(Set(deliveries.map(\.webhookId))), box: box), logger: logger)
-        async let events = client.all(Prepared.EventsById(ids: Array(Set(deliveries.map(\.eventId)))), logger: logger)
-        async let tenants = client.all(
-            Prepared.TenantsById(ids: Array(Set(deliveries.map(\.tenantId)))), logger: logger)
-        let (webhooks, unreadable) = try UnreadableWebhook.partition(try await webhookRows)
+        let (webhooks, unreadable) = try UnreadableWebhook.partition(claimed.compactMap(\.webhook))
         let jobs = DispatchJob.assemble(
-            deliveries, events: try await events, webhooks: webhooks, tenants: try await tenants)
+            claimed.map(\.delivery), events: claimed.compactMap(\.event), webhooks: webhooks,
+            tenants: claimed.compactMap(\.tenant))
         return Claim(jobs: jobs, wakeAt: wakeAt, unreadable: unreadable)
     }
 

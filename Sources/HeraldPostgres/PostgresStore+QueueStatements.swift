@@ -14,6 +14,10 @@ extension Prepared {
     /// snapshot of its own (READ COMMITTED, pinned by ``PostgresStore/client(url:maxConnections:)``).
     /// A window that wraps round reads again from the start with this statement: the lock, held
     /// already, is taken once more and released with it at the commit.
+    ///
+    /// It also sets `plan_cache_mode` for the rest of the claim's transaction: ``Backlog`` and
+    /// ``Claim`` run on their generic plans (index seeks driven by the id arrays, whatever their
+    /// values) rather than planned afresh each time, which cost PostgreSQL as much as running them.
     struct ClaimWindow: PostgresPreparedStatement {
         static let sql = """
             SELECT ARRAY(
@@ -30,7 +34,7 @@ extension Prepared {
                 LEAST(
                     (SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 'pending' AND next_attempt_at > $4),
                     (SELECT MIN(lease_until) FROM deliveries WHERE status = 'in_flight' AND lease_until > $4)) AS later
-            FROM pg_advisory_xact_lock($1) AS turn
+            FROM pg_advisory_xact_lock($1) AS turn, set_config('plan_cache_mode', 'force_generic_plan', true) AS plans
             """
         var after: UUID
         var limit: Int
@@ -104,31 +108,56 @@ extension Prepared {
     }
 
     /// Leases each endpoint's earliest `counts` due deliveries (expired leases and pending rows,
-    /// in due order) to `owner` until `until`.
+    /// in due order) to `owner` until `until`, and returns them with what their jobs need: each
+    /// event, webhook and tenant once, on the first of its deliveries (columns prefixed `e_`, `w_`
+    /// and `t_`; null on the others), so that a fan-out's payload is not sent once per delivery.
     struct Claim: PostgresPreparedStatement {
         static let sql = """
-            UPDATE deliveries SET status = 'in_flight', lease_owner = $1, lease_until = $2
-            WHERE id IN (
-                SELECT picked.id
-                FROM UNNEST($3::uuid[], $4::bigint[]) AS quota(webhook_id, n)
-                CROSS JOIN LATERAL (
-                    SELECT id, due FROM (
-                        (SELECT id, lease_until AS due FROM deliveries
-                         WHERE status = 'in_flight' AND webhook_id = quota.webhook_id AND lease_until <= $5
-                         ORDER BY lease_until LIMIT quota.n)
-                        UNION ALL
-                        (SELECT id, next_attempt_at AS due FROM deliveries
-                         WHERE status = 'pending' AND webhook_id = quota.webhook_id AND next_attempt_at <= $5
-                         ORDER BY next_attempt_at LIMIT quota.n)) AS candidates
-                    ORDER BY due LIMIT quota.n) AS picked)
-            -- Still due once any concurrent settle has committed (READ COMMITTED re-checks this).
-            AND ((status = 'pending' AND next_attempt_at <= $5) OR (status = 'in_flight' AND lease_until <= $5))
-            RETURNING \(deliveryColumns)
+            WITH claimed AS (
+                UPDATE deliveries SET status = 'in_flight', lease_owner = $1, lease_until = $2
+                WHERE id IN (
+                    SELECT picked.id
+                    FROM UNNEST($3::uuid[], $4::bigint[]) AS quota(webhook_id, n)
+                    CROSS JOIN LATERAL (
+                        SELECT id, due FROM (
+                            (SELECT id, lease_until AS due FROM deliveries
+                             WHERE status = 'in_flight' AND webhook_id = quota.webhook_id AND lease_until <= $5
+                             ORDER BY lease_until LIMIT quota.n)
+                            UNION ALL
+                            (SELECT id, next_attempt_at AS due FROM deliveries
+                             WHERE status = 'pending' AND webhook_id = quota.webhook_id AND next_attempt_at <= $5
+                             ORDER BY next_attempt_at LIMIT quota.n)) AS candidates
+                        ORDER BY due LIMIT quota.n) AS picked)
+                -- Still due once any concurrent settle has committed (READ COMMITTED re-checks this).
+                AND ((status = 'pending' AND next_attempt_at <= $5) OR (status = 'in_flight' AND lease_until <= $5))
+                RETURNING \(deliveryColumns.joined(separator: ", "))
+            ), firsts AS (
+                SELECT claimed.*, row_number() OVER (PARTITION BY event_id) = 1 AS first_of_event,
+                    row_number() OVER (PARTITION BY webhook_id) = 1 AS first_of_webhook,
+                    row_number() OVER (PARTITION BY tenant_id) = 1 AS first_of_tenant
+                FROM claimed
+            )
+            SELECT \(columns(deliveryColumns, of: "f")), \(columns(eventColumns, of: "e")),
+                \(columns(webhookColumns, of: "w")), \(columns(tenantColumns, of: "t"))
+            FROM firsts f
+            LEFT JOIN events e ON f.first_of_event AND e.id = f.event_id
+            LEFT JOIN webhooks w ON f.first_of_webhook AND w.id = f.webhook_id
+            LEFT JOIN tenants t ON f.first_of_tenant AND t.id = f.tenant_id
             """
         var owner: String
         var until: Int64
         var quotas: [(webhookId: UUID, count: Int)]
         var now: Int64
+        var box: SecretBox
+
+        /// A claimed delivery, and its event, webhook (or why it does not open) and tenant when
+        /// it is the first of theirs.
+        struct Row: Sendable {
+            var delivery: Delivery
+            var event: Event?
+            var webhook: Result<Webhook, any Error>?
+            var tenant: Tenant?
+        }
 
         func makeBindings() -> PostgresBindings {
             var bindings = PostgresBindings(capacity: 5)
@@ -140,70 +169,47 @@ extension Prepared {
             return bindings
         }
 
-        func decodeRow(_ row: PostgresRow) throws -> Delivery { try Delivery(postgres: row.makeRandomAccess()) }
+        func decodeRow(_ row: PostgresRow) throws -> Row {
+            let row = row.makeRandomAccess()
+            let event = PrefixedColumns(row: row, prefix: "e_")
+            let webhook = PrefixedColumns(row: row, prefix: "w_")
+            let tenant = PrefixedColumns(row: row, prefix: "t_")
+            return Row(
+                delivery: try Delivery(postgres: row),
+                event: try event.value("id", as: UUID?.self) == nil ? nil : try Event(postgres: event),
+                webhook: try webhook.value("id", as: UUID?.self) == nil
+                    ? nil : Result { try Webhook(postgres: webhook, box: box) },
+                tenant: try tenant.value("id", as: UUID?.self) == nil ? nil : try Tenant(postgres: tenant))
+        }
+
+        /// `names` of the table `alias`, each returned as `alias_name`.
+        static func columns(_ names: [String], of alias: String) -> String {
+            names.map { alias == "f" ? "f.\($0)" : "\(alias).\($0) AS \(alias)_\($0)" }.joined(separator: ", ")
+        }
     }
 
     /// A delivery row's columns, as ``Delivery/init(postgres:)`` reads them.
-    static let deliveryColumns = """
-        id, event_id, webhook_id, tenant_id, event_name, ari_filters, status, attempts, next_attempt_at, lease_until, \
-        lease_owner, last_status_code, last_error, created_at, settled_at
-        """
+    static let deliveryColumns = [
+        "id", "event_id", "webhook_id", "tenant_id", "event_name", "ari_filters", "status", "attempts",
+        "next_attempt_at", "lease_until", "lease_owner", "last_status_code", "last_error", "created_at", "settled_at",
+    ]
 
-    /// The claimed deliveries' events.
-    struct EventsById: PostgresPreparedStatement {
-        static let sql = """
-            SELECT id, tenant_id, property_id, name, user_id, payload, occurred_at, idempotency_key, test, created_at,
-                trace_parent
-            FROM events WHERE id = ANY($1::uuid[])
-            """
-        var ids: [UUID]
+    /// An event row's columns, as ``Event/init(postgres:)`` reads them.
+    static let eventColumns = [
+        "id", "tenant_id", "property_id", "name", "user_id", "payload", "occurred_at", "idempotency_key", "test",
+        "created_at", "trace_parent",
+    ]
 
-        func makeBindings() -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 1)
-            bindings.append(ids)
-            return bindings
-        }
+    /// A webhook row's columns, as ``Webhook/init(postgres:box:)`` reads them.
+    static let webhookColumns = [
+        "id", "tenant_id", "property_id", "is_global", "dialect", "callback_url", "event_mask", "request_params",
+        "headers", "is_active", "send_data", "protected", "secrets", "disabled_reason", "retry_policy", "failing_since",
+        "octo", "receives_test_events", "max_in_flight", "rate_limit", "circuit_failures", "circuit_opened_at",
+        "circuit_probe_at", "circuit_failed_probes", "created_at", "updated_at",
+    ]
 
-        func decodeRow(_ row: PostgresRow) throws -> Event { try Event(postgres: row.makeRandomAccess()) }
-    }
-
-    /// The claimed deliveries' webhooks, each opened with `box` or the reason it does not open.
-    struct WebhooksById: PostgresPreparedStatement {
-        static let sql = """
-            SELECT id, tenant_id, property_id, is_global, dialect, callback_url, event_mask, request_params, headers,
-                is_active, send_data, protected, secrets, disabled_reason, retry_policy, failing_since, octo,
-                receives_test_events, max_in_flight, rate_limit, circuit_failures, circuit_opened_at, circuit_probe_at,
-                circuit_failed_probes, created_at, updated_at
-            FROM webhooks WHERE id = ANY($1::uuid[])
-            """
-        var ids: [UUID]
-        var box: SecretBox
-
-        func makeBindings() -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 1)
-            bindings.append(ids)
-            return bindings
-        }
-
-        func decodeRow(_ row: PostgresRow) throws -> Result<Webhook, any Error> {
-            let row = row.makeRandomAccess()
-            return Result { try Webhook(postgres: row, box: box) }
-        }
-    }
-
-    /// The claimed deliveries' tenants.
-    struct TenantsById: PostgresPreparedStatement {
-        static let sql = "SELECT id, name, demo_mode, octo_supplier, created_at FROM tenants WHERE id = ANY($1::uuid[])"
-        var ids: [UUID]
-
-        func makeBindings() -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 1)
-            bindings.append(ids)
-            return bindings
-        }
-
-        func decodeRow(_ row: PostgresRow) throws -> Tenant { try Tenant(postgres: row.makeRandomAccess()) }
-    }
+    /// A tenant row's columns, as ``Tenant/init(postgres:)`` reads them.
+    static let tenantColumns = ["id", "name", "demo_mode", "octo_supplier", "created_at"]
 
     /// The settled endpoints' failure state and circuits, locked in id order (as a delete of a
     /// webhook takes it before its deliveries).

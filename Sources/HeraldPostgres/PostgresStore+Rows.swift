@@ -2,10 +2,30 @@ import Foundation
 import HeraldCore
 import PostgresNIO
 
-extension PostgresRandomAccessRow {
-    func value<T: PostgresDecodable>(_ column: String, as type: T.Type = T.self) throws -> T {
+/// Named columns of a row: a table's own, or those a join returns under a prefix
+/// (``PrefixedColumns``), so that one decoder reads both.
+protocol PostgresColumns {
+    func value<T: PostgresDecodable>(_ column: String, as type: T.Type) throws -> T
+}
+
+extension PostgresRandomAccessRow: PostgresColumns {
+    func value<T: PostgresDecodable>(_ column: String, as type: T.Type) throws -> T {
         try self[column].decode(T.self)
     }
+}
+
+/// The columns a join returned as `prefix` + name.
+struct PrefixedColumns: PostgresColumns {
+    var row: PostgresRandomAccessRow
+    var prefix: String
+
+    func value<T: PostgresDecodable>(_ column: String, as type: T.Type) throws -> T {
+        try row[prefix + column].decode(T.self)
+    }
+}
+
+extension PostgresColumns {
+    func value<T: PostgresDecodable>(_ column: String) throws -> T { try value(column, as: T.self) }
 
     func date(_ column: String) throws -> Date { Timestamp.date(millis: try value(column, as: Int64.self)) }
 
@@ -43,7 +63,7 @@ struct CorruptRow: Error, CustomStringConvertible {
 }
 
 extension Tenant {
-    init(postgres row: PostgresRandomAccessRow) throws {
+    init(postgres row: some PostgresColumns) throws {
         self.init(
             id: try row.value("id"), name: try row.value("name"), demoMode: try row.value("demo_mode"),
             octoSupplier: try row.json("octo_supplier"), createdAt: try row.date("created_at"))
@@ -73,7 +93,7 @@ extension Property {
 }
 
 extension Webhook {
-    init(postgres row: PostgresRandomAccessRow, box: SecretBox) throws {
+    init(postgres row: some PostgresColumns, box: SecretBox) throws {
         guard let dialect = Dialect(rawValue: try row.value("dialect")),
             let mask = try? EventMask(parsing: try row.value("event_mask"))
         else { throw CorruptRow(table: "webhooks", column: "dialect/event_mask") }
@@ -97,7 +117,7 @@ extension Webhook {
 }
 
 extension SecretColumns {
-    init(postgres row: PostgresRandomAccessRow) throws {
+    init(postgres row: some PostgresColumns) throws {
         self.init(
             callbackURL: try row.value("callback_url"), requestParams: try row.value("request_params"),
             headers: try row.value("headers"), secrets: try row.value("secrets"))
@@ -119,7 +139,7 @@ extension WebhookRoute {
 }
 
 extension Circuit {
-    init(postgres row: PostgresRandomAccessRow) throws {
+    init(postgres row: some PostgresColumns) throws {
         self.init(
             failures: try row.value("circuit_failures"), openedAt: try row.optionalDate("circuit_opened_at"),
             probeAt: try row.optionalDate("circuit_probe_at"), failedProbes: try row.value("circuit_failed_probes"))
@@ -138,7 +158,7 @@ extension EndpointBacklog {
 }
 
 extension Event {
-    init(postgres row: PostgresRandomAccessRow) throws {
+    init(postgres row: some PostgresColumns) throws {
         self.init(
             id: try row.value("id"), tenantId: try row.value("tenant_id"), propertyId: try row.value("property_id"),
             name: try row.value("name"), userId: try row.value("user_id"), payload: try row.json("payload") ?? .null,

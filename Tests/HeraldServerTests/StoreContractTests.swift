@@ -79,6 +79,47 @@ import Testing
         }
     }
 
+    /// One claim whose deliveries share events, webhooks and tenants (two events to two webhooks
+    /// each, in two tenants): every job carries its own event, webhook and tenant in full.
+    @Test(arguments: Backend.allCases)
+    func everyClaimedJobCarriesItsEventWebhookAndTenant(backend: Backend) async throws {
+        try await backend.withStore { store in
+            var expected: Set<[UUID]> = []
+            var events: [UUID: Event] = [:]
+            var webhooks: [UUID: Webhook] = [:]
+            var tenants: [UUID: Tenant] = [:]
+            for _ in 0..<2 {
+                let (tenant, property) = try await world(store)
+                tenants[tenant.id] = tenant
+                let hooks = [try webhook(tenant, property), try webhook(tenant, nil, url: "https://8.8.4.4/g")]
+                for hook in hooks {
+                    try await store.insertWebhook(hook)
+                    webhooks[hook.id] = hook
+                }
+                for n in 0..<2 {
+                    let stored = try await store.ingest(
+                        [
+                            event(
+                                tenant, property,
+                                payload: ["n": .int(Int64(n)), "text": .string(String(repeating: "x", count: 2_000))])
+                        ],
+                        tenantId: tenant.id, now: now)
+                    events[stored[0].event.id] = stored[0].event
+                    for hook in hooks { expected.insert([stored[0].event.id, hook.id, tenant.id]) }
+                }
+            }
+            let jobs = try await store.claimDue(owner: "w", now: Date(), lease: 60, limit: 64)
+            #expect(Set(jobs.map { [$0.event.id, $0.webhook.id, $0.tenant.id] }) == expected)
+            #expect(jobs.count == 8)
+            for job in jobs {
+                #expect(job.event == events[job.event.id])
+                #expect(job.webhook == webhooks[job.webhook.id])
+                #expect(job.tenant == tenants[job.tenant.id])
+                #expect(job.delivery.eventId == job.event.id && job.delivery.webhookId == job.webhook.id)
+            }
+        }
+    }
+
     @Test(arguments: Backend.allCases)
     func webhooksRoundTripAndListByReach(backend: Backend) async throws {
         try await backend.withStore { store in
