@@ -67,10 +67,12 @@ extension PostgresStore: DeliveryQueue {
             let wakeAt = again || deliveries.count >= request.limit ? nil : later
             return (claimed, again ? request.now : [wakeAt, plan.wakeAt].compactMap { $0 }.min())
         }
+        guard !claimed.isEmpty else { return Claim(jobs: [], wakeAt: wakeAt) }
         let (webhooks, unreadable) = try UnreadableWebhook.partition(claimed.compactMap(\.webhook))
+        let events = try await client.all(
+            Prepared.EventsById(ids: Array(Set(claimed.map(\.delivery.eventId)))), logger: logger)
         let jobs = DispatchJob.assemble(
-            claimed.map(\.delivery), events: claimed.compactMap(\.event), webhooks: webhooks,
-            tenants: claimed.compactMap(\.tenant))
+            claimed.map(\.delivery), events: events, webhooks: webhooks, tenants: claimed.compactMap(\.tenant))
         return Claim(jobs: jobs, wakeAt: wakeAt, unreadable: unreadable)
     }
 

@@ -108,9 +108,10 @@ extension Prepared {
     }
 
     /// Leases each endpoint's earliest `counts` due deliveries (expired leases and pending rows,
-    /// in due order) to `owner` until `until`, and returns them with what their jobs need: each
-    /// event, webhook and tenant once, on the first of its deliveries (columns prefixed `e_`, `w_`
-    /// and `t_`; null on the others), so that a fan-out's payload is not sent once per delivery.
+    /// in due order) to `owner` until `until`, and returns them with their webhooks and tenants,
+    /// each once, on the first of its deliveries (columns prefixed `w_` and `t_`; null on the
+    /// others). Events are read after the commit (``EventsById``): a payload may be a megabyte,
+    /// and every process waits for the claim lock.
     struct Claim: PostgresPreparedStatement {
         static let sql = """
             WITH claimed AS (
@@ -132,15 +133,13 @@ extension Prepared {
                 AND ((status = 'pending' AND next_attempt_at <= $5) OR (status = 'in_flight' AND lease_until <= $5))
                 RETURNING \(deliveryColumns.joined(separator: ", "))
             ), firsts AS (
-                SELECT claimed.*, row_number() OVER (PARTITION BY event_id) = 1 AS first_of_event,
-                    row_number() OVER (PARTITION BY webhook_id) = 1 AS first_of_webhook,
+                SELECT claimed.*, row_number() OVER (PARTITION BY webhook_id) = 1 AS first_of_webhook,
                     row_number() OVER (PARTITION BY tenant_id) = 1 AS first_of_tenant
                 FROM claimed
             )
-            SELECT \(columns(deliveryColumns, of: "f")), \(columns(eventColumns, of: "e")),
+            SELECT \(deliveryColumns.map { "f.\($0)" }.joined(separator: ", ")),
                 \(columns(webhookColumns, of: "w")), \(columns(tenantColumns, of: "t"))
             FROM firsts f
-            LEFT JOIN events e ON f.first_of_event AND e.id = f.event_id
             LEFT JOIN webhooks w ON f.first_of_webhook AND w.id = f.webhook_id
             LEFT JOIN tenants t ON f.first_of_tenant AND t.id = f.tenant_id
             """
@@ -150,11 +149,10 @@ extension Prepared {
         var now: Int64
         var box: SecretBox
 
-        /// A claimed delivery, and its event, webhook (or why it does not open) and tenant when
-        /// it is the first of theirs.
+        /// A claimed delivery, and its webhook (or why it does not open) and tenant when it is
+        /// the first of theirs.
         struct Row: Sendable {
             var delivery: Delivery
-            var event: Event?
             var webhook: Result<Webhook, any Error>?
             var tenant: Tenant?
         }
@@ -171,12 +169,10 @@ extension Prepared {
 
         func decodeRow(_ row: PostgresRow) throws -> Row {
             let row = row.makeRandomAccess()
-            let event = PrefixedColumns(row: row, prefix: "e_")
             let webhook = PrefixedColumns(row: row, prefix: "w_")
             let tenant = PrefixedColumns(row: row, prefix: "t_")
             return Row(
                 delivery: try Delivery(postgres: row),
-                event: try event.value("id", as: UUID?.self) == nil ? nil : try Event(postgres: event),
                 webhook: try webhook.value("id", as: UUID?.self) == nil
                     ? nil : Result { try Webhook(postgres: webhook, box: box) },
                 tenant: try tenant.value("id", as: UUID?.self) == nil ? nil : try Tenant(postgres: tenant))
@@ -184,8 +180,22 @@ extension Prepared {
 
         /// `names` of the table `alias`, each returned as `alias_name`.
         static func columns(_ names: [String], of alias: String) -> String {
-            names.map { alias == "f" ? "f.\($0)" : "\(alias).\($0) AS \(alias)_\($0)" }.joined(separator: ", ")
+            names.map { "\(alias).\($0) AS \(alias)_\($0)" }.joined(separator: ", ")
         }
+    }
+
+    /// The claimed deliveries' events.
+    struct EventsById: PostgresPreparedStatement {
+        static let sql = "SELECT \(eventColumns.joined(separator: ", ")) FROM events WHERE id = ANY($1::uuid[])"
+        var ids: [UUID]
+
+        func makeBindings() -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 1)
+            bindings.append(ids)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Event { try Event(postgres: row.makeRandomAccess()) }
     }
 
     /// A delivery row's columns, as ``Delivery/init(postgres:)`` reads them.
