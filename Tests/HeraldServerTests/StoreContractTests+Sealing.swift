@@ -94,11 +94,13 @@ extension StoreContractTests {
             try await store.updateWebhook(healthy)
 
             // Events are still matched for the tenant of the webhook this process cannot read: its
-            // delivery is made, and waits for a process with the key.
+            // deliveries are made, and wait for a process with the key. A claim names the webhook
+            // once, however many of its deliveries it found.
             #expect(
-                try await store.ingest([event(tenant, property)], tenantId: tenant.id, now: now).map(\.deliveries) == [
-                    1
-                ])
+                try await store.ingest(
+                    [event(tenant, property), event(tenant, property)], tenantId: tenant.id, now: now
+                )
+                .map(\.deliveries) == [1, 1])
             #expect(
                 try await store.ingest([event(other, otherProperty)], tenantId: other.id, now: now).map(\.deliveries)
                     == [1])
