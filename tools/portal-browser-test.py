@@ -22,6 +22,7 @@ import urllib.request
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -119,7 +120,11 @@ def main():
         for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1000"]:
             options.add_argument(argument)
         driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-        wait = WebDriverWait(driver, 15)
+        # A wait polls until its condition holds or 15 s pass. A form posted a moment before may
+        # swap the page while an element of the old one is being read: Chrome then answers with
+        # a stale element, or with "Node with given id does not belong to the document" (a plain
+        # WebDriverException, which a wait does not ignore by default). Either way, look again.
+        wait = WebDriverWait(driver, 15, ignored_exceptions=(StaleElementReferenceException, WebDriverException))
 
         def shot(name):
             driver.save_screenshot(os.path.join(shots, name + ".png"))
