@@ -4,6 +4,7 @@ import PostgresNIO
 
 /// The statements every event runs, prepared once per connection: as plain queries PostgreSQL
 /// parsed and planned each one every time, which was most of its CPU under single-event ingest.
+/// Those of claims and settles are in `PostgresStore+QueueStatements.swift`.
 /// Their columns are named, never `*`: a prepared statement whose result columns change (another
 /// process's migration) fails for the life of the connection.
 enum Prepared {

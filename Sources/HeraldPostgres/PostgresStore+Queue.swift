@@ -8,7 +8,7 @@ extension PostgresStore: DeliveryQueue {
         let until = Timestamp.millis(request.now.addingTimeInterval(request.lease))
         let logger = self.logger
         let box = secretBox
-        let (claimed, wakeAt) = try await transaction { connection in
+        let (claimed, wakeAt) = try await transaction { connection -> ([Prepared.LeaseDue.Row], Date?) in
             // Claims take turns across processes: each counts what the others have in flight, so
             // in-flight limits and rate-limit slots hold for the whole cluster. No transaction
             // stays open while the deliveries are sent. The turn is taken with a window of the
@@ -17,21 +17,18 @@ extension PostgresStore: DeliveryQueue {
             // the same with ten thousand endpoints waiting as with ten, and with a long backlog as
             // with a short one.
             let start = claimWindow.start()
-            guard
-                let (read, laterRead) = try await connection.all(
-                    Prepared.ClaimWindow(after: UUID(text: start) ?? .zero, limit: claimWindow.size, now: now),
-                    logger: logger
-                ).first
-            else { throw CorruptRow(table: "deliveries", column: "claim window") }
-            var fromBeginning: [UUID] = []
-            if let remainder = claimWindow.remainder(after: start, read: read.map(\.text)) {
-                fromBeginning =
-                    try await connection.all(
-                        Prepared.ClaimWindow(after: .zero, limit: remainder, now: now), logger: logger
-                    ).first?.hooks ?? []
+            /// Up to `limit` endpoint ids after `after`, and when the earliest work not yet due falls due.
+            func look(after: UUID, limit: Int) async throws -> (hooks: [UUID], later: Int64?) {
+                try await connection.all(Prepared.ClaimWindow(after: after, limit: limit, now: now), logger: logger)
+                    .first ?? ([], nil)
+            }
+            let first = try await look(after: UUID(text: start) ?? .zero, limit: claimWindow.size)
+            var wrapped: (hooks: [UUID], later: Int64?) = ([], nil)
+            if let remainder = claimWindow.remainder(after: start, read: first.hooks.map(\.text)) {
+                wrapped = try await look(after: .zero, limit: remainder)
             }
             let window = claimWindow.finish(
-                start: start, read: read.map(\.text), fromBeginning: fromBeginning.map(\.text)
+                start: start, read: first.hooks.map(\.text), fromBeginning: wrapped.hooks.map(\.text)
             ).compactMap(UUID.init(text:))
             let backlog = try await connection.all(
                 Prepared.Backlog(window: window, now: now, cap: EndpointLimits.maxInFlightRange.upperBound),
@@ -44,33 +41,36 @@ extension PostgresStore: DeliveryQueue {
                     "UPDATE webhooks SET next_send_at = \(Timestamp.millis(date)) WHERE id = \(webhookId)",
                     logger: logger)
             }
-            var claimed: [Prepared.Claim.Row] = []
+            var claimed: [Prepared.LeaseDue.Row] = []
             if !plan.quotas.isEmpty {
                 claimed = try await connection.all(
-                    Prepared.Claim(
+                    Prepared.LeaseDue(
                         owner: request.owner, until: until, quotas: plan.quotas.map { ($0.key, $0.value) }, now: now,
                         box: box),
                     logger: logger)
             }
-            let deliveries = claimed.map(\.delivery)
             // Due work may lie beyond the window: look there at once.
-            let again = claimWindow.claimAgain(tookWork: !deliveries.isEmpty)
-            // When the next work falls due, if the dispatcher does not claim again at once anyway
-            // (due work beyond the window, or a full batch): the earliest pending row or lease not
-            // yet due as the window read them (in its snapshot, taken before the lock was granted:
-            // what another process committed meanwhile announces itself, or the idle poll finds
-            // it), or the leases just taken.
-            let later = [
-                laterRead.map(Timestamp.date(millis:)), deliveries.isEmpty ? nil : Timestamp.date(millis: until),
-            ]
-            .compactMap { $0 }.min()
-            let wakeAt = again || deliveries.count >= request.limit ? nil : later
-            return (claimed, again ? request.now : [wakeAt, plan.wakeAt].compactMap { $0 }.min())
+            let again = claimWindow.claimAgain(tookWork: !claimed.isEmpty)
+            guard !again else { return (claimed, request.now) }
+            // Otherwise wake when the next work falls due: the earliest pending row or lease not
+            // yet due as the window read it (what another process committed while this one waited
+            // for its turn announces itself, or the idle poll finds it), the leases just taken, or
+            // an endpoint the plan held back. After a full batch the dispatcher claims again at
+            // once, and only the plan's time counts.
+            let nextDue = [first.later, wrapped.later, claimed.isEmpty ? nil : until].compactMap { $0 }.min()
+                .map(Timestamp.date(millis:))
+            return (
+                claimed, claimed.count >= request.limit ? plan.wakeAt : [nextDue, plan.wakeAt].compactMap { $0 }.min()
+            )
         }
         guard !claimed.isEmpty else { return Claim(jobs: [], wakeAt: wakeAt) }
         let (webhooks, unreadable) = try UnreadableWebhook.partition(claimed.compactMap(\.webhook))
+        // The events of the deliveries that can go (after the commit: a payload may be a megabyte).
+        let opened = Set(webhooks.map(\.id))
         let events = try await client.all(
-            Prepared.EventsById(ids: Array(Set(claimed.map(\.delivery.eventId)))), logger: logger)
+            Prepared.EventsById(
+                ids: Array(Set(claimed.filter { opened.contains($0.delivery.webhookId) }.map(\.delivery.eventId)))),
+            logger: logger)
         let jobs = DispatchJob.assemble(
             claimed.map(\.delivery), events: events, webhooks: webhooks, tenants: claimed.compactMap(\.tenant))
         return Claim(jobs: jobs, wakeAt: wakeAt, unreadable: unreadable)

@@ -16,7 +16,7 @@ extension Prepared {
     /// already, is taken once more and released with it at the commit.
     ///
     /// It also sets `plan_cache_mode` for the rest of the claim's transaction: ``Backlog`` and
-    /// ``Claim`` run on their generic plans (index seeks driven by the id arrays, whatever their
+    /// ``LeaseDue`` run on their generic plans (index seeks driven by the id arrays, whatever their
     /// values) rather than planned afresh each time, which cost PostgreSQL as much as running them.
     struct ClaimWindow: PostgresPreparedStatement {
         static let sql = """
@@ -107,12 +107,12 @@ extension Prepared {
         }
     }
 
-    /// Leases each endpoint's earliest `counts` due deliveries (expired leases and pending rows,
+    /// Leases each endpoint's earliest due deliveries, as many as its quota says (expired leases and pending rows,
     /// in due order) to `owner` until `until`, and returns them with their webhooks and tenants,
     /// each once, on the first of its deliveries (columns prefixed `w_` and `t_`; null on the
     /// others). Events are read after the commit (``EventsById``): a payload may be a megabyte,
     /// and every process waits for the claim lock.
-    struct Claim: PostgresPreparedStatement {
+    struct LeaseDue: PostgresPreparedStatement {
         static let sql = """
             WITH claimed AS (
                 UPDATE deliveries SET status = 'in_flight', lease_owner = $1, lease_until = $2
