@@ -23,13 +23,13 @@ extension PostgresStore: DeliveryQueue {
                     .first ?? ([], nil)
             }
             let first = try await look(after: UUID(text: start) ?? .zero, limit: claimWindow.size)
+            let read = first.hooks.map(\.text)
             var wrapped: (hooks: [UUID], later: Int64?) = ([], nil)
-            if let remainder = claimWindow.remainder(after: start, read: first.hooks.map(\.text)) {
+            if let remainder = claimWindow.remainder(after: start, read: read) {
                 wrapped = try await look(after: .zero, limit: remainder)
             }
-            let window = claimWindow.finish(
-                start: start, read: first.hooks.map(\.text), fromBeginning: wrapped.hooks.map(\.text)
-            ).compactMap(UUID.init(text:))
+            let window = claimWindow.finish(start: start, read: read, fromBeginning: wrapped.hooks.map(\.text))
+                .compactMap(UUID.init(text:))
             let backlog = try await connection.all(
                 Prepared.Backlog(window: window, now: now, cap: EndpointLimits.maxInFlightRange.upperBound),
                 logger: logger)
